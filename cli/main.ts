@@ -1,0 +1,31 @@
+// The `standing` command line.
+import { Command, CommanderError } from 'commander';
+import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
+import { registerSimulate } from './simulate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('standing')
+    .description('Membership lifecycle engine for associations')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+  registerSimulate(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return error.exitCode === 0 ? 0 : BAD_INPUT_EXIT;
+    }
+    if (error instanceof BadInput) {
+      process.stderr.write(`${error.message}\n`);
+      return BAD_INPUT_EXIT;
+    }
+    process.stderr.write(`standing: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,247 @@
+// The membership statechart (spec section 5): five states, six changes, one row per transition.
+// The ledger has already been updated when a `ledgerChanged` event arrives, so guards read its
+// effects; every action is a pure `assign`, which lets the same machine run in simulate and in a
+// Temporal workflow.
+import { and, assign, setup } from 'xstate';
+import type { AssociationConfig, Change } from '../schemas/association.js';
+import { membershipTypeOf } from './association.js';
+import type { LocalDate } from './calendar.js';
+import { toIsoInstant } from './calendar.js';
+import { emptyLedger, restartPaidThrough } from './ledger.js';
+import { statusAfterChange, statusAfterTypeChange } from './member-status.js';
+import { commandsFor } from './providers.js';
+import { eligibleForReactivation } from './reactivation.js';
+import type { MachineEvent, MemberContext, MemberState, MemberStatus } from './types.js';
+
+type Live = Exclude<MemberState, 'terminated'>;
+
+export function initialContext(memberId: string): MemberContext {
+  return {
+    memberId,
+    membershipType: '',
+    role: 'primary',
+    ledger: emptyLedger,
+    joinDate: null,
+    memberStatus: null,
+    memberStatusDate: null,
+    everDropped: false,
+    terminateDate: null,
+    suspension: null,
+    graceRestartedOn: null,
+    providers: { m1: null, mls: null, lockbox: null },
+    timeline: [],
+  };
+}
+
+function withStatus(context: MemberContext, memberStatus: MemberStatus | null, today: LocalDate): Partial<MemberContext> {
+  if (memberStatus === context.memberStatus) return {};
+  return {
+    memberStatus,
+    memberStatusDate: today,
+    everDropped: context.everDropped || memberStatus === 'Dropped',
+  };
+}
+
+export function createMembershipMachine(association: AssociationConfig) {
+  const typeOf = (context: MemberContext) => membershipTypeOf(association, context.membershipType);
+  const paidThroughOf = (context: MemberContext, event: MachineEvent) =>
+    event.type === 'ledgerChanged' ? event.ledger.paidThrough : context.ledger.paidThrough;
+
+  return setup({
+    types: {
+      context: {} as MemberContext,
+      events: {} as MachineEvent,
+      input: {} as { memberId: string },
+    },
+    guards: {
+      importedAs: ({ event }, params: { state: MemberState }) => event.type === 'imported' && event.state === params.state,
+      duesInvoiceSettled: ({ event }) => event.type === 'ledgerChanged' && event.effects.duesSettled,
+      paidThroughAdvanced: ({ event }) => event.type === 'ledgerChanged' && event.effects.paidThroughAdvanced,
+      paidThroughReachesToday: ({ context, event }) => {
+        const paidThrough = paidThroughOf(context, event);
+        return paidThrough !== null && paidThrough >= event.today;
+      },
+      paymentApplied: ({ event }) => event.type === 'ledgerChanged' && event.effects.paymentApplied,
+      suspendedForNonpayment: ({ context }) => context.suspension?.reason === 'nonpayment',
+      eligibleForReactivation: ({ context, event }) =>
+        event.type === 'ledgerChanged' && eligibleForReactivation(event.ledger, event.today, typeOf(context)),
+      graceEndsInSuspension: ({ context }) => typeOf(context).afterGrace === 'suspended',
+    },
+    actions: {
+      storeLedger: assign({ ledger: ({ context, event }) => (event.type === 'ledgerChanged' ? event.ledger : context.ledger) }),
+      enroll: assign(({ event }) => {
+        if (event.type !== 'joined') return {};
+        return { membershipType: event.membershipType, role: event.role };
+      }),
+      rejoin: assign(({ context, event }) => {
+        if (event.type !== 'joined') return {};
+        return {
+          membershipType: event.membershipType,
+          role: event.role,
+          ledger: restartPaidThrough(context.ledger),
+          suspension: null,
+          graceRestartedOn: null,
+        };
+      }),
+      importMember: assign(({ context, event }) => {
+        if (event.type !== 'imported') return {};
+        return {
+          membershipType: event.membershipType,
+          role: event.role,
+          ledger: { ...context.ledger, paidThrough: event.paidThrough },
+          joinDate: event.joinDate,
+          ...withStatus(context, event.memberStatus, event.today),
+          // An imported suspended member counts as suspended for nonpayment on the import date.
+          suspension: event.state === 'suspended' ? { since: event.today, reason: 'nonpayment' } : null,
+        };
+      }),
+      recordChange: assign(({ context, event }, params: { change: Change; from: MemberState; to: MemberState }) => {
+        const type = typeOf(context);
+        const memberStatus = statusAfterChange(context, params.change, type.isMember);
+        const commands = commandsFor(params.change, { providers: association.providers, type, role: context.role, date: event.today });
+        const providers = { ...context.providers };
+        for (const command of commands) if (command.outcome === 'sent') providers[command.provider] = command.status;
+        return {
+          ...withStatus(context, memberStatus, event.today),
+          providers,
+          graceRestartedOn: null,
+          timeline: [
+            ...context.timeline,
+            { at: toIsoInstant(event.at), cause: event.cause, change: params.change, from: params.from, to: params.to, memberStatus, commands },
+          ],
+        };
+      }),
+      noteJoinDate: assign({ joinDate: ({ context, event }) => context.joinDate ?? event.today }),
+      noteSuspension: assign({
+        suspension: ({ event }) => ({ since: event.today, reason: event.type === 'suspended' ? event.reason : 'nonpayment' }),
+      }),
+      clearSuspension: assign({ suspension: null }),
+      noteTermination: assign({ terminateDate: ({ event }) => event.today, suspension: null }),
+      restartGrace: assign({ graceRestartedOn: ({ event }) => event.today }),
+      changeRole: assign({ role: ({ context, event }) => (event.type === 'roleChanged' ? event.role : context.role) }),
+      changeType: assign(({ context, event }, params: { inGoodStanding: boolean }) => {
+        if (event.type !== 'membershipTypeChanged') return {};
+        const wasMember = typeOf(context).isMember;
+        const isMember = membershipTypeOf(association, event.membershipType).isMember;
+        const memberStatus = statusAfterTypeChange(context, wasMember, isMember, params.inGoodStanding);
+        return { membershipType: event.membershipType, ...withStatus(context, memberStatus, event.today) };
+      }),
+    },
+  }).createMachine({
+    id: 'membership',
+    context: ({ input }) => initialContext(input.memberId),
+    initial: 'none',
+    states: {
+      /** Before the first event: only `joined` or `imported` can start a membership. */
+      none: {
+        on: {
+          joined: { target: 'pending', actions: 'enroll' },
+          imported: (['pending', 'active', 'pastDue', 'suspended', 'terminated'] as const).map((state) => ({
+            guard: { type: 'importedAs' as const, params: { state } },
+            target: state,
+            actions: 'importMember' as const,
+          })),
+        },
+      },
+      pending: {
+        on: {
+          ledgerChanged: [
+            {
+              guard: 'duesInvoiceSettled',
+              target: 'active',
+              actions: ['storeLedger', change('activated', 'pending', 'active'), 'noteJoinDate'],
+            },
+            { actions: 'storeLedger' },
+          ],
+          dropped: drop('pending'),
+          membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: false } } },
+          roleChanged: { actions: 'changeRole' },
+        },
+      },
+      active: {
+        on: {
+          'timer.expired': { target: 'pastDue', actions: change('pastDue', 'active', 'pastDue') },
+          ledgerChanged: [
+            { guard: 'paidThroughAdvanced', actions: ['storeLedger', change('renewed', 'active', 'active')] },
+            { actions: 'storeLedger' },
+          ],
+          suspended: suspend('active'),
+          dropped: drop('active'),
+          membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: true } } },
+          roleChanged: { actions: 'changeRole' },
+        },
+      },
+      pastDue: {
+        on: {
+          ledgerChanged: [
+            {
+              guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']),
+              target: 'active',
+              actions: ['storeLedger', change('renewed', 'pastDue', 'active')],
+            },
+            { actions: 'storeLedger' },
+          ],
+          'timer.graceEnded': [
+            {
+              guard: 'graceEndsInSuspension',
+              target: 'suspended',
+              actions: [change('suspended', 'pastDue', 'suspended'), 'noteSuspension'],
+            },
+            { target: 'terminated', actions: [change('dropped', 'pastDue', 'terminated'), 'noteTermination'] },
+          ],
+          suspended: suspend('pastDue'),
+          dropped: drop('pastDue'),
+          membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: true } } },
+          roleChanged: { actions: 'changeRole' },
+        },
+      },
+      suspended: {
+        on: {
+          ledgerChanged: [
+            {
+              guard: and(['paymentApplied', 'suspendedForNonpayment', 'eligibleForReactivation', 'paidThroughReachesToday']),
+              target: 'active',
+              actions: ['storeLedger', change('reactivated', 'suspended', 'active'), 'clearSuspension'],
+            },
+            {
+              guard: and(['paymentApplied', 'suspendedForNonpayment', 'eligibleForReactivation']),
+              target: 'pastDue',
+              actions: ['storeLedger', change('reactivated', 'suspended', 'pastDue'), 'clearSuspension'],
+            },
+            { actions: 'storeLedger' },
+          ],
+          reactivated: [
+            { guard: 'paidThroughReachesToday', target: 'active', actions: [change('reactivated', 'suspended', 'active'), 'clearSuspension'] },
+            // Into pastDue, the grace period counts afresh from today.
+            { target: 'pastDue', actions: [change('reactivated', 'suspended', 'pastDue'), 'clearSuspension', 'restartGrace'] },
+          ],
+          'timer.dropAfterSuspension': drop('suspended'),
+          dropped: drop('suspended'),
+          membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: false } } },
+          roleChanged: { actions: 'changeRole' },
+        },
+      },
+      terminated: {
+        on: {
+          joined: { target: 'pending', actions: 'rejoin' },
+          ledgerChanged: { actions: 'storeLedger' },
+        },
+      },
+    },
+  });
+}
+
+/** The `recordChange` action for one row of the spec's table. */
+function change(change: Change, from: MemberState, to: MemberState) {
+  return { type: 'recordChange' as const, params: { change, from, to } };
+}
+
+function suspend(from: Live) {
+  return { target: 'suspended' as const, actions: [change('suspended', from, 'suspended'), 'noteSuspension' as const] };
+}
+
+function drop(from: Live) {
+  return { target: 'terminated' as const, actions: [change('dropped', from, 'terminated'), 'noteTermination' as const] };
+}
+
+export type MembershipMachine = ReturnType<typeof createMembershipMachine>;

@@ -1,0 +1,251 @@
+// One member's lifecycle: applies events and fires deadlines through the statechart, in time order.
+// The same class runs under `standing simulate` (a simulated clock) and inside the Temporal workflow
+// (durable timers), so the two cannot drift apart.
+import { createActor } from 'xstate';
+import type { Actor } from 'xstate';
+import type { AssociationConfig } from '../schemas/association.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import { findMembershipType, membershipTypeOf } from './association.js';
+import { dateOf } from './calendar.js';
+import type { Instant } from './calendar.js';
+import { deadlinesFor } from './deadlines.js';
+import { issueInvoice, postPayment, resettle, voidInvoice } from './ledger.js';
+import type { LedgerResult } from './ledger.js';
+import { createMembershipMachine } from './membership.machine.js';
+import type { MembershipMachine } from './membership.machine.js';
+import { notFitting } from './rejections.js';
+import type { Deadline, MachineEvent, MemberContext, MemberState } from './types.js';
+import { memberView } from './view.js';
+import type { MemberView, Rejection } from './view.js';
+
+/** Everything needed to rebuild a membership: plain JSON, carried across continue-as-new. */
+export interface MembershipSnapshot {
+  readonly state: MemberState | 'none';
+  readonly context: MemberContext;
+  /** The moment of the last step applied (null before the first); nothing is ever applied before it. */
+  readonly clock: Instant | null;
+  readonly seenEventIds: readonly string[];
+  readonly rejected: readonly Rejection[];
+}
+
+export type ApplyResult =
+  | { readonly outcome: 'applied' }
+  | { readonly outcome: 'duplicate' }
+  | { readonly outcome: 'rejected'; readonly reason: string };
+
+type Prepared = { readonly events: readonly MachineEvent[] } | { readonly reason: string };
+
+export class Membership {
+  private machine: MembershipMachine;
+  private actor: Actor<MembershipMachine>;
+  private association: AssociationConfig;
+  private clock: Instant;
+  private readonly seen: Set<string>;
+  private readonly rejected: Rejection[];
+
+  private constructor(association: AssociationConfig, from: MembershipSnapshot | { memberId: string }) {
+    this.association = association;
+    this.machine = createMembershipMachine(association);
+    if ('context' in from) {
+      this.clock = from.clock ?? Number.NEGATIVE_INFINITY;
+      this.seen = new Set(from.seenEventIds);
+      this.rejected = [...from.rejected];
+      this.actor = this.startActor(from);
+    } else {
+      this.clock = Number.NEGATIVE_INFINITY;
+      this.seen = new Set();
+      this.rejected = [];
+      this.actor = this.startActor({ memberId: from.memberId });
+    }
+  }
+
+  static create(association: AssociationConfig, memberId: string): Membership {
+    return new Membership(association, { memberId });
+  }
+
+  static restore(association: AssociationConfig, snapshot: MembershipSnapshot): Membership {
+    return new Membership(association, snapshot);
+  }
+
+  get state(): MemberState | 'none' {
+    return this.actor.getSnapshot().value;
+  }
+
+  get memberId(): string {
+    return this.actor.getSnapshot().context.memberId;
+  }
+
+  /** The moment of the last step applied (−Infinity before the first). */
+  get lastStepAt(): Instant {
+    return this.clock;
+  }
+
+  /**
+   * Applies one validated event: first every deadline due at or before its `at` fires, then the
+   * event itself. An event stamped before the last step is applied at the last step's moment, so
+   * the timeline never runs backwards.
+   */
+  apply(event: LifecycleEvent): ApplyResult {
+    if (this.seen.has(event.id)) return { outcome: 'duplicate' };
+    const at = Math.max(Date.parse(event.at), this.clock);
+    this.advanceTo(at);
+    const prepared = this.prepare(event, at);
+    this.seen.add(event.id);
+    if ('reason' in prepared) {
+      this.rejected.push({ id: event.id, reason: prepared.reason });
+      return { outcome: 'rejected', reason: prepared.reason };
+    }
+    for (const machineEvent of prepared.events) this.send(machineEvent);
+    this.clock = at;
+    return { outcome: 'applied' };
+  }
+
+  /** What `apply` would answer, without changing anything (for Update validators and dry runs). */
+  check(event: LifecycleEvent): ApplyResult {
+    if (this.seen.has(event.id)) return { outcome: 'duplicate' };
+    const prepared = this.prepare(event, Math.max(Date.parse(event.at), this.clock));
+    return 'reason' in prepared ? { outcome: 'rejected', reason: prepared.reason } : { outcome: 'applied' };
+  }
+
+  /** Pending deadlines, earliest first; one already past falls at the last step's moment. */
+  deadlines(): Deadline[] {
+    const snapshot = this.actor.getSnapshot();
+    return deadlinesFor(snapshot.value, snapshot.context, this.association, this.clock).sort((a, b) => a.at - b.at);
+  }
+
+  nextDeadline(): Deadline | null {
+    return this.deadlines()[0] ?? null;
+  }
+
+  /** Fires, earliest first, every deadline due at or before `until`. Returns how many fired. */
+  advanceTo(until: Instant): number {
+    let fired = 0;
+    for (let next = this.nextDeadline(); next !== null && next.at <= until; next = this.nextDeadline()) {
+      this.fire(next);
+      fired += 1;
+    }
+    return fired;
+  }
+
+  /** Fires one deadline (a durable timer went off). */
+  fire(deadline: Deadline): void {
+    const before = this.state;
+    this.send({
+      type: `timer.${deadline.name}`,
+      at: deadline.at,
+      today: dateOf(deadline.at, this.association.association.timezone),
+      cause: `timer:${deadline.name}`,
+    });
+    if (this.state === before) {
+      // A deadline always moves the member on; anything else would fire forever.
+      throw new Error(`deadline ${deadline.name} did not move member ${this.memberId} out of ${before}`);
+    }
+    this.clock = Math.max(this.clock, deadline.at);
+  }
+
+  /** The member as spec section 8 shows it, or null before the first joined/imported event. */
+  view(): MemberView | null {
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.value === 'none') return null;
+    return memberView(snapshot.value, snapshot.context, this.rejected, this.association);
+  }
+
+  snapshot(): MembershipSnapshot {
+    const { value, context } = this.actor.getSnapshot();
+    const clock = Number.isFinite(this.clock) ? this.clock : null;
+    return { state: value, context, clock, seenEventIds: [...this.seen], rejected: [...this.rejected] };
+  }
+
+  /** Runs on a new association configuration from now on; deadlines are recomputed from it. */
+  reconfigure(association: AssociationConfig): void {
+    const current = this.snapshot();
+    if (current.state !== 'none') membershipTypeOf(association, current.context.membershipType);
+    this.actor.stop();
+    this.association = association;
+    this.machine = createMembershipMachine(association);
+    this.actor = this.startActor(current);
+  }
+
+  private startActor(from: MembershipSnapshot | { memberId: string }): Actor<MembershipMachine> {
+    const actor =
+      'context' in from
+        ? createActor(this.machine, {
+            snapshot: this.machine.resolveState({ value: from.state, context: from.context }),
+            input: { memberId: from.context.memberId },
+          })
+        : createActor(this.machine, { input: { memberId: from.memberId } });
+    // Without an error observer XState reports errors via a zero-delay setTimeout, which the
+    // workflow sandbox refuses; send() reads the snapshot's error instead.
+    actor.subscribe({ error: () => undefined });
+    actor.start();
+    return actor;
+  }
+
+  private send(event: MachineEvent): void {
+    this.actor.send(event);
+    const snapshot = this.actor.getSnapshot();
+    if (snapshot.status === 'error') throw snapshot.error;
+  }
+
+  /** Turns a lifecycle event into statechart events, or the reason it does not fit. */
+  private prepare(event: LifecycleEvent, at: Instant): Prepared {
+    const snapshot = this.actor.getSnapshot();
+    const { context } = snapshot;
+    const state = snapshot.value;
+    const today = dateOf(at, this.association.association.timezone);
+    const stamp = { at, today, cause: event.type };
+    const fitting = (machineEvent: MachineEvent): Prepared =>
+      snapshot.can(machineEvent) ? { events: [machineEvent] } : { reason: notFitting(state, event.type) };
+    const fromLedger = (result: LedgerResult): Prepared =>
+      result.ok ? { events: [{ ...stamp, type: 'ledgerChanged', ledger: result.ledger, effects: result.effects }] } : { reason: result.reason };
+    const unknownType = (code: string) =>
+      findMembershipType(this.association, code) ? null : { reason: `membershipType ${code} is not defined by association ${this.association.association.id}` };
+
+    if (state === 'none' && event.type !== 'joined' && event.type !== 'imported') return { reason: notFitting(state, event.type) };
+    switch (event.type) {
+      case 'joined':
+        return unknownType(event.membershipType) ?? fitting({ ...stamp, type: 'joined', membershipType: event.membershipType, role: event.role });
+      case 'imported':
+        return (
+          unknownType(event.membershipType) ??
+          fitting({
+            ...stamp,
+            type: 'imported',
+            membershipType: event.membershipType,
+            role: event.role,
+            state: event.state,
+            paidThrough: event.paidThrough ?? null,
+            joinDate: event.joinDate ?? null,
+            memberStatus: event.memberStatus ?? null,
+          })
+        );
+      case 'invoiceIssued': {
+        const percent = membershipTypeOf(this.association, context.membershipType).activationPercent;
+        return fromLedger(issueInvoice(context.ledger, { ...event, dueDate: event.dueDate ?? today }, percent));
+      }
+      case 'paymentPosted': {
+        const percent = membershipTypeOf(this.association, context.membershipType).activationPercent;
+        return fromLedger(postPayment(context.ledger, event, percent));
+      }
+      case 'invoiceVoided':
+        return fromLedger(voidInvoice(context.ledger, event.invoiceId));
+      case 'suspended':
+        return fitting({ ...stamp, type: 'suspended', reason: event.reason });
+      case 'reactivated':
+      case 'dropped':
+        return fitting({ ...stamp, type: event.type });
+      case 'roleChanged':
+        return fitting({ ...stamp, type: 'roleChanged', role: event.role });
+      case 'membershipTypeChanged': {
+        const unknown = unknownType(event.membershipType);
+        if (unknown) return unknown;
+        const typeChange = fitting({ ...stamp, type: 'membershipTypeChanged', membershipType: event.membershipType });
+        if ('reason' in typeChange) return typeChange;
+        // The new type's activation share may settle invoices the old one did not.
+        const resettled = resettle(context.ledger, membershipTypeOf(this.association, event.membershipType).activationPercent);
+        if (!resettled.ok || !resettled.effects.duesSettled) return typeChange;
+        return { events: [...typeChange.events, { ...stamp, type: 'ledgerChanged', ledger: resettled.ledger, effects: resettled.effects }] };
+      }
+    }
+  }
+}

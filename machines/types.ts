@@ -1,0 +1,80 @@
+// The member record the statechart carries, and the events it takes.
+import type { Change, ProviderName } from '../schemas/association.js';
+import type { MemberState, MemberStatus, Role } from '../schemas/events.js';
+import type { Instant, LocalDate } from './calendar.js';
+import type { Ledger, LedgerEffects } from './ledger.js';
+import type { ProviderCommand } from './providers.js';
+
+export type { Change, MemberState, MemberStatus, ProviderName, Role };
+
+/** Timer names, as they appear in a timeline's `cause` after `timer:`. */
+export type DeadlineName = 'expired' | 'graceEnded' | 'dropAfterSuspension';
+
+export interface Deadline {
+  readonly name: DeadlineName;
+  readonly at: Instant;
+}
+
+export interface TimelineEntry {
+  readonly at: string;
+  readonly cause: string;
+  readonly change: Change;
+  readonly from: MemberState;
+  readonly to: MemberState;
+  readonly memberStatus: MemberStatus | null;
+  readonly commands: readonly ProviderCommand[];
+}
+
+export interface Suspension {
+  readonly since: LocalDate;
+  readonly reason: string;
+}
+
+export interface MemberContext {
+  readonly memberId: string;
+  readonly membershipType: string;
+  readonly role: Role;
+  readonly ledger: Ledger;
+  readonly joinDate: LocalDate | null;
+  readonly memberStatus: MemberStatus | null;
+  readonly memberStatusDate: LocalDate | null;
+  readonly everDropped: boolean;
+  readonly terminateDate: LocalDate | null;
+  readonly suspension: Suspension | null;
+  /** Set when staff reactivate into pastDue: the grace period counts afresh from this day. */
+  readonly graceRestartedOn: LocalDate | null;
+  readonly providers: Readonly<Record<ProviderName, string | null>>;
+  readonly timeline: readonly TimelineEntry[];
+}
+
+/** Every machine event carries its moment, its local date and what caused it (an event type or `timer:<name>`). */
+interface Stamped {
+  readonly at: Instant;
+  readonly today: LocalDate;
+  readonly cause: string;
+}
+
+export type MachineEvent = Stamped &
+  (
+    | { readonly type: 'joined'; readonly membershipType: string; readonly role: Role }
+    | {
+        readonly type: 'imported';
+        readonly membershipType: string;
+        readonly role: Role;
+        readonly state: MemberState;
+        readonly paidThrough: LocalDate | null;
+        readonly joinDate: LocalDate | null;
+        readonly memberStatus: MemberStatus | null;
+      }
+    | { readonly type: 'ledgerChanged'; readonly ledger: Ledger; readonly effects: LedgerEffects }
+    | { readonly type: 'suspended'; readonly reason: string }
+    | { readonly type: 'reactivated' }
+    | { readonly type: 'dropped' }
+    | { readonly type: 'membershipTypeChanged'; readonly membershipType: string }
+    | { readonly type: 'roleChanged'; readonly role: Role }
+    | { readonly type: 'timer.expired' }
+    | { readonly type: 'timer.graceEnded' }
+    | { readonly type: 'timer.dropAfterSuspension' }
+  );
+
+export type MachineEventType = MachineEvent['type'];

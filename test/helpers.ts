@@ -1,0 +1,87 @@
+// Builders that keep each test down to the rule it checks.
+import { Membership } from '../machines/membership.js';
+import type { MemberView } from '../machines/view.js';
+import { associationConfigSchema } from '../schemas/association.js';
+import type { AssociationConfig, AssociationConfigInput } from '../schemas/association.js';
+import { lifecycleEventSchema } from '../schemas/events.js';
+import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
+import { inTimeOrder, simulate } from '../simulate/run.js';
+
+type TypeInput = AssociationConfigInput['membershipTypes'][number];
+
+/** A UTC association with all three providers and one REALTOR type; `type` overrides its fields. */
+export function association(type: Partial<TypeInput> = {}, rest: Partial<AssociationConfigInput> = {}): AssociationConfig {
+  return associationConfigSchema.parse({
+    association: { id: 'TEST', timezone: 'UTC' },
+    providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
+    membershipTypes: [
+      {
+        code: 'REALTOR',
+        gracePeriod: 'P20D',
+        afterGrace: 'suspended',
+        rules: {
+          activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' },
+          suspended: { m1: 'Suspended', mls: 'Inactive', lockbox: 'Inactive' },
+          reactivated: { m1: 'Active', mls: 'Active', lockbox: 'Active' },
+          dropped: { m1: 'Terminated', mls: 'Inactive', lockbox: 'Inactive' },
+        },
+        ...type,
+      },
+      { code: 'AFFILIATE', isMember: false },
+    ],
+    ...rest,
+  });
+}
+
+type Body<T extends LifecycleEventInput['type']> = Omit<Extract<LifecycleEventInput, { type: T }>, 'id' | 'memberId' | 'at' | 'type'>;
+
+/** Writes events for one member with generated ids: `ev.at('2026-06-01').joined({...})`. */
+export class EventLog {
+  private count = 0;
+  readonly events: LifecycleEvent[] = [];
+  constructor(readonly memberId = 'A1') {}
+
+  add<T extends LifecycleEventInput['type']>(type: T, at: string, body: Body<T>, id?: string): this {
+    this.count += 1;
+    const when = at.length === 10 ? `${at}T12:00:00Z` : at;
+    this.events.push(lifecycleEventSchema.parse({ id: id ?? `e${this.count}`, memberId: this.memberId, at: when, type, ...body }));
+    return this;
+  }
+
+  join(at: string, membershipType = 'REALTOR', role: 'primary' | 'secondary' = 'primary'): this {
+    return this.add('joined', at, { membershipType, role });
+  }
+
+  /** A monthly dues invoice for the month of `month` (YYYY-MM), issued and due on the 1st. */
+  dues(month: string, invoiceId = `INV-${month}`, amount = 50): this {
+    const [year, m] = month.split('-').map(Number) as [number, number];
+    const last = new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
+    return this.add('invoiceIssued', `${month}-01T12:00:00Z`, { invoiceId, amount, coversFrom: `${month}-01`, coversThrough: last });
+  }
+
+  pay(at: string, invoiceId: string, amount = 50, paymentId = `PAY-${invoiceId}-${this.count + 1}`): this {
+    return this.add('paymentPosted', at, { paymentId, invoiceId, amount });
+  }
+}
+
+/** Runs the log through simulate and returns the one member's view. */
+export function run(config: AssociationConfig, log: EventLog | readonly LifecycleEvent[], until?: string): MemberView {
+  const events = log instanceof EventLog ? log.events : log;
+  const ordered = inTimeOrder(events.map((event, index) => ({ line: index + 1, event })));
+  const last = ordered.at(-1);
+  const end = until === undefined ? Date.parse(last!.event.at) : Date.parse(until.length === 10 ? `${until}T23:59:59Z` : until);
+  const [member] = simulate(config, ordered, end).members;
+  if (!member) throw new Error('no member in the simulation');
+  return member;
+}
+
+/** A fresh Membership fed with the log's events, for tests that look at deadlines or snapshots. */
+export function membershipOf(config: AssociationConfig, log: EventLog): Membership {
+  const member = Membership.create(config, log.memberId);
+  for (const event of log.events) member.apply(event);
+  return member;
+}
+
+export function changes(view: MemberView): string[] {
+  return view.timeline.map((entry) => `${entry.at.slice(0, 10)} ${entry.change} ${entry.from}->${entry.to}`);
+}
