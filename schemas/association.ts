@@ -70,32 +70,33 @@ export const membershipTypeSchema = z.strictObject({
   rules: rules.optional(),
 });
 
-export const associationConfigSchema = z
-  .strictObject({
-    association: z.strictObject({
-      id: z.string().min(1, 'must not be empty').regex(/^[^/\s]+$/, 'must not contain spaces or slashes'),
-      name: z.string().optional(),
-      timezone: timezone.default('UTC'),
-    }),
-    providers: z
-      .strictObject({
-        m1: m1Provider.optional(),
-        mls: z.strictObject({}).optional(),
-        lockbox: z.strictObject({ vendor: z.enum(['sentrilock', 'supra']) }).optional(),
-      })
-      .default({}),
-    membershipTypes: z.array(membershipTypeSchema).min(1, 'must define at least one membership type'),
-  })
-  .superRefine((config, ctx) => {
+/** Codes are how events name a type: two types with one code would be ambiguous. */
+const membershipTypes = z
+  .array(membershipTypeSchema)
+  .min(1, 'must define at least one membership type')
+  .superRefine((types, ctx) => {
     const seen = new Set<string>();
-    config.membershipTypes.forEach((type, index) => {
-      if (seen.has(type.code)) {
-        ctx.addIssue({ code: 'custom', path: ['membershipTypes', index, 'code'], message: `duplicate code ${type.code}` });
-      }
+    types.forEach((type, index) => {
+      if (seen.has(type.code)) ctx.addIssue({ code: 'custom', path: [index, 'code'], message: `duplicate code ${type.code}` });
       seen.add(type.code);
     });
   });
 
+export const associationConfigSchema = z.strictObject({
+  association: z.strictObject({
+    id: z.string().min(1, 'must not be empty').regex(/^[^/\s]+$/, 'must not contain spaces or slashes'),
+    name: z.string().optional(),
+    timezone: timezone.default('UTC'),
+  }),
+  providers: z
+    .strictObject({
+      m1: m1Provider.optional(),
+      mls: z.strictObject({}).optional(),
+      lockbox: z.strictObject({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) }).optional(),
+    })
+    .default({}),
+  membershipTypes,
+});
 /** The association file as written (defaults optional). */
 export type AssociationConfigInput = z.input<typeof associationConfigSchema>;
 /** The association file after validation, every default filled in: what the core runs on. */

@@ -27,7 +27,7 @@ export function association(type: Partial<TypeInput> = {}, rest: Partial<Associa
         },
         ...type,
       },
-      { code: 'AFFILIATE', isMember: false },
+      { code: 'AFFILIATE', isMember: false, gracePeriod: 'P30D', afterGrace: 'suspended' },
     ],
     ...rest,
   });

@@ -1,0 +1,159 @@
+// The ledger rules (spec section 4), through the member they decide for, and the pure functions beneath.
+import { describe, expect, it } from 'vitest';
+import { emptyLedger, issueInvoice, maxOverdueDays, overdueDays, postPayment, voidInvoice } from '../machines/ledger.js';
+import type { Ledger } from '../machines/ledger.js';
+import { EventLog, association, changes, membershipOf, run } from './helpers.js';
+
+const config = association();
+const joined = () => new EventLog().join('2026-06-01');
+
+function ledgerWith(...steps: ((ledger: Ledger) => ReturnType<typeof issueInvoice>)[]): Ledger {
+  return steps.reduce((ledger, step) => {
+    const result = step(ledger);
+    if (!result.ok) throw new Error(result.reason);
+    return result.ledger;
+  }, emptyLedger);
+}
+
+describe('settlement', () => {
+  it('settles an invoice when payments reach amount × activationPercent / 100', () => {
+    const half = association({ activationPercent: 50 });
+    expect(run(half, joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 24.99)).state).toBe('pending');
+    expect(run(half, joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 25)).state).toBe('active');
+  });
+
+  it('adds partial payments together', () => {
+    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 20).pay('2026-06-03', 'INV-2026-06', 30);
+    expect(run(config, log).timeline[0]).toMatchObject({ at: '2026-06-03T12:00:00.000Z', change: 'activated' });
+  });
+
+  it('is not fooled by float noise: 0.1 + 0.2 settles an invoice of 0.3', () => {
+    const log = joined().add('invoiceIssued', '2026-06-01', { invoiceId: 'I', amount: 0.3, coversFrom: '2026-06-01', coversThrough: '2026-06-30' }).pay('2026-06-02', 'I', 0.1).pay('2026-06-02', 'I', 0.2);
+    expect(run(config, log).state).toBe('active');
+  });
+
+  it('settles a dues invoice under a new type with a lower activation share, activating a pending member', () => {
+    const config = association({}, {
+      membershipTypes: [
+        { code: 'REALTOR', activationPercent: 100 },
+        { code: 'INSTALLMENT', activationPercent: 25 },
+      ],
+    });
+    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 20).add('membershipTypeChanged', '2026-06-05', { membershipType: 'INSTALLMENT' });
+    const view = run(config, log);
+    expect(view.timeline[0]).toMatchObject({ cause: 'membershipTypeChanged', change: 'activated' });
+    expect(view.paidThrough).toBe('2026-06-30');
+  });
+});
+
+describe('voided invoices', () => {
+  it('are never settled', () => {
+    const log = joined().dues('2026-06').add('invoiceVoided', '2026-06-02', { invoiceId: 'INV-2026-06' }).pay('2026-06-03', 'INV-2026-06');
+    const view = run(config, log);
+    expect(view.state).toBe('pending');
+    expect(view.rejected).toEqual([{ id: log.events.at(-1)!.id, reason: 'invoice INV-2026-06 is voided; a payment cannot be applied to it' }]);
+  });
+
+  it('are never overdue', () => {
+    const ledger = ledgerWith(
+      (l) => issueInvoice(l, { invoiceId: 'A', amount: 10, dueDate: '2026-06-01' }, 100),
+      (l) => voidInvoice(l, 'A'),
+    );
+    expect(overdueDays(ledger.invoices.A!, '2026-07-01')).toBeNull();
+    expect(maxOverdueDays(ledger, '2026-07-01')).toBe(0);
+  });
+
+  it('change nothing when the invoice was already settled', () => {
+    const paid = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+    const voided = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('invoiceVoided', '2026-06-03', { invoiceId: 'INV-2026-06' });
+    const until = '2026-06-10';
+    expect({ ...run(config, voided, until), rejected: [] }).toEqual(run(config, paid, until));
+  });
+});
+
+describe('overdue days', () => {
+  const ledger = ledgerWith((l) => issueInvoice(l, { invoiceId: 'A', amount: 10, dueDate: '2026-08-01' }, 100));
+
+  it('are whole days from the due date: due today is 0', () => {
+    expect(overdueDays(ledger.invoices.A!, '2026-08-01')).toBe(0);
+    expect(overdueDays(ledger.invoices.A!, '2026-08-07')).toBe(6);
+  });
+
+  it('count only unsettled invoices', () => {
+    const settled = postPayment(ledger, { paymentId: 'P', invoiceId: 'A', amount: 10 }, 100);
+    expect(settled.ok && overdueDays(settled.ledger.invoices.A!, '2026-08-07')).toBeNull();
+  });
+
+  it('default the due date to the date of the invoice event, in the association time zone', () => {
+    const chicago = association({}, { association: { id: 'T', timezone: 'America/Chicago' } });
+    // 03:00Z on Aug 1 is still July 31 in Chicago: due on receipt means due July 31.
+    const log = joined().add('invoiceIssued', '2026-08-01T03:00:00Z', { invoiceId: 'FEE', amount: 5 });
+    expect(membershipOf(chicago, log).snapshot().context.ledger.invoices.FEE?.dueDate).toBe('2026-07-31');
+  });
+});
+
+describe('paidThrough', () => {
+  it('becomes the later of itself and coversThrough when a settled dues invoice leaves no gap', () => {
+    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07').pay('2026-07-02', 'INV-2026-07');
+    expect(run(config, log).paidThrough).toBe('2026-07-31');
+  });
+
+  it('does not move back for an older invoice paid late', () => {
+    const log = joined().dues('2026-06').dues('2026-07').pay('2026-07-02', 'INV-2026-07').pay('2026-07-03', 'INV-2026-06');
+    expect(run(config, log).paidThrough).toBe('2026-07-31');
+  });
+
+  it('waits for a gap to close before counting a settled invoice, then counts both', () => {
+    const longGrace = association({ gracePeriod: 'P60D' });
+    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07').dues('2026-08').pay('2026-08-02', 'INV-2026-08');
+    expect(run(longGrace, log).paidThrough).toBe('2026-06-30');
+    const view = run(longGrace, log.pay('2026-08-03', 'INV-2026-07'));
+    expect(view.paidThrough).toBe('2026-08-31');
+    expect(changes(view).at(-1)).toBe('2026-08-03 renewed pastDue->active');
+  });
+
+  it('is set by the first settled dues invoice whatever its start', () => {
+    const log = joined().add('invoiceIssued', '2026-06-01', { invoiceId: 'Q', amount: 50, coversFrom: '2026-09-01', coversThrough: '2026-09-30' }).pay('2026-06-02', 'Q');
+    expect(run(config, log).paidThrough).toBe('2026-09-30');
+  });
+});
+
+describe('payments that arrive before their invoice', () => {
+  it('wait and are applied when the invoice is issued', () => {
+    const log = new EventLog().join('2026-06-01T08:00:00Z').pay('2026-06-01T10:00:00Z', 'INV-2026-06').dues('2026-06');
+    const view = run(config, log);
+    expect(view.timeline[0]).toMatchObject({ cause: 'invoiceIssued', change: 'activated' });
+    expect(view.paidThrough).toBe('2026-06-30');
+  });
+});
+
+describe('billing systems that re-send', () => {
+  it('ignore a repeated event id entirely', () => {
+    const once = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 50, 'P1');
+    const twice = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 50, 'P1');
+    twice.events.push({ ...twice.events.at(-1)!, at: '2026-06-03T00:00:00Z' });
+    expect(run(config, twice, '2026-06-03')).toEqual(run(config, once, '2026-06-03'));
+  });
+
+  it('reject a second invoiceIssued for an existing invoiceId', () => {
+    const log = joined().dues('2026-06').add('invoiceIssued', '2026-06-02', { invoiceId: 'INV-2026-06', amount: 999 });
+    expect(run(config, log).rejected).toEqual([{ id: log.events.at(-1)!.id, reason: 'invoice INV-2026-06 was already issued' }]);
+  });
+
+  it('reject a payment re-sent under a new event id, so it cannot count twice', () => {
+    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 25, 'P1').pay('2026-06-03', 'INV-2026-06', 25, 'P1');
+    const view = run(config, log);
+    expect(view.state).toBe('pending');
+    expect(view.rejected).toEqual([{ id: log.events.at(-1)!.id, reason: 'payment P1 was already posted' }]);
+  });
+
+  it('reject a payment re-sent while the first copy still waits for its invoice', () => {
+    const log = new EventLog().join('2026-06-01T08:00:00Z').pay('2026-06-01T10:00:00Z', 'INV-2026-06', 50, 'P1').pay('2026-06-01T11:00:00Z', 'INV-2026-06', 50, 'P1');
+    expect(run(config, log).rejected).toHaveLength(1);
+  });
+
+  it('reject voiding an invoice that was never issued', () => {
+    const log = joined().add('invoiceVoided', '2026-06-02', { invoiceId: 'NOPE' });
+    expect(run(config, log).rejected[0]?.reason).toBe('invoice NOPE has not been issued');
+  });
+});
