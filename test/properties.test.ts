@@ -1,0 +1,265 @@
+// Invariants over random billing histories (fast-check): whatever billing and staff send, these hold.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Membership } from '../machines/membership.js';
+import type { MembershipSnapshot } from '../machines/membership.js';
+import type { MemberView } from '../machines/view.js';
+import { associationConfigSchema } from '../schemas/association.js';
+import type { AssociationConfig } from '../schemas/association.js';
+import { lifecycleEventSchema } from '../schemas/events.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import { inTimeOrder, simulate } from '../simulate/run.js';
+
+const HOUR = 3_600_000;
+const START = Date.parse('2026-01-01T00:00:00Z');
+
+const configArb = fc
+  .record({
+    gracePeriod: fc.constantFrom('P0D', 'P10D', 'P20D', 'P1M'),
+    afterGrace: fc.constantFrom('suspended', 'terminated'),
+    dropAfterSuspendedDays: fc.option(fc.integer({ min: 0, max: 90 }), { nil: undefined }),
+    daysOverdueToAllowReactivation: fc.integer({ min: 0, max: 40 }),
+    activationPercent: fc.constantFrom(50, 100),
+    timezone: fc.constantFrom('UTC', 'America/Chicago', 'Pacific/Auckland'),
+  })
+  .map(({ timezone, ...type }): AssociationConfig =>
+    associationConfigSchema.parse({
+      association: { id: 'PROP', timezone },
+      providers: { m1: {}, mls: {}, lockbox: { vendor: 'supra' } },
+      membershipTypes: [
+        { code: 'REALTOR', ...type, rules: { activated: { m1: 'Active', mls: 'Active' }, suspended: { m1: 'Suspended', lockbox: 'Inactive' }, dropped: { m1: 'Terminated' } } },
+        { code: 'AFFILIATE', isMember: false, gracePeriod: 'P5D' },
+      ],
+    }),
+  );
+
+type Action =
+  | { kind: 'dues'; amount: number }
+  | { kind: 'fee'; amount: number }
+  | { kind: 'pay'; pick: number; share: number; ahead: boolean }
+  | { kind: 'void'; pick: number }
+  | { kind: 'suspend'; reason: 'nonpayment' | 'conduct' }
+  | { kind: 'reactivate' }
+  | { kind: 'drop' }
+  | { kind: 'rejoin' }
+  | { kind: 'type'; to: 'REALTOR' | 'AFFILIATE' }
+  | { kind: 'role'; to: 'primary' | 'secondary' };
+
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('dues' as const), amount: fc.constantFrom(50, 120) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('fee' as const), amount: fc.constantFrom(10, 25) }) },
+  { weight: 8, arbitrary: fc.record({ kind: fc.constant('pay' as const), pick: fc.nat(), share: fc.constantFrom(0.3, 0.5, 1, 1), ahead: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('suspend' as const), reason: fc.constantFrom('nonpayment' as const, 'conduct' as const) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reactivate' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'rejoin' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('type' as const), to: fc.constantFrom('REALTOR' as const, 'AFFILIATE' as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('role' as const), to: fc.constantFrom('primary' as const, 'secondary' as const) }) },
+);
+
+const historyArb = fc.record({
+  start: fc.oneof(
+    fc.record({ kind: fc.constant('joined' as const) }),
+    fc.record({
+      kind: fc.constant('imported' as const),
+      state: fc.constantFrom('pending', 'active', 'pastDue', 'suspended', 'terminated'),
+      paidThroughDays: fc.option(fc.integer({ min: -90, max: 90 }), { nil: undefined }),
+    }),
+  ),
+  steps: fc.array(fc.record({ gapHours: fc.integer({ min: 1, max: 24 * 12 }), action: actionArb }), { minLength: 3, maxLength: 60, size: 'large' }),
+});
+
+type History = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Turns a generated history into valid events for one member; `offsetMs` keeps members' moments apart. */
+function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEvent[] {
+  const events: LifecycleEvent[] = [];
+  let at = START + offsetMs;
+  let month = 0;
+  const invoices: string[] = [];
+  const amounts = new Map<string, number>();
+  let n = 0;
+  const add = (body: Record<string, unknown>) => {
+    n += 1;
+    events.push(lifecycleEventSchema.parse({ id: `${memberId}-${n}`, memberId, at: new Date(at).toISOString(), ...body }));
+  };
+  const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  if (history.start.kind === 'joined') {
+    add({ type: 'joined', membershipType: 'REALTOR' });
+  } else {
+    const { state, paidThroughDays } = history.start;
+    add({ type: 'imported', membershipType: 'REALTOR', state, ...(paidThroughDays === undefined ? {} : { paidThrough: date(at + paidThroughDays * 24 * HOUR) }) });
+  }
+  for (const { gapHours, action } of history.steps) {
+    at += gapHours * HOUR;
+    switch (action.kind) {
+      case 'dues': {
+        const from = new Date(Date.UTC(2026, month, 1));
+        const through = new Date(Date.UTC(2026, month + 1, 0));
+        const invoiceId = `D${month}`;
+        month += 1;
+        invoices.push(invoiceId);
+        amounts.set(invoiceId, action.amount);
+        add({ type: 'invoiceIssued', invoiceId, amount: action.amount, coversFrom: date(from.getTime()), coversThrough: date(through.getTime()) });
+        break;
+      }
+      case 'fee': {
+        const invoiceId = `F${n}`;
+        invoices.push(invoiceId);
+        amounts.set(invoiceId, action.amount);
+        add({ type: 'invoiceIssued', invoiceId, amount: action.amount });
+        break;
+      }
+      case 'pay': {
+        // Sometimes pay the next dues invoice before it is issued: the payment must wait for it.
+        // Mostly one of the three latest invoices, as members pay what they were just sent.
+        const recent = invoices.length - 1 - (action.pick % Math.min(3, invoices.length));
+        const invoiceId = action.ahead || invoices.length === 0 ? `D${month}` : invoices[recent]!;
+        add({ type: 'paymentPosted', paymentId: `P${n}`, invoiceId, amount: Math.max(1, (amounts.get(invoiceId) ?? 50) * action.share) });
+        break;
+      }
+      case 'void':
+        if (invoices.length > 0) add({ type: 'invoiceVoided', invoiceId: invoices[action.pick % invoices.length] });
+        break;
+      case 'suspend':
+        add({ type: 'suspended', reason: action.reason });
+        break;
+      case 'reactivate':
+        add({ type: 'reactivated' });
+        break;
+      case 'drop':
+        add({ type: 'dropped' });
+        break;
+      case 'rejoin':
+        add({ type: 'joined', membershipType: 'REALTOR' });
+        break;
+      case 'type':
+        add({ type: 'membershipTypeChanged', membershipType: action.to });
+        break;
+      case 'role':
+        add({ type: 'roleChanged', role: action.to });
+        break;
+    }
+  }
+  return events;
+}
+
+function simulateAll(config: AssociationConfig, events: readonly LifecycleEvent[], until: number): MemberView[] {
+  return simulate(config, inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))), until).members;
+}
+
+const endOf = (events: readonly LifecycleEvent[]) => Math.max(...events.map((event) => Date.parse(event.at))) + 400 * 24 * HOUR;
+
+/** Every row of the transition table, as change:from->to. */
+const tableRows = new Set([
+  'activated:pending->active',
+  'pastDue:active->pastDue',
+  'renewed:active->active',
+  'renewed:pastDue->active',
+  'suspended:pastDue->suspended',
+  'dropped:pastDue->terminated',
+  'suspended:active->suspended',
+  'reactivated:suspended->active',
+  'reactivated:suspended->pastDue',
+  'dropped:suspended->terminated',
+  'dropped:pending->terminated',
+  'dropped:active->terminated',
+]);
+
+const runs = { numRuns: 300 };
+
+describe('invariants over random histories', () => {
+  it('no state is skipped: every change is a row of the table and starts where the last one ended', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, (config, history) => {
+        const events = eventsOf(history, 'M');
+        const [member] = simulateAll(config, events, endOf(events));
+        let state = history.start.kind === 'joined' ? 'pending' : history.start.state;
+        for (const entry of member!.timeline) {
+          expect(tableRows).toContain(`${entry.change}:${entry.from}->${entry.to}`);
+          // A rejoin moves terminated to pending without a change.
+          if (state === 'terminated' && entry.from === 'pending') state = 'pending';
+          expect(entry.from).toBe(state);
+          state = entry.to;
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('the timeline is ordered in time', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, (config, history) => {
+        const events = eventsOf(history, 'M');
+        const times = simulateAll(config, events, endOf(events))[0]!.timeline.map((entry) => Date.parse(entry.at));
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+      }),
+      runs,
+    );
+  });
+
+  it('a repeated event id changes nothing', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, fc.nat(), fc.integer({ min: 0, max: 24 * 60 }), (config, history, pick, laterHours) => {
+        const events = eventsOf(history, 'M');
+        const original = events[pick % events.length]!;
+        const resent = { ...original, at: new Date(Date.parse(events.at(-1)!.at) + laterHours * HOUR).toISOString() };
+        const until = endOf([...events, resent]);
+        expect(simulateAll(config, [...events, resent], until)).toEqual(simulateAll(config, events, until));
+      }),
+      runs,
+    );
+  });
+
+  it('memberFlag and contactStatus always agree with the state and the type', () => {
+    const contact = { pending: null, active: 'A', pastDue: 'A', suspended: 'S', terminated: 'I' } as const;
+    fc.assert(
+      fc.property(configArb, historyArb, fc.double({ min: 0, max: 1, noNaN: true }), (config, history, cut) => {
+        const events = eventsOf(history, 'M');
+        const first = Date.parse(events[0]!.at);
+        const until = first + (endOf(events) - first) * cut;
+        const [member] = simulateAll(config, events, until);
+        const isMember = config.membershipTypes.find((type) => type.code === member!.membershipType)!.isMember;
+        expect(member!.contactStatus).toBe(contact[member!.state]);
+        expect(member!.memberFlag).toBe(isMember && ['active', 'pastDue', 'suspended'].includes(member!.state));
+      }),
+      runs,
+    );
+  });
+
+  it('the same events in a different file order (same at order) give the same result', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, historyArb, fc.integer(), (config, first, second, seed) => {
+        // Members' moments are kept apart by a minute, so every `at` is distinct.
+        const events = [...eventsOf(first, 'A'), ...eventsOf(second, 'B', 60_000)];
+        const shuffled = fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
+        const until = endOf(events);
+        expect(simulateAll(config, shuffled, until)).toEqual(simulateAll(config, events, until));
+      }),
+      runs,
+    );
+  });
+
+  it('a member restored from a JSON snapshot mid-history ends exactly as one that never stopped', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, fc.nat(), (config, history, cut) => {
+        const events = eventsOf(history, 'M');
+        const split = cut % (events.length + 1);
+        const straight = Membership.create(config, 'M');
+        for (const event of events) straight.apply(event);
+        const before = Membership.create(config, 'M');
+        for (const event of events.slice(0, split)) before.apply(event);
+        const carried = JSON.parse(JSON.stringify(before.snapshot())) as MembershipSnapshot;
+        const after = Membership.restore(config, carried);
+        for (const event of events.slice(split)) after.apply(event);
+        const until = endOf(events);
+        straight.advanceTo(until);
+        after.advanceTo(until);
+        expect(after.view()).toEqual(straight.view());
+        expect(after.snapshot()).toEqual(straight.snapshot());
+      }),
+      runs,
+    );
+  });
+});
