@@ -1,5 +1,9 @@
 // The member's ledger (spec section 4): invoices, payments and paid-through, as pure functions.
-// Every operation returns a new ledger and what it changed, or the reason it does not fit.
+//
+// The ledger holds only what can still change a decision: live invoices (unsettled ones, and
+// settled dues invoices still waiting for a gap to close), payments waiting for their invoice, and
+// paidThrough. Closed invoices and used payment ids move to an append-only archive that the caller
+// keeps, so every operation costs the same in a member's tenth year as in the first.
 import { addDays, daysBetween, laterDate } from './calendar.js';
 import type { LocalDate } from './calendar.js';
 
@@ -24,12 +28,20 @@ export interface WaitingPayment {
 }
 
 export interface Ledger {
+  /** Live invoices only; closed ones are in the archive. */
   readonly invoices: Readonly<Record<string, Invoice>>;
   /** Payments whose invoice has not been issued yet, by invoice id. */
   readonly waiting: Readonly<Record<string, readonly WaitingPayment[]>>;
-  /** Every payment id taken, applied or waiting, so a re-sent payment cannot count twice. */
-  readonly paymentIds: Readonly<Record<string, string>>;
   readonly paidThrough: LocalDate | null;
+}
+
+/** How a closed invoice ended: settled (and counted, if dues), or voided before it was settled. */
+export type ClosedAs = 'settled' | 'voided';
+
+/** What the ledger needs to know of closed invoices and used payment ids. */
+export interface LedgerArchive {
+  closedInvoice(invoiceId: string): ClosedAs | undefined;
+  hasPayment(paymentId: string): boolean;
 }
 
 /** What one ledger operation changed; the statechart's guards read these. */
@@ -42,11 +54,19 @@ export interface LedgerEffects {
   readonly paymentApplied: boolean;
 }
 
-export type LedgerResult =
-  | { readonly ok: true; readonly ledger: Ledger; readonly effects: LedgerEffects }
-  | { readonly ok: false; readonly reason: string };
+export interface LedgerChange {
+  readonly ok: true;
+  readonly ledger: Ledger;
+  readonly effects: LedgerEffects;
+  /** Invoices that closed: the caller adds them to its archive once the change is applied. */
+  readonly closed: readonly (readonly [string, ClosedAs])[];
+  /** A payment id now used: the caller adds it to its archive once the change is applied. */
+  readonly paymentId: string | null;
+}
 
-export const emptyLedger: Ledger = { invoices: {}, waiting: {}, paymentIds: {}, paidThrough: null };
+export type LedgerResult = LedgerChange | { readonly ok: false; readonly reason: string };
+
+export const emptyLedger: Ledger = { invoices: {}, waiting: {}, paidThrough: null };
 
 const noEffects: LedgerEffects = { duesSettled: false, paidThroughAdvanced: false, paymentApplied: false };
 
@@ -59,35 +79,55 @@ function reachesShare(invoice: Invoice, activationPercent: number): boolean {
   return Math.round(invoice.paid * 1e6) >= Math.round((invoice.amount * activationPercent * 1e6) / 100);
 }
 
+/** An invoice that can no longer change anything leaves the ledger for the archive. */
+function closedAs(invoice: Invoice): ClosedAs | null {
+  if (invoice.settled) return !isDues(invoice) || invoice.counted ? 'settled' : null;
+  return invoice.voided ? 'voided' : null;
+}
+
 /**
- * Marks newly settled invoices and moves paidThrough over every settled dues invoice that
- * leaves no gap, repeating until nothing more counts (a later invoice can close an earlier gap).
+ * Marks newly settled invoices, moves paidThrough over every settled dues invoice that leaves no
+ * gap (repeating until nothing more counts: a later invoice can close an earlier gap), and moves
+ * closed invoices out of the ledger.
  */
-function settle(ledger: Ledger, activationPercent: number, touched: readonly string[], paymentApplied: boolean): LedgerResult {
-  let invoices = ledger.invoices;
+function settle(
+  before: Ledger,
+  invoices: Record<string, Invoice>,
+  activationPercent: number,
+  touched: readonly string[],
+  paymentApplied: boolean,
+  paymentId: string | null,
+): LedgerChange {
   let duesSettled = false;
   for (const id of touched) {
     const invoice = invoices[id];
     if (invoice && !invoice.settled && !invoice.voided && reachesShare(invoice, activationPercent)) {
-      invoices = { ...invoices, [id]: { ...invoice, settled: true } };
+      invoices[id] = { ...invoice, settled: true };
       if (isDues(invoice)) duesSettled = true;
     }
   }
-  let paidThrough = ledger.paidThrough;
+  let paidThrough = before.paidThrough;
   // Only a newly settled dues invoice can let paidThrough move.
   if (duesSettled) {
-    for (;;) {
-      const next = nextToCount(invoices, paidThrough);
-      if (!next) break;
-      invoices = { ...invoices, [next.id]: { ...next, counted: true } };
+    for (let next = nextToCount(invoices, paidThrough); next; next = nextToCount(invoices, paidThrough)) {
+      invoices[next.id] = { ...next, counted: true };
       paidThrough = paidThrough === null ? next.coversThrough : laterDate(paidThrough, next.coversThrough!);
     }
   }
-  const paidThroughAdvanced = paidThrough !== ledger.paidThrough;
+  const closed: [string, ClosedAs][] = [];
+  for (const id in invoices) {
+    const status = closedAs(invoices[id]!);
+    if (status) {
+      closed.push([id, status]);
+      delete invoices[id];
+    }
+  }
   return {
     ok: true,
-    ledger: { ...ledger, invoices, paidThrough },
-    effects: { duesSettled, paidThroughAdvanced, paymentApplied },
+    ledger: { ...before, invoices, paidThrough },
+    effects: { duesSettled, paidThroughAdvanced: paidThrough !== before.paidThrough, paymentApplied },
+    closed,
+    paymentId,
   };
 }
 
@@ -104,10 +144,6 @@ function nextToCount(invoices: Readonly<Record<string, Invoice>>, paidThrough: L
   return best;
 }
 
-function addPayment(invoice: Invoice, amount: number): Invoice {
-  return { ...invoice, paid: invoice.paid + amount };
-}
-
 export interface InvoiceInput {
   readonly invoiceId: string;
   readonly amount: number;
@@ -116,75 +152,82 @@ export interface InvoiceInput {
   readonly coversThrough?: LocalDate | undefined;
 }
 
-export function issueInvoice(ledger: Ledger, input: InvoiceInput, activationPercent: number): LedgerResult {
-  if (ledger.invoices[input.invoiceId]) {
+export function issueInvoice(ledger: Ledger, archive: LedgerArchive, input: InvoiceInput, activationPercent: number): LedgerResult {
+  if (ledger.invoices[input.invoiceId] || archive.closedInvoice(input.invoiceId)) {
     return { ok: false, reason: `invoice ${input.invoiceId} was already issued` };
   }
-  let invoice: Invoice = {
+  const waiting = ledger.waiting[input.invoiceId] ?? [];
+  const invoice: Invoice = {
     id: input.invoiceId,
     amount: input.amount,
     dueDate: input.dueDate,
     coversFrom: input.coversFrom ?? null,
     coversThrough: input.coversThrough ?? null,
-    paid: 0,
+    paid: waiting.reduce((sum, payment) => sum + payment.amount, 0),
     voided: false,
     settled: false,
     counted: false,
   };
-  const waiting = ledger.waiting[input.invoiceId] ?? [];
-  for (const payment of waiting) invoice = addPayment(invoice, payment.amount);
-  const { [input.invoiceId]: _released, ...stillWaiting } = ledger.waiting;
-  const next: Ledger = {
-    ...ledger,
-    invoices: { ...ledger.invoices, [invoice.id]: invoice },
-    waiting: waiting.length > 0 ? stillWaiting : ledger.waiting,
-  };
-  return settle(next, activationPercent, [invoice.id], waiting.length > 0);
+  let next = ledger;
+  if (waiting.length > 0) {
+    const { [input.invoiceId]: _released, ...stillWaiting } = ledger.waiting;
+    next = { ...ledger, waiting: stillWaiting };
+  }
+  return settle(next, { ...ledger.invoices, [invoice.id]: invoice }, activationPercent, [invoice.id], waiting.length > 0, null);
 }
 
 export function postPayment(
   ledger: Ledger,
+  archive: LedgerArchive,
   payment: { readonly paymentId: string; readonly invoiceId: string; readonly amount: number },
   activationPercent: number,
 ): LedgerResult {
-  if (ledger.paymentIds[payment.paymentId] !== undefined) {
+  if (archive.hasPayment(payment.paymentId)) {
     return { ok: false, reason: `payment ${payment.paymentId} was already posted` };
   }
-  const paymentIds = { ...ledger.paymentIds, [payment.paymentId]: payment.invoiceId };
   const invoice = ledger.invoices[payment.invoiceId];
-  if (!invoice) {
-    const waiting = [...(ledger.waiting[payment.invoiceId] ?? []), { paymentId: payment.paymentId, amount: payment.amount }];
-    return { ok: true, ledger: { ...ledger, paymentIds, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } }, effects: noEffects };
+  if (invoice) {
+    if (invoice.voided && !invoice.settled) {
+      return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
+    }
+    const invoices = { ...ledger.invoices, [invoice.id]: { ...invoice, paid: invoice.paid + payment.amount } };
+    return settle(ledger, invoices, activationPercent, [invoice.id], true, payment.paymentId);
   }
-  if (invoice.voided && !invoice.settled) {
-    return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
+  switch (archive.closedInvoice(payment.invoiceId)) {
+    case 'voided':
+      return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
+    case 'settled':
+      // A further payment on a settled invoice is recorded (its id is used) and changes nothing.
+      return { ok: true, ledger, effects: { ...noEffects, paymentApplied: true }, closed: [], paymentId: payment.paymentId };
+    default: {
+      const waiting = [...(ledger.waiting[payment.invoiceId] ?? []), { paymentId: payment.paymentId, amount: payment.amount }];
+      return { ok: true, ledger: { ...ledger, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } }, effects: noEffects, closed: [], paymentId: payment.paymentId };
+    }
   }
-  const next: Ledger = {
-    ...ledger,
-    paymentIds,
-    invoices: { ...ledger.invoices, [invoice.id]: addPayment(invoice, payment.amount) },
-  };
-  return settle(next, activationPercent, [invoice.id], true);
 }
 
-export function voidInvoice(ledger: Ledger, invoiceId: string): LedgerResult {
+export function voidInvoice(ledger: Ledger, archive: LedgerArchive, invoiceId: string): LedgerResult {
   const invoice = ledger.invoices[invoiceId];
-  if (!invoice) return { ok: false, reason: `invoice ${invoiceId} has not been issued` };
-  if (invoice.voided) return { ok: false, reason: `invoice ${invoiceId} is already voided` };
-  // Voiding a settled invoice changes nothing (spec 4); we still note it for the record.
-  return { ok: true, ledger: { ...ledger, invoices: { ...ledger.invoices, [invoiceId]: { ...invoice, voided: true } } }, effects: noEffects };
+  const closed = archive.closedInvoice(invoiceId);
+  if (!invoice && !closed) return { ok: false, reason: `invoice ${invoiceId} has not been issued` };
+  if (closed === 'voided' || invoice?.voided) return { ok: false, reason: `invoice ${invoiceId} is already voided` };
+  // Voiding a settled invoice changes nothing (spec 4).
+  if (!invoice || invoice.settled) return { ok: true, ledger, effects: noEffects, closed: [], paymentId: null };
+  const { [invoiceId]: _voided, ...live } = ledger.invoices;
+  return { ok: true, ledger: { ...ledger, invoices: live }, effects: noEffects, closed: [[invoiceId, 'voided']], paymentId: null };
 }
 
-/** Re-reads every open invoice against a new activation share, after a change of membership type. */
+/** Re-reads every unsettled invoice against a new activation share, after a change of membership type. */
 export function resettle(ledger: Ledger, activationPercent: number): LedgerResult {
   const open = Object.keys(ledger.invoices).filter((id) => !ledger.invoices[id]!.settled);
-  return settle(ledger, activationPercent, open, false);
+  return settle(ledger, { ...ledger.invoices }, activationPercent, open, false, null);
 }
 
-/** A rejoin starts paid-through afresh: dues paid before it no longer count toward it. */
+/** A rejoin starts paid-through afresh: dues settled before it no longer count toward it. */
 export function restartPaidThrough(ledger: Ledger): Ledger {
   const invoices: Record<string, Invoice> = {};
   for (const [id, invoice] of Object.entries(ledger.invoices)) {
+    // Consumed by the rejoin; the next ledger operation archives them.
     invoices[id] = invoice.settled && isDues(invoice) ? { ...invoice, counted: true } : invoice;
   }
   return { ...ledger, invoices, paidThrough: null };
@@ -204,4 +247,38 @@ export function maxOverdueDays(ledger: Ledger, today: LocalDate): number {
     if (days !== null && days > most) most = days;
   }
   return most;
+}
+
+/** The archive of one member: closed invoices and used payment ids, append-only, plain JSON when saved. */
+export class MemberLedgerArchive implements LedgerArchive {
+  private readonly invoices: Map<string, ClosedAs>;
+  private readonly payments: Set<string>;
+
+  constructor(saved?: SavedLedgerArchive) {
+    this.invoices = new Map(saved?.closedInvoices ?? []);
+    this.payments = new Set(saved?.paymentIds ?? []);
+  }
+
+  closedInvoice(invoiceId: string): ClosedAs | undefined {
+    return this.invoices.get(invoiceId);
+  }
+
+  hasPayment(paymentId: string): boolean {
+    return this.payments.has(paymentId);
+  }
+
+  /** Records what an applied change closed and used. */
+  record(change: LedgerChange): void {
+    for (const [id, status] of change.closed) this.invoices.set(id, status);
+    if (change.paymentId !== null) this.payments.add(change.paymentId);
+  }
+
+  save(): SavedLedgerArchive {
+    return { closedInvoices: [...this.invoices], paymentIds: [...this.payments] };
+  }
+}
+
+export interface SavedLedgerArchive {
+  readonly closedInvoices: readonly (readonly [string, ClosedAs])[];
+  readonly paymentIds: readonly string[];
 }

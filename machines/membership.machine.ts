@@ -1,8 +1,8 @@
 // The membership statechart (spec section 5): five states, six changes, one row per transition.
 // The ledger has already been updated when a `ledgerChanged` event arrives, so guards read its
-// effects; every action is a pure `assign`, which lets the same machine run in simulate and in a
-// Temporal workflow.
-import { and, assign, setup } from 'xstate';
+// effects. Actions only assign context and emit each recorded change (`changeRecorded`): no I/O,
+// so the same machine runs in simulate and in a Temporal workflow.
+import { and, assign, enqueueActions, setup } from 'xstate';
 import type { AssociationConfig, Change } from '../schemas/association.js';
 import { membershipTypeOf } from './association.js';
 import type { LocalDate } from './calendar.js';
@@ -11,7 +11,7 @@ import { emptyLedger, restartPaidThrough } from './ledger.js';
 import { statusAfterChange, statusAfterTypeChange } from './member-status.js';
 import { commandsFor } from './providers.js';
 import { eligibleForReactivation } from './reactivation.js';
-import type { MachineEvent, MemberContext, MemberState, MemberStatus } from './types.js';
+import type { ChangeRecorded, MachineEvent, MemberContext, MemberState, MemberStatus } from './types.js';
 
 type Live = Exclude<MemberState, 'terminated'>;
 
@@ -29,7 +29,6 @@ export function initialContext(memberId: string): MemberContext {
     suspension: null,
     graceRestartedOn: null,
     providers: { m1: null, mls: null, lockbox: null },
-    timeline: [],
   };
 }
 
@@ -42,6 +41,18 @@ function withStatus(context: MemberContext, memberStatus: MemberStatus | null, t
   };
 }
 
+const machines = new WeakMap<AssociationConfig, MembershipMachine>();
+
+/** The machine for an association configuration, built once per configuration object. */
+export function membershipMachineFor(association: AssociationConfig): MembershipMachine {
+  let machine = machines.get(association);
+  if (!machine) {
+    machine = createMembershipMachine(association);
+    machines.set(association, machine);
+  }
+  return machine;
+}
+
 export function createMembershipMachine(association: AssociationConfig) {
   const typeOf = (context: MemberContext) => membershipTypeOf(association, context.membershipType);
   const paidThroughOf = (context: MemberContext, event: MachineEvent) =>
@@ -52,6 +63,7 @@ export function createMembershipMachine(association: AssociationConfig) {
       context: {} as MemberContext,
       events: {} as MachineEvent,
       input: {} as { memberId: string },
+      emitted: {} as ChangeRecorded,
     },
     guards: {
       importedAs: ({ event }, params: { state: MemberState }) => event.type === 'imported' && event.state === params.state,
@@ -95,21 +107,17 @@ export function createMembershipMachine(association: AssociationConfig) {
           suspension: event.state === 'suspended' ? { since: event.today, reason: 'nonpayment' } : null,
         };
       }),
-      recordChange: assign(({ context, event }, params: { change: Change; from: MemberState; to: MemberState }) => {
+      recordChange: enqueueActions(({ context, event, enqueue }, params: { change: Change; from: MemberState; to: MemberState }) => {
         const type = typeOf(context);
         const memberStatus = statusAfterChange(context, params.change, type.isMember);
         const commands = commandsFor(params.change, { providers: association.providers, type, role: context.role, date: event.today });
         const providers = { ...context.providers };
         for (const command of commands) if (command.outcome === 'sent') providers[command.provider] = command.status;
-        return {
-          ...withStatus(context, memberStatus, event.today),
-          providers,
-          graceRestartedOn: null,
-          timeline: [
-            ...context.timeline,
-            { at: toIsoInstant(event.at), cause: event.cause, change: params.change, from: params.from, to: params.to, memberStatus, commands },
-          ],
-        };
+        enqueue.assign({ ...withStatus(context, memberStatus, event.today), providers, graceRestartedOn: null });
+        enqueue.emit({
+          type: 'changeRecorded',
+          entry: { at: toIsoInstant(event.at), cause: event.cause, change: params.change, from: params.from, to: params.to, memberStatus, commands },
+        });
       }),
       noteJoinDate: assign({ joinDate: ({ context, event }) => context.joinDate ?? event.today }),
       noteSuspension: assign({

@@ -9,12 +9,12 @@ import { findMembershipType, membershipTypeOf } from './association.js';
 import { dateOf } from './calendar.js';
 import type { Instant } from './calendar.js';
 import { deadlinesFor } from './deadlines.js';
-import { issueInvoice, postPayment, resettle, voidInvoice } from './ledger.js';
-import type { LedgerResult } from './ledger.js';
-import { createMembershipMachine } from './membership.machine.js';
+import { MemberLedgerArchive, issueInvoice, postPayment, resettle, voidInvoice } from './ledger.js';
+import type { LedgerChange, LedgerResult, SavedLedgerArchive } from './ledger.js';
+import { membershipMachineFor } from './membership.machine.js';
 import type { MembershipMachine } from './membership.machine.js';
 import { notFitting } from './rejections.js';
-import type { Deadline, MachineEvent, MemberContext, MemberState } from './types.js';
+import type { Deadline, MachineEvent, MemberContext, MemberState, TimelineEntry } from './types.js';
 import { memberView } from './view.js';
 import type { MemberView, Rejection } from './view.js';
 
@@ -22,6 +22,8 @@ import type { MemberView, Rejection } from './view.js';
 export interface MembershipSnapshot {
   readonly state: MemberState | 'none';
   readonly context: MemberContext;
+  readonly timeline: readonly TimelineEntry[];
+  readonly archive: SavedLedgerArchive;
   /** The moment of the last step applied (null before the first); nothing is ever applied before it. */
   readonly clock: Instant | null;
   readonly seenEventIds: readonly string[];
@@ -33,30 +35,31 @@ export type ApplyResult =
   | { readonly outcome: 'duplicate' }
   | { readonly outcome: 'rejected'; readonly reason: string };
 
-type Prepared = { readonly events: readonly MachineEvent[] } | { readonly reason: string };
+/** Statechart events for one lifecycle event, and the ledger change to archive once they are applied. */
+type Prepared = { readonly events: readonly MachineEvent[]; readonly ledger?: LedgerChange } | { readonly reason: string };
 
 export class Membership {
   private machine: MembershipMachine;
   private actor: Actor<MembershipMachine>;
   private association: AssociationConfig;
   private clock: Instant;
+  /** The earliest deadline, computed once per step (undefined = not computed since the last step). */
+  private next: Deadline | null | undefined;
+  private readonly timeline: TimelineEntry[];
+  private readonly archive: MemberLedgerArchive;
   private readonly seen: Set<string>;
   private readonly rejected: Rejection[];
 
   private constructor(association: AssociationConfig, from: MembershipSnapshot | { memberId: string }) {
     this.association = association;
-    this.machine = createMembershipMachine(association);
-    if ('context' in from) {
-      this.clock = from.clock ?? Number.NEGATIVE_INFINITY;
-      this.seen = new Set(from.seenEventIds);
-      this.rejected = [...from.rejected];
-      this.actor = this.startActor(from);
-    } else {
-      this.clock = Number.NEGATIVE_INFINITY;
-      this.seen = new Set();
-      this.rejected = [];
-      this.actor = this.startActor({ memberId: from.memberId });
-    }
+    this.machine = membershipMachineFor(association);
+    const saved = 'context' in from ? from : null;
+    this.clock = saved?.clock ?? Number.NEGATIVE_INFINITY;
+    this.timeline = [...(saved?.timeline ?? [])];
+    this.archive = new MemberLedgerArchive(saved?.archive);
+    this.seen = new Set(saved?.seenEventIds);
+    this.rejected = [...(saved?.rejected ?? [])];
+    this.actor = this.startActor(from);
   }
 
   static create(association: AssociationConfig, memberId: string): Membership {
@@ -96,7 +99,9 @@ export class Membership {
       return { outcome: 'rejected', reason: prepared.reason };
     }
     for (const machineEvent of prepared.events) this.send(machineEvent);
+    if (prepared.ledger) this.archive.record(prepared.ledger);
     this.clock = at;
+    this.next = undefined;
     return { outcome: 'applied' };
   }
 
@@ -114,7 +119,8 @@ export class Membership {
   }
 
   nextDeadline(): Deadline | null {
-    return this.deadlines()[0] ?? null;
+    if (this.next === undefined) this.next = this.deadlines()[0] ?? null;
+    return this.next;
   }
 
   /** Fires, earliest first, every deadline due at or before `until`. Returns how many fired. */
@@ -141,32 +147,41 @@ export class Membership {
       throw new Error(`deadline ${deadline.name} did not move member ${this.memberId} out of ${before}`);
     }
     this.clock = Math.max(this.clock, deadline.at);
+    this.next = undefined;
   }
 
   /** The member as spec section 8 shows it, or null before the first joined/imported event. */
   view(): MemberView | null {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.value === 'none') return null;
-    return memberView(snapshot.value, snapshot.context, this.rejected, this.association);
+    return memberView(snapshot.value, snapshot.context, [...this.timeline], [...this.rejected], this.association);
   }
 
   snapshot(): MembershipSnapshot {
     const { value, context } = this.actor.getSnapshot();
-    const clock = Number.isFinite(this.clock) ? this.clock : null;
-    return { state: value, context, clock, seenEventIds: [...this.seen], rejected: [...this.rejected] };
+    return {
+      state: value,
+      context,
+      timeline: [...this.timeline],
+      archive: this.archive.save(),
+      clock: Number.isFinite(this.clock) ? this.clock : null,
+      seenEventIds: [...this.seen],
+      rejected: [...this.rejected],
+    };
   }
 
   /** Runs on a new association configuration from now on; deadlines are recomputed from it. */
   reconfigure(association: AssociationConfig): void {
-    const current = this.snapshot();
-    if (current.state !== 'none') membershipTypeOf(association, current.context.membershipType);
+    const { value, context } = this.actor.getSnapshot();
+    if (value !== 'none') membershipTypeOf(association, context.membershipType);
     this.actor.stop();
     this.association = association;
-    this.machine = createMembershipMachine(association);
-    this.actor = this.startActor(current);
+    this.machine = membershipMachineFor(association);
+    this.actor = this.startActor({ state: value, context });
+    this.next = undefined;
   }
 
-  private startActor(from: MembershipSnapshot | { memberId: string }): Actor<MembershipMachine> {
+  private startActor(from: Pick<MembershipSnapshot, 'state' | 'context'> | { memberId: string }): Actor<MembershipMachine> {
     const actor =
       'context' in from
         ? createActor(this.machine, {
@@ -177,12 +192,14 @@ export class Membership {
     // Without an error observer XState reports errors via a zero-delay setTimeout, which the
     // workflow sandbox refuses; send() reads the snapshot's error instead.
     actor.subscribe({ error: () => undefined });
+    actor.on('changeRecorded', ({ entry }) => this.timeline.push(entry));
     actor.start();
     return actor;
   }
 
   private send(event: MachineEvent): void {
     this.actor.send(event);
+    this.next = undefined;
     const snapshot = this.actor.getSnapshot();
     if (snapshot.status === 'error') throw snapshot.error;
   }
@@ -197,9 +214,12 @@ export class Membership {
     const fitting = (machineEvent: MachineEvent): Prepared =>
       snapshot.can(machineEvent) ? { events: [machineEvent] } : { reason: notFitting(state, event.type) };
     const fromLedger = (result: LedgerResult): Prepared =>
-      result.ok ? { events: [{ ...stamp, type: 'ledgerChanged', ledger: result.ledger, effects: result.effects }] } : { reason: result.reason };
+      result.ok
+        ? { events: [{ ...stamp, type: 'ledgerChanged', ledger: result.ledger, effects: result.effects }], ledger: result }
+        : { reason: result.reason };
     const unknownType = (code: string) =>
       findMembershipType(this.association, code) ? null : { reason: `membershipType ${code} is not defined by association ${this.association.association.id}` };
+    const activationPercent = () => membershipTypeOf(this.association, context.membershipType).activationPercent;
 
     if (state === 'none' && event.type !== 'joined' && event.type !== 'imported') return { reason: notFitting(state, event.type) };
     switch (event.type) {
@@ -219,16 +239,12 @@ export class Membership {
             memberStatus: event.memberStatus ?? null,
           })
         );
-      case 'invoiceIssued': {
-        const percent = membershipTypeOf(this.association, context.membershipType).activationPercent;
-        return fromLedger(issueInvoice(context.ledger, { ...event, dueDate: event.dueDate ?? today }, percent));
-      }
-      case 'paymentPosted': {
-        const percent = membershipTypeOf(this.association, context.membershipType).activationPercent;
-        return fromLedger(postPayment(context.ledger, event, percent));
-      }
+      case 'invoiceIssued':
+        return fromLedger(issueInvoice(context.ledger, this.archive, { ...event, dueDate: event.dueDate ?? today }, activationPercent()));
+      case 'paymentPosted':
+        return fromLedger(postPayment(context.ledger, this.archive, event, activationPercent()));
       case 'invoiceVoided':
-        return fromLedger(voidInvoice(context.ledger, event.invoiceId));
+        return fromLedger(voidInvoice(context.ledger, this.archive, event.invoiceId));
       case 'suspended':
         return fitting({ ...stamp, type: 'suspended', reason: event.reason });
       case 'reactivated':
@@ -244,7 +260,10 @@ export class Membership {
         // The new type's activation share may settle invoices the old one did not.
         const resettled = resettle(context.ledger, membershipTypeOf(this.association, event.membershipType).activationPercent);
         if (!resettled.ok || !resettled.effects.duesSettled) return typeChange;
-        return { events: [...typeChange.events, { ...stamp, type: 'ledgerChanged', ledger: resettled.ledger, effects: resettled.effects }] };
+        return {
+          events: [...typeChange.events, { ...stamp, type: 'ledgerChanged', ledger: resettled.ledger, effects: resettled.effects }],
+          ledger: resettled,
+        };
       }
     }
   }

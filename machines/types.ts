@@ -44,7 +44,12 @@ export interface MemberContext {
   /** Set when staff reactivate into pastDue: the grace period counts afresh from this day. */
   readonly graceRestartedOn: LocalDate | null;
   readonly providers: Readonly<Record<ProviderName, string | null>>;
-  readonly timeline: readonly TimelineEntry[];
+}
+
+/** What the statechart emits when it records a change; the membership appends it to the timeline. */
+export interface ChangeRecorded {
+  readonly type: 'changeRecorded';
+  readonly entry: TimelineEntry;
 }
 
 /** Every machine event carries its moment, its local date and what caused it (an event type or `timer:<name>`). */

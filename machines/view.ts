@@ -48,6 +48,7 @@ export function contactStatus(state: MemberState): MemberView['contactStatus'] {
 export function memberView(
   state: MemberState,
   context: MemberContext,
+  timeline: readonly TimelineEntry[],
   rejected: readonly Rejection[],
   association: AssociationConfig,
 ): MemberView {
@@ -66,6 +67,6 @@ export function memberView(
     terminateDate: context.terminateDate,
     providers: context.providers,
     rejected,
-    timeline: context.timeline,
+    timeline,
   };
 }

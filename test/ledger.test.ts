@@ -1,18 +1,22 @@
 // The ledger rules (spec section 4), through the member they decide for, and the pure functions beneath.
 import { describe, expect, it } from 'vitest';
-import { emptyLedger, issueInvoice, maxOverdueDays, overdueDays, postPayment, voidInvoice } from '../machines/ledger.js';
-import type { Ledger } from '../machines/ledger.js';
+import { MemberLedgerArchive, emptyLedger, issueInvoice, maxOverdueDays, overdueDays, postPayment, voidInvoice } from '../machines/ledger.js';
+import type { Ledger, LedgerArchive, LedgerResult } from '../machines/ledger.js';
 import { EventLog, association, changes, membershipOf, run } from './helpers.js';
 
 const config = association();
 const joined = () => new EventLog().join('2026-06-01');
 
-function ledgerWith(...steps: ((ledger: Ledger) => ReturnType<typeof issueInvoice>)[]): Ledger {
-  return steps.reduce((ledger, step) => {
-    const result = step(ledger);
+/** Runs ledger operations in turn, archiving what each closes, as a membership does. */
+function ledgerWith(...steps: ((ledger: Ledger, archive: LedgerArchive) => LedgerResult)[]): { ledger: Ledger; archive: MemberLedgerArchive } {
+  const archive = new MemberLedgerArchive();
+  const ledger = steps.reduce((current, step) => {
+    const result = step(current, archive);
     if (!result.ok) throw new Error(result.reason);
+    archive.record(result);
     return result.ledger;
   }, emptyLedger);
+  return { ledger, archive };
 }
 
 describe('settlement', () => {
@@ -55,11 +59,11 @@ describe('voided invoices', () => {
   });
 
   it('are never overdue', () => {
-    const ledger = ledgerWith(
-      (l) => issueInvoice(l, { invoiceId: 'A', amount: 10, dueDate: '2026-06-01' }, 100),
-      (l) => voidInvoice(l, 'A'),
+    const { ledger, archive } = ledgerWith(
+      (l, a) => issueInvoice(l, a, { invoiceId: 'A', amount: 10, dueDate: '2026-06-01' }, 100),
+      (l, a) => voidInvoice(l, a, 'A'),
     );
-    expect(overdueDays(ledger.invoices.A!, '2026-07-01')).toBeNull();
+    expect(archive.closedInvoice('A')).toBe('voided');
     expect(maxOverdueDays(ledger, '2026-07-01')).toBe(0);
   });
 
@@ -72,7 +76,7 @@ describe('voided invoices', () => {
 });
 
 describe('overdue days', () => {
-  const ledger = ledgerWith((l) => issueInvoice(l, { invoiceId: 'A', amount: 10, dueDate: '2026-08-01' }, 100));
+  const { ledger, archive } = ledgerWith((l, a) => issueInvoice(l, a, { invoiceId: 'A', amount: 10, dueDate: '2026-08-01' }, 100));
 
   it('are whole days from the due date: due today is 0', () => {
     expect(overdueDays(ledger.invoices.A!, '2026-08-01')).toBe(0);
@@ -80,8 +84,10 @@ describe('overdue days', () => {
   });
 
   it('count only unsettled invoices', () => {
-    const settled = postPayment(ledger, { paymentId: 'P', invoiceId: 'A', amount: 10 }, 100);
-    expect(settled.ok && overdueDays(settled.ledger.invoices.A!, '2026-08-07')).toBeNull();
+    const partly = postPayment(ledger, archive, { paymentId: 'P', invoiceId: 'A', amount: 4 }, 100);
+    expect(partly.ok && maxOverdueDays(partly.ledger, '2026-08-07')).toBe(6);
+    const settled = postPayment(ledger, archive, { paymentId: 'P', invoiceId: 'A', amount: 10 }, 100);
+    expect(settled.ok && maxOverdueDays(settled.ledger, '2026-08-07')).toBe(0);
   });
 
   it('default the due date to the date of the invoice event, in the association time zone', () => {
@@ -155,5 +161,39 @@ describe('billing systems that re-send', () => {
   it('reject voiding an invoice that was never issued', () => {
     const log = joined().add('invoiceVoided', '2026-06-02', { invoiceId: 'NOPE' });
     expect(run(config, log).rejected[0]?.reason).toBe('invoice NOPE has not been issued');
+  });
+});
+
+describe('a ledger after years of billing', () => {
+  const years = () => {
+    const log = new EventLog().join('2025-12-20');
+    for (let year = 2026; year < 2029; year += 1) {
+      for (let month = 1; month <= 12; month += 1) {
+        const id = `${year}-${String(month).padStart(2, '0')}`;
+        log.dues(id).pay(`${id}-02`, `INV-${id}`, 50, `PAY-${id}`);
+      }
+    }
+    return log;
+  };
+
+  it('keeps only live invoices, closed ones archived', () => {
+    const member = membershipOf(config, years());
+    const saved = member.snapshot();
+    expect(Object.keys(saved.context.ledger.invoices)).toEqual([]);
+    expect(saved.archive.closedInvoices).toHaveLength(36);
+    expect(saved.archive.paymentIds).toHaveLength(36);
+    expect(saved.context.ledger.paidThrough).toBe('2028-12-31');
+  });
+
+  it('still refuses an old invoice id or payment id re-sent years later', () => {
+    const log = years()
+      .add('invoiceIssued', '2029-01-05', { invoiceId: 'INV-2026-01', amount: 50 })
+      .add('paymentPosted', '2029-01-06', { paymentId: 'PAY-2026-01', invoiceId: 'INV-2026-01', amount: 50 });
+    expect(run(config, log).rejected.map((r) => r.reason)).toEqual(['invoice INV-2026-01 was already issued', 'payment PAY-2026-01 was already posted']);
+  });
+
+  it('changes nothing when an old settled invoice is voided', () => {
+    const view = run(config, years().add('invoiceVoided', '2029-01-05', { invoiceId: 'INV-2026-03' }));
+    expect(view).toMatchObject({ rejected: [], paidThrough: '2028-12-31', state: 'pastDue' });
   });
 });
