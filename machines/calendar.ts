@@ -14,32 +14,57 @@ interface CalendarDuration {
 }
 
 const DAY_MS = 86_400_000;
-const startOfDayCache = new Map<string, Instant>();
-const durationCache = new Map<string, CalendarDuration>();
-const addCache = new Map<string, LocalDate>();
+const CACHE_LIMIT = 200_000;
+
+/** Bounded memo tables: the same dates recur constantly, and clearing keeps memory flat. */
+function remember<K, V>(table: Map<K, V>, key: K, value: V): V {
+  if (table.size >= CACHE_LIMIT) table.clear();
+  table.set(key, value);
+  return value;
+}
+
+const dayNumbers = new Map<LocalDate, number>();
+const datesByDay = new Map<number, LocalDate>();
+const durations = new Map<string, CalendarDuration>();
+const durationSums = new Map<string, Map<LocalDate, LocalDate>>();
+const dayStarts = new Map<string, Map<LocalDate, Instant>>();
+const utcDayBounds = new Map<string, Map<number, readonly [Instant, Instant]>>();
+
+function tableFor<V>(tables: Map<string, V>, key: string, make: () => V): V {
+  let table = tables.get(key);
+  if (!table) {
+    table = make();
+    tables.set(key, table);
+  }
+  return table;
+}
+
+/** Days since 1970-01-01 of a calendar date. */
+function dayNumber(date: LocalDate): number {
+  return dayNumbers.get(date) ?? remember(dayNumbers, date, Math.round(Date.parse(date) / DAY_MS));
+}
+
+function dateOfDayNumber(day: number): LocalDate {
+  return datesByDay.get(day) ?? remember(datesByDay, day, new Date(day * DAY_MS).toISOString().slice(0, 10));
+}
 
 function parseDuration(iso: string): CalendarDuration {
-  let parsed = durationCache.get(iso);
+  let parsed = durations.get(iso);
   if (!parsed) {
     const duration = Duration.fromISO(iso);
     if (!duration.isValid) throw new Error(`invalid duration ${iso}`);
-    parsed = { years: duration.years, months: duration.months, days: duration.weeks * 7 + duration.days };
-    durationCache.set(iso, parsed);
+    parsed = remember(durations, iso, { years: duration.years, months: duration.months, days: duration.weeks * 7 + duration.days });
   }
   return parsed;
 }
 
-function utcDate(date: LocalDate): DateTime {
-  return DateTime.fromISO(date, { zone: 'utc' });
-}
-
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: LocalDate, to: LocalDate): number {
-  return Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
+  return dayNumber(to) - dayNumber(from);
 }
 
 export function addDays(date: LocalDate, days: number): LocalDate {
-  return new Date(Date.parse(date) + days * DAY_MS).toISOString().slice(0, 10);
+  return days === 0 ? date : dateOfDayNumber(dayNumber(date) + days);
 }
 
 /**
@@ -47,45 +72,42 @@ export function addDays(date: LocalDate, days: number): LocalDate {
  * (2027-01-31 + P1M = 2027-02-28), then weeks and days.
  */
 export function addDuration(date: LocalDate, iso: string): LocalDate {
-  const key = `${date}+${iso}`;
-  let result = addCache.get(key);
+  const sums = tableFor(durationSums, iso, () => new Map<LocalDate, LocalDate>());
+  let result = sums.get(date);
   if (result === undefined) {
     const { years, months, days } = parseDuration(iso);
     // Luxon adds calendar units first and clamps the day to the month's length.
-    const monthsAdded = utcDate(date).plus({ years, months });
-    result = addDays(monthsAdded.toISODate()!, days);
-    if (addCache.size > 100_000) addCache.clear();
-    addCache.set(key, result);
+    const monthsAdded = years === 0 && months === 0 ? date : DateTime.fromISO(date, { zone: 'utc' }).plus({ years, months }).toISODate()!;
+    result = remember(sums, date, addDays(monthsAdded, days));
   }
   return result;
 }
 
 /** The instant of 00:00 local time on `date` (or the first moment of that day where a DST jump skips midnight). */
 export function startOfDay(date: LocalDate, zone: string): Instant {
-  const key = `${zone} ${date}`;
-  let instant = startOfDayCache.get(key);
+  const starts = tableFor(dayStarts, zone, () => new Map<LocalDate, Instant>());
+  let instant = starts.get(date);
   if (instant === undefined) {
     const local = DateTime.fromISO(date, { zone });
     if (!local.isValid) throw new Error(`cannot place ${date} in time zone ${zone}: ${local.invalidExplanation ?? ''}`);
-    instant = local.startOf('day').toMillis();
-    if (startOfDayCache.size > 100_000) startOfDayCache.clear();
-    startOfDayCache.set(key, instant);
+    instant = remember(starts, date, local.startOf('day').toMillis());
   }
   return instant;
 }
 
 /**
- * The local date of an instant. Every zone's offset is within a day of UTC, so the answer is
- * the UTC date or one of its neighbours; the (memoised) start-of-day instants decide which.
+ * The local date of an instant. Every zone's offset is within a day of UTC, so the answer is the
+ * UTC date or one of its neighbours; the start-of-day instants (from Luxon) decide which.
  */
 export function dateOf(instant: Instant, zone: string): LocalDate {
-  let candidate = new Date(instant).toISOString().slice(0, 10);
-  if (instant < startOfDay(candidate, zone)) {
-    candidate = addDays(candidate, -1);
-  } else if (instant >= startOfDay(addDays(candidate, 1), zone)) {
-    candidate = addDays(candidate, 1);
+  const utcDay = Math.floor(instant / DAY_MS);
+  const bounds = tableFor(utcDayBounds, zone, () => new Map<number, readonly [Instant, Instant]>());
+  let pair = bounds.get(utcDay);
+  if (!pair) {
+    pair = remember(bounds, utcDay, [startOfDay(dateOfDayNumber(utcDay), zone), startOfDay(dateOfDayNumber(utcDay + 1), zone)] as const);
   }
-  return candidate;
+  if (instant < pair[0]) return dateOfDayNumber(utcDay - 1);
+  return instant < pair[1] ? dateOfDayNumber(utcDay) : dateOfDayNumber(utcDay + 1);
 }
 
 /** The month-day (MM-DD) and year of a local date, for yearly windows. */

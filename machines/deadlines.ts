@@ -2,7 +2,7 @@
 // recomputed after every step, so a driver can arm durable timers and restore them after a restart.
 import type { AssociationConfig } from '../schemas/association.js';
 import { addDays, addDuration, laterDate, startOfDay } from './calendar.js';
-import type { Instant } from './calendar.js';
+import type { Instant, LocalDate } from './calendar.js';
 import type { Deadline, MemberContext, MemberState } from './types.js';
 import { membershipTypeOf } from './association.js';
 
@@ -14,13 +14,13 @@ import { membershipTypeOf } from './association.js';
 export function deadlinesFor(
   state: MemberState | 'none',
   context: MemberContext,
+  paidThrough: LocalDate | null,
   association: AssociationConfig,
   clock: Instant,
 ): Deadline[] {
   if (state !== 'active' && state !== 'pastDue' && state !== 'suspended') return [];
   const type = membershipTypeOf(association, context.membershipType);
   const zone = association.association.timezone;
-  const paidThrough = context.ledger.paidThrough;
   const found: Deadline[] = [];
   switch (state) {
     case 'active':

@@ -1,13 +1,13 @@
 // The membership statechart (spec section 5): five states, six changes, one row per transition.
-// The ledger has already been updated when a `ledgerChanged` event arrives, so guards read its
-// effects. Actions only assign context and emit each recorded change (`changeRecorded`): no I/O,
+// The ledger (billing facts) is the membership's; a `ledgerChanged` event carries it as it is after
+// the billing event, with what changed, so guards read the post-payment ledger. A billing event
+// that can move no state never reaches the statechart. Actions only assign context and emit each recorded change (`changeRecorded`): no I/O,
 // so the same machine runs in simulate and in a Temporal workflow.
-import { and, assign, enqueueActions, setup } from 'xstate';
+import { and, assign, emit, setup } from 'xstate';
 import type { AssociationConfig, Change } from '../schemas/association.js';
 import { membershipTypeOf } from './association.js';
 import type { LocalDate } from './calendar.js';
 import { toIsoInstant } from './calendar.js';
-import { emptyLedger, restartPaidThrough } from './ledger.js';
 import { statusAfterChange, statusAfterTypeChange } from './member-status.js';
 import { commandsFor } from './providers.js';
 import { eligibleForReactivation } from './reactivation.js';
@@ -20,7 +20,6 @@ export function initialContext(memberId: string): MemberContext {
     memberId,
     membershipType: '',
     role: 'primary',
-    ledger: emptyLedger,
     joinDate: null,
     memberStatus: null,
     memberStatusDate: null,
@@ -29,6 +28,7 @@ export function initialContext(memberId: string): MemberContext {
     suspension: null,
     graceRestartedOn: null,
     providers: { m1: null, mls: null, lockbox: null },
+    lastChange: null,
   };
 }
 
@@ -55,8 +55,6 @@ export function membershipMachineFor(association: AssociationConfig): Membership
 
 export function createMembershipMachine(association: AssociationConfig) {
   const typeOf = (context: MemberContext) => membershipTypeOf(association, context.membershipType);
-  const paidThroughOf = (context: MemberContext, event: MachineEvent) =>
-    event.type === 'ledgerChanged' ? event.ledger.paidThrough : context.ledger.paidThrough;
 
   return setup({
     types: {
@@ -69,10 +67,7 @@ export function createMembershipMachine(association: AssociationConfig) {
       importedAs: ({ event }, params: { state: MemberState }) => event.type === 'imported' && event.state === params.state,
       duesInvoiceSettled: ({ event }) => event.type === 'ledgerChanged' && event.effects.duesSettled,
       paidThroughAdvanced: ({ event }) => event.type === 'ledgerChanged' && event.effects.paidThroughAdvanced,
-      paidThroughReachesToday: ({ context, event }) => {
-        const paidThrough = paidThroughOf(context, event);
-        return paidThrough !== null && paidThrough >= event.today;
-      },
+      paidThroughReachesToday: ({ event }) => event.paidThrough !== null && event.paidThrough >= event.today,
       paymentApplied: ({ event }) => event.type === 'ledgerChanged' && event.effects.paymentApplied,
       suspendedForNonpayment: ({ context }) => context.suspension?.reason === 'nonpayment',
       eligibleForReactivation: ({ context, event }) =>
@@ -80,45 +75,40 @@ export function createMembershipMachine(association: AssociationConfig) {
       graceEndsInSuspension: ({ context }) => typeOf(context).afterGrace === 'suspended',
     },
     actions: {
-      storeLedger: assign({ ledger: ({ context, event }) => (event.type === 'ledgerChanged' ? event.ledger : context.ledger) }),
       enroll: assign(({ event }) => {
         if (event.type !== 'joined') return {};
         return { membershipType: event.membershipType, role: event.role };
       }),
-      rejoin: assign(({ context, event }) => {
+      // The membership restarts paid-through in the ledger when a rejoin is accepted.
+      rejoin: assign(({ event }) => {
         if (event.type !== 'joined') return {};
-        return {
-          membershipType: event.membershipType,
-          role: event.role,
-          ledger: restartPaidThrough(context.ledger),
-          suspension: null,
-          graceRestartedOn: null,
-        };
+        return { membershipType: event.membershipType, role: event.role, suspension: null, graceRestartedOn: null };
       }),
       importMember: assign(({ context, event }) => {
         if (event.type !== 'imported') return {};
         return {
           membershipType: event.membershipType,
           role: event.role,
-          ledger: { ...context.ledger, paidThrough: event.paidThrough },
           joinDate: event.joinDate,
           ...withStatus(context, event.memberStatus, event.today),
           // An imported suspended member counts as suspended for nonpayment on the import date.
           suspension: event.state === 'suspended' ? { since: event.today, reason: 'nonpayment' } : null,
         };
       }),
-      recordChange: enqueueActions(({ context, event, enqueue }, params: { change: Change; from: MemberState; to: MemberState }) => {
+      recordChange: assign(({ context, event }, params: { change: Change; from: MemberState; to: MemberState }) => {
         const type = typeOf(context);
         const memberStatus = statusAfterChange(context, params.change, type.isMember);
         const commands = commandsFor(params.change, { providers: association.providers, type, role: context.role, date: event.today });
         const providers = { ...context.providers };
         for (const command of commands) if (command.outcome === 'sent') providers[command.provider] = command.status;
-        enqueue.assign({ ...withStatus(context, memberStatus, event.today), providers, graceRestartedOn: null });
-        enqueue.emit({
-          type: 'changeRecorded',
-          entry: { at: toIsoInstant(event.at), cause: event.cause, change: params.change, from: params.from, to: params.to, memberStatus, commands },
-        });
+        return {
+          ...withStatus(context, memberStatus, event.today),
+          providers,
+          graceRestartedOn: null,
+          lastChange: { at: toIsoInstant(event.at), cause: event.cause, change: params.change, from: params.from, to: params.to, memberStatus, commands },
+        };
       }),
+      announceChange: emit(({ context }) => ({ type: 'changeRecorded' as const, entry: context.lastChange! })),
       noteJoinDate: assign({ joinDate: ({ context, event }) => context.joinDate ?? event.today }),
       noteSuspension: assign({
         suspension: ({ event }) => ({ since: event.today, reason: event.type === 'suspended' ? event.reason : 'nonpayment' }),
@@ -153,14 +143,7 @@ export function createMembershipMachine(association: AssociationConfig) {
       },
       pending: {
         on: {
-          ledgerChanged: [
-            {
-              guard: 'duesInvoiceSettled',
-              target: 'active',
-              actions: ['storeLedger', change('activated', 'pending', 'active'), 'noteJoinDate'],
-            },
-            { actions: 'storeLedger' },
-          ],
+          ledgerChanged: { guard: 'duesInvoiceSettled', target: 'active', actions: [...change('activated', 'pending', 'active'), 'noteJoinDate'] },
           dropped: drop('pending'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: false } } },
           roleChanged: { actions: 'changeRole' },
@@ -169,10 +152,7 @@ export function createMembershipMachine(association: AssociationConfig) {
       active: {
         on: {
           'timer.expired': { target: 'pastDue', actions: change('pastDue', 'active', 'pastDue') },
-          ledgerChanged: [
-            { guard: 'paidThroughAdvanced', actions: ['storeLedger', change('renewed', 'active', 'active')] },
-            { actions: 'storeLedger' },
-          ],
+          ledgerChanged: { guard: 'paidThroughAdvanced', actions: change('renewed', 'active', 'active') },
           suspended: suspend('active'),
           dropped: drop('active'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: true } } },
@@ -181,21 +161,14 @@ export function createMembershipMachine(association: AssociationConfig) {
       },
       pastDue: {
         on: {
-          ledgerChanged: [
-            {
-              guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']),
-              target: 'active',
-              actions: ['storeLedger', change('renewed', 'pastDue', 'active')],
-            },
-            { actions: 'storeLedger' },
-          ],
+          ledgerChanged: { guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']), target: 'active', actions: change('renewed', 'pastDue', 'active') },
           'timer.graceEnded': [
             {
               guard: 'graceEndsInSuspension',
               target: 'suspended',
-              actions: [change('suspended', 'pastDue', 'suspended'), 'noteSuspension'],
+              actions: [...change('suspended', 'pastDue', 'suspended'), 'noteSuspension'],
             },
-            { target: 'terminated', actions: [change('dropped', 'pastDue', 'terminated'), 'noteTermination'] },
+            { target: 'terminated', actions: [...change('dropped', 'pastDue', 'terminated'), 'noteTermination'] },
           ],
           suspended: suspend('pastDue'),
           dropped: drop('pastDue'),
@@ -209,19 +182,18 @@ export function createMembershipMachine(association: AssociationConfig) {
             {
               guard: and(['paymentApplied', 'suspendedForNonpayment', 'eligibleForReactivation', 'paidThroughReachesToday']),
               target: 'active',
-              actions: ['storeLedger', change('reactivated', 'suspended', 'active'), 'clearSuspension'],
+              actions: [...change('reactivated', 'suspended', 'active'), 'clearSuspension'],
             },
             {
               guard: and(['paymentApplied', 'suspendedForNonpayment', 'eligibleForReactivation']),
               target: 'pastDue',
-              actions: ['storeLedger', change('reactivated', 'suspended', 'pastDue'), 'clearSuspension'],
+              actions: [...change('reactivated', 'suspended', 'pastDue'), 'clearSuspension'],
             },
-            { actions: 'storeLedger' },
           ],
           reactivated: [
-            { guard: 'paidThroughReachesToday', target: 'active', actions: [change('reactivated', 'suspended', 'active'), 'clearSuspension'] },
+            { guard: 'paidThroughReachesToday', target: 'active', actions: [...change('reactivated', 'suspended', 'active'), 'clearSuspension'] },
             // Into pastDue, the grace period counts afresh from today.
-            { target: 'pastDue', actions: [change('reactivated', 'suspended', 'pastDue'), 'clearSuspension', 'restartGrace'] },
+            { target: 'pastDue', actions: [...change('reactivated', 'suspended', 'pastDue'), 'clearSuspension', 'restartGrace'] },
           ],
           'timer.dropAfterSuspension': drop('suspended'),
           dropped: drop('suspended'),
@@ -232,24 +204,23 @@ export function createMembershipMachine(association: AssociationConfig) {
       terminated: {
         on: {
           joined: { target: 'pending', actions: 'rejoin' },
-          ledgerChanged: { actions: 'storeLedger' },
         },
       },
     },
   });
 }
 
-/** The `recordChange` action for one row of the spec's table. */
+/** The actions that record one row of the spec's table: compute the change, then announce it. */
 function change(change: Change, from: MemberState, to: MemberState) {
-  return { type: 'recordChange' as const, params: { change, from, to } };
+  return [{ type: 'recordChange' as const, params: { change, from, to } }, 'announceChange' as const] as const;
 }
 
 function suspend(from: Live) {
-  return { target: 'suspended' as const, actions: [change('suspended', from, 'suspended'), 'noteSuspension' as const] };
+  return { target: 'suspended' as const, actions: [...change('suspended', from, 'suspended'), 'noteSuspension' as const] };
 }
 
 function drop(from: Live) {
-  return { target: 'terminated' as const, actions: [change('dropped', from, 'terminated'), 'noteTermination' as const] };
+  return { target: 'terminated' as const, actions: [...change('dropped', from, 'terminated'), 'noteTermination' as const] };
 }
 
 export type MembershipMachine = ReturnType<typeof createMembershipMachine>;

@@ -9,8 +9,8 @@ import { findMembershipType, membershipTypeOf } from './association.js';
 import { dateOf } from './calendar.js';
 import type { Instant } from './calendar.js';
 import { deadlinesFor } from './deadlines.js';
-import { MemberLedgerArchive, issueInvoice, postPayment, resettle, voidInvoice } from './ledger.js';
-import type { LedgerChange, LedgerResult, SavedLedgerArchive } from './ledger.js';
+import { MemberLedgerArchive, emptyLedger, issueInvoice, postPayment, resettle, restartPaidThrough, voidInvoice } from './ledger.js';
+import type { Ledger, LedgerChange, LedgerResult, SavedLedgerArchive } from './ledger.js';
 import { membershipMachineFor } from './membership.machine.js';
 import type { MembershipMachine } from './membership.machine.js';
 import { notFitting } from './rejections.js';
@@ -22,8 +22,9 @@ import type { MemberView, Rejection } from './view.js';
 export interface MembershipSnapshot {
   readonly state: MemberState | 'none';
   readonly context: MemberContext;
-  readonly timeline: readonly TimelineEntry[];
+  readonly ledger: Ledger;
   readonly archive: SavedLedgerArchive;
+  readonly timeline: readonly TimelineEntry[];
   /** The moment of the last step applied (null before the first); nothing is ever applied before it. */
   readonly clock: Instant | null;
   readonly seenEventIds: readonly string[];
@@ -35,8 +36,13 @@ export type ApplyResult =
   | { readonly outcome: 'duplicate' }
   | { readonly outcome: 'rejected'; readonly reason: string };
 
-/** Statechart events for one lifecycle event, and the ledger change to archive once they are applied. */
-type Prepared = { readonly events: readonly MachineEvent[]; readonly ledger?: LedgerChange } | { readonly reason: string };
+/**
+ * What one lifecycle event does: the statechart events to send (none when it cannot move the
+ * state), and the ledger as it stands once they are applied, with what to archive.
+ */
+type Prepared =
+  | { readonly events: readonly MachineEvent[]; readonly ledger?: Ledger; readonly archive?: LedgerChange }
+  | { readonly reason: string };
 
 export class Membership {
   private machine: MembershipMachine;
@@ -45,8 +51,9 @@ export class Membership {
   private clock: Instant;
   /** The earliest deadline, computed once per step (undefined = not computed since the last step). */
   private next: Deadline | null | undefined;
-  private readonly timeline: TimelineEntry[];
+  private ledger: Ledger;
   private readonly archive: MemberLedgerArchive;
+  private readonly timeline: TimelineEntry[];
   private readonly seen: Set<string>;
   private readonly rejected: Rejection[];
 
@@ -55,8 +62,9 @@ export class Membership {
     this.machine = membershipMachineFor(association);
     const saved = 'context' in from ? from : null;
     this.clock = saved?.clock ?? Number.NEGATIVE_INFINITY;
-    this.timeline = [...(saved?.timeline ?? [])];
+    this.ledger = saved?.ledger ?? emptyLedger;
     this.archive = new MemberLedgerArchive(saved?.archive);
+    this.timeline = [...(saved?.timeline ?? [])];
     this.seen = new Set(saved?.seenEventIds);
     this.rejected = [...(saved?.rejected ?? [])];
     this.actor = this.startActor(from);
@@ -99,7 +107,8 @@ export class Membership {
       return { outcome: 'rejected', reason: prepared.reason };
     }
     for (const machineEvent of prepared.events) this.send(machineEvent);
-    if (prepared.ledger) this.archive.record(prepared.ledger);
+    if (prepared.ledger) this.ledger = prepared.ledger;
+    if (prepared.archive) this.archive.record(prepared.archive);
     this.clock = at;
     this.next = undefined;
     return { outcome: 'applied' };
@@ -115,7 +124,7 @@ export class Membership {
   /** Pending deadlines, earliest first; one already past falls at the last step's moment. */
   deadlines(): Deadline[] {
     const snapshot = this.actor.getSnapshot();
-    return deadlinesFor(snapshot.value, snapshot.context, this.association, this.clock).sort((a, b) => a.at - b.at);
+    return deadlinesFor(snapshot.value, snapshot.context, this.ledger.paidThrough, this.association, this.clock).sort((a, b) => a.at - b.at);
   }
 
   nextDeadline(): Deadline | null {
@@ -141,6 +150,7 @@ export class Membership {
       at: deadline.at,
       today: dateOf(deadline.at, this.association.association.timezone),
       cause: `timer:${deadline.name}`,
+      paidThrough: this.ledger.paidThrough,
     });
     if (this.state === before) {
       // A deadline always moves the member on; anything else would fire forever.
@@ -154,7 +164,7 @@ export class Membership {
   view(): MemberView | null {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.value === 'none') return null;
-    return memberView(snapshot.value, snapshot.context, [...this.timeline], [...this.rejected], this.association);
+    return memberView(snapshot.value, snapshot.context, this.ledger.paidThrough, [...this.timeline], [...this.rejected], this.association);
   }
 
   snapshot(): MembershipSnapshot {
@@ -162,8 +172,9 @@ export class Membership {
     return {
       state: value,
       context,
-      timeline: [...this.timeline],
+      ledger: this.ledger,
       archive: this.archive.save(),
+      timeline: [...this.timeline],
       clock: Number.isFinite(this.clock) ? this.clock : null,
       seenEventIds: [...this.seen],
       rejected: [...this.rejected],
@@ -204,67 +215,84 @@ export class Membership {
     if (snapshot.status === 'error') throw snapshot.error;
   }
 
-  /** Turns a lifecycle event into statechart events, or the reason it does not fit. */
+  /** Turns a lifecycle event into statechart events and a new ledger, or the reason it does not fit. */
   private prepare(event: LifecycleEvent, at: Instant): Prepared {
-    const snapshot = this.actor.getSnapshot();
-    const { context } = snapshot;
-    const state = snapshot.value;
-    const today = dateOf(at, this.association.association.timezone);
-    const stamp = { at, today, cause: event.type };
-    const fitting = (machineEvent: MachineEvent): Prepared =>
-      snapshot.can(machineEvent) ? { events: [machineEvent] } : { reason: notFitting(state, event.type) };
-    const fromLedger = (result: LedgerResult): Prepared =>
-      result.ok
-        ? { events: [{ ...stamp, type: 'ledgerChanged', ledger: result.ledger, effects: result.effects }], ledger: result }
-        : { reason: result.reason };
-    const unknownType = (code: string) =>
-      findMembershipType(this.association, code) ? null : { reason: `membershipType ${code} is not defined by association ${this.association.association.id}` };
-    const activationPercent = () => membershipTypeOf(this.association, context.membershipType).activationPercent;
-
+    const state = this.state;
     if (state === 'none' && event.type !== 'joined' && event.type !== 'imported') return { reason: notFitting(state, event.type) };
+    const ledger = this.ledger;
+    const today = dateOf(at, this.association.association.timezone);
+    const stamp: Stamp = { at, today, cause: event.type, paidThrough: ledger.paidThrough };
     switch (event.type) {
-      case 'joined':
-        return unknownType(event.membershipType) ?? fitting({ ...stamp, type: 'joined', membershipType: event.membershipType, role: event.role });
-      case 'imported':
-        return (
-          unknownType(event.membershipType) ??
-          fitting({
-            ...stamp,
-            type: 'imported',
-            membershipType: event.membershipType,
-            role: event.role,
-            state: event.state,
-            paidThrough: event.paidThrough ?? null,
-            joinDate: event.joinDate ?? null,
-            memberStatus: event.memberStatus ?? null,
-          })
-        );
+      case 'joined': {
+        // A rejoin starts paid-through afresh.
+        const after = state === 'terminated' ? restartPaidThrough(ledger) : undefined;
+        const joined: MachineEvent = { ...stamp, paidThrough: after ? null : ledger.paidThrough, type: 'joined', membershipType: event.membershipType, role: event.role };
+        return this.unknownType(event.membershipType) ?? this.fitting(event, joined, after);
+      }
+      case 'imported': {
+        const after = { ...ledger, paidThrough: event.paidThrough ?? null };
+        const imported: MachineEvent = {
+          ...stamp,
+          paidThrough: after.paidThrough,
+          type: 'imported',
+          membershipType: event.membershipType,
+          role: event.role,
+          state: event.state,
+          joinDate: event.joinDate ?? null,
+          memberStatus: event.memberStatus ?? null,
+        };
+        return this.unknownType(event.membershipType) ?? this.fitting(event, imported, after);
+      }
       case 'invoiceIssued':
-        return fromLedger(issueInvoice(context.ledger, this.archive, { ...event, dueDate: event.dueDate ?? today }, activationPercent()));
+        return this.billing(stamp, issueInvoice(ledger, this.archive, { ...event, dueDate: event.dueDate ?? today }, this.activationPercent()));
       case 'paymentPosted':
-        return fromLedger(postPayment(context.ledger, this.archive, event, activationPercent()));
+        return this.billing(stamp, postPayment(ledger, this.archive, event, this.activationPercent()));
       case 'invoiceVoided':
-        return fromLedger(voidInvoice(context.ledger, this.archive, event.invoiceId));
+        return this.billing(stamp, voidInvoice(ledger, this.archive, event.invoiceId));
       case 'suspended':
-        return fitting({ ...stamp, type: 'suspended', reason: event.reason });
+        return this.fitting(event, { ...stamp, type: 'suspended', reason: event.reason });
       case 'reactivated':
       case 'dropped':
-        return fitting({ ...stamp, type: event.type });
+        return this.fitting(event, { ...stamp, type: event.type });
       case 'roleChanged':
-        return fitting({ ...stamp, type: 'roleChanged', role: event.role });
+        return this.fitting(event, { ...stamp, type: 'roleChanged', role: event.role });
       case 'membershipTypeChanged': {
-        const unknown = unknownType(event.membershipType);
+        const unknown = this.unknownType(event.membershipType);
         if (unknown) return unknown;
-        const typeChange = fitting({ ...stamp, type: 'membershipTypeChanged', membershipType: event.membershipType });
+        const typeChange = this.fitting(event, { ...stamp, type: 'membershipTypeChanged', membershipType: event.membershipType });
         if ('reason' in typeChange) return typeChange;
         // The new type's activation share may settle invoices the old one did not.
-        const resettled = resettle(context.ledger, membershipTypeOf(this.association, event.membershipType).activationPercent);
-        if (!resettled.ok || !resettled.effects.duesSettled) return typeChange;
-        return {
-          events: [...typeChange.events, { ...stamp, type: 'ledgerChanged', ledger: resettled.ledger, effects: resettled.effects }],
-          ledger: resettled,
-        };
+        const resettled = this.billing(stamp, resettle(ledger, membershipTypeOf(this.association, event.membershipType).activationPercent));
+        return 'reason' in resettled ? typeChange : { ...resettled, events: [...typeChange.events, ...resettled.events] };
       }
     }
   }
+
+  /** A command the statechart takes only in some states: it fits when a transition is enabled. */
+  private fitting(event: LifecycleEvent, machineEvent: MachineEvent, after?: Ledger): Prepared {
+    const snapshot = this.actor.getSnapshot();
+    if (!snapshot.can(machineEvent)) return { reason: notFitting(snapshot.value, event.type) };
+    return after ? { events: [machineEvent], ledger: after } : { events: [machineEvent] };
+  }
+
+  private unknownType(code: string): Prepared | null {
+    if (findMembershipType(this.association, code)) return null;
+    return { reason: `membershipType ${code} is not defined by association ${this.association.association.id}` };
+  }
+
+  private activationPercent(): number {
+    return membershipTypeOf(this.association, this.actor.getSnapshot().context.membershipType).activationPercent;
+  }
+
+  /** A billing change: the statechart hears of it only when it has an effect a guard reads. */
+  private billing(stamp: Stamp, result: LedgerResult): Prepared {
+    if (!result.ok) return { reason: result.reason };
+    const { effects, ledger } = result;
+    if (!effects.duesSettled && !effects.paidThroughAdvanced && !effects.paymentApplied) return { events: [], ledger, archive: result };
+    const changed: MachineEvent = { at: stamp.at, today: stamp.today, cause: stamp.cause, paidThrough: ledger.paidThrough, type: 'ledgerChanged', ledger, effects };
+    return { events: [changed], ledger, archive: result };
+  }
 }
+
+/** The fields every statechart event carries. */
+type Stamp = Pick<MachineEvent, 'at' | 'today' | 'cause' | 'paidThrough'>;

@@ -30,11 +30,11 @@ export interface Suspension {
   readonly reason: string;
 }
 
+/** The lifecycle facts the statechart keeps; billing facts (the ledger) arrive with its events. */
 export interface MemberContext {
   readonly memberId: string;
   readonly membershipType: string;
   readonly role: Role;
-  readonly ledger: Ledger;
   readonly joinDate: LocalDate | null;
   readonly memberStatus: MemberStatus | null;
   readonly memberStatusDate: LocalDate | null;
@@ -44,6 +44,7 @@ export interface MemberContext {
   /** Set when staff reactivate into pastDue: the grace period counts afresh from this day. */
   readonly graceRestartedOn: LocalDate | null;
   readonly providers: Readonly<Record<ProviderName, string | null>>;
+  readonly lastChange: TimelineEntry | null;
 }
 
 /** What the statechart emits when it records a change; the membership appends it to the timeline. */
@@ -52,11 +53,15 @@ export interface ChangeRecorded {
   readonly entry: TimelineEntry;
 }
 
-/** Every machine event carries its moment, its local date and what caused it (an event type or `timer:<name>`). */
+/**
+ * Every machine event carries its moment, its local date, what caused it (an event type or
+ * `timer:<name>`), and paidThrough as the ledger has it once the event is applied.
+ */
 interface Stamped {
   readonly at: Instant;
   readonly today: LocalDate;
   readonly cause: string;
+  readonly paidThrough: LocalDate | null;
 }
 
 export type MachineEvent = Stamped &
@@ -67,10 +72,10 @@ export type MachineEvent = Stamped &
         readonly membershipType: string;
         readonly role: Role;
         readonly state: MemberState;
-        readonly paidThrough: LocalDate | null;
         readonly joinDate: LocalDate | null;
         readonly memberStatus: MemberStatus | null;
       }
+    /** Sent only when the change has an effect a guard can read; the ledger is as it is after it. */
     | { readonly type: 'ledgerChanged'; readonly ledger: Ledger; readonly effects: LedgerEffects }
     | { readonly type: 'suspended'; readonly reason: string }
     | { readonly type: 'reactivated' }

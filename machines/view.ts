@@ -48,6 +48,7 @@ export function contactStatus(state: MemberState): MemberView['contactStatus'] {
 export function memberView(
   state: MemberState,
   context: MemberContext,
+  paidThrough: LocalDate | null,
   timeline: readonly TimelineEntry[],
   rejected: readonly Rejection[],
   association: AssociationConfig,
@@ -63,7 +64,7 @@ export function memberView(
     memberStatus: context.memberStatus,
     memberStatusDate: context.memberStatusDate,
     joinDate: context.joinDate,
-    paidThrough: context.ledger.paidThrough,
+    paidThrough,
     terminateDate: context.terminateDate,
     providers: context.providers,
     rejected,

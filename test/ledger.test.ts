@@ -94,7 +94,7 @@ describe('overdue days', () => {
     const chicago = association({}, { association: { id: 'T', timezone: 'America/Chicago' } });
     // 03:00Z on Aug 1 is still July 31 in Chicago: due on receipt means due July 31.
     const log = joined().add('invoiceIssued', '2026-08-01T03:00:00Z', { invoiceId: 'FEE', amount: 5 });
-    expect(membershipOf(chicago, log).snapshot().context.ledger.invoices.FEE?.dueDate).toBe('2026-07-31');
+    expect(membershipOf(chicago, log).snapshot().ledger.invoices.FEE?.dueDate).toBe('2026-07-31');
   });
 });
 
@@ -179,10 +179,10 @@ describe('a ledger after years of billing', () => {
   it('keeps only live invoices, closed ones archived', () => {
     const member = membershipOf(config, years());
     const saved = member.snapshot();
-    expect(Object.keys(saved.context.ledger.invoices)).toEqual([]);
+    expect(Object.keys(saved.ledger.invoices)).toEqual([]);
     expect(saved.archive.closedInvoices).toHaveLength(36);
     expect(saved.archive.paymentIds).toHaveLength(36);
-    expect(saved.context.ledger.paidThrough).toBe('2028-12-31');
+    expect(saved.ledger.paidThrough).toBe('2028-12-31');
   });
 
   it('still refuses an old invoice id or payment id re-sent years later', () => {
