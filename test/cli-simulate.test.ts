@@ -123,3 +123,11 @@ describe('events a simulation applies and goes on from', () => {
     expect(member.paidThrough).toBe('2026-06-30');
   });
 });
+
+describe('the sample npm start runs', () => {
+  it('is the spec worked example, unchanged', async () => {
+    for (const file of ['monthly-billing.association.yaml', 'monthly-billing.events.jsonl']) {
+      expect(await readFile(join(root, 'examples', file), 'utf8')).toBe(await readFile(join(examples, file), 'utf8'));
+    }
+  });
+});

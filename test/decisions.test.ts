@@ -1,0 +1,80 @@
+// The choices docs/decisions.md records where the spec is silent, one test each.
+import { describe, expect, it } from 'vitest';
+import { parseEventsFile } from '../schemas/parse.js';
+import { EventLog, association, run } from './helpers.js';
+
+const config = association();
+const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+
+describe('decisions where the spec is silent', () => {
+  it('refuses an event with an unknown field, naming it', () => {
+    const line = JSON.stringify({ id: 'e', type: 'invoiceIssued', memberId: 'A', at: '2026-06-01T00:00:00Z', invoiceId: 'I', amount: 5, dueDat: '2026-06-10' });
+    const parsed = parseEventsFile('ev.jsonl', line);
+    expect(parsed.ok ? [] : parsed.errors).toEqual([{ file: 'ev.jsonl', line: 1, message: 'Unrecognized key: "dueDat"' }]);
+  });
+
+  it('takes the id of a refused command, so re-sending it does not list it twice', () => {
+    const log = active().add('reactivated', '2026-06-05', {}, 'R1').add('reactivated', '2026-06-06', {}, 'R1');
+    expect(run(config, log).rejected).toHaveLength(1);
+  });
+
+  it('refuses imported for a member who already exists', () => {
+    const log = active().add('imported', '2026-06-05', { membershipType: 'REALTOR', state: 'active' });
+    expect(run(config, log).rejected[0]?.reason).toMatch(/imported does not fit a member who is active/);
+  });
+
+  it('refuses a role change for a terminated member', () => {
+    const log = active().add('dropped', '2026-06-05', {}).add('roleChanged', '2026-06-06', { role: 'secondary' });
+    expect(run(config, log)).toMatchObject({ role: 'primary', rejected: [{ reason: expect.stringMatching(/send joined/) }] });
+  });
+
+  it('records no timeline change and sends no commands on a type or role change', () => {
+    const before = run(config, active());
+    const after = run(config, active().add('roleChanged', '2026-06-05', { role: 'secondary' }).add('membershipTypeChanged', '2026-06-06', { membershipType: 'AFFILIATE' }));
+    expect(after.timeline).toEqual(before.timeline);
+  });
+
+  it('refuses voiding an invoice twice', () => {
+    const log = active().add('invoiceIssued', '2026-06-03', { invoiceId: 'F', amount: 5 }).add('invoiceVoided', '2026-06-04', { invoiceId: 'F' }).add('invoiceVoided', '2026-06-05', { invoiceId: 'F' });
+    expect(run(config, log).rejected.map((r) => r.reason)).toEqual(['invoice F is already voided']);
+  });
+
+  it('accepts a further payment on a settled invoice, which changes nothing but can reactivate', () => {
+    const suspended = active().add('suspended', '2026-06-10', {});
+    const view = run(config, suspended.pay('2026-06-12', 'INV-2026-06', 5));
+    expect(view).toMatchObject({ rejected: [], paidThrough: '2026-06-30', state: 'active' });
+    expect(view.timeline.at(-1)).toMatchObject({ change: 'reactivated', cause: 'paymentPosted' });
+  });
+
+  it('keeps an invoice settled when the type changes to one with a higher activation share', () => {
+    const shares = association({}, { membershipTypes: [{ code: 'HALF', activationPercent: 50, gracePeriod: 'P20D' }, { code: 'FULL', activationPercent: 100, gracePeriod: 'P20D' }] });
+    const log = new EventLog().join('2026-06-01', 'HALF').dues('2026-06').pay('2026-06-02', 'INV-2026-06', 25).add('membershipTypeChanged', '2026-06-05', { membershipType: 'FULL' });
+    expect(run(shares, log)).toMatchObject({ state: 'active', paidThrough: '2026-06-30', membershipType: 'FULL' });
+  });
+
+  it('never shortens a grace period staff restarted when a later partial payment moves paid-through', () => {
+    // Suspended July 21 (paid through June 30); staff reactivate July 25: grace until the start of
+    // August 15. A payment covering July 1-20 moves paid-through to July 20, whose own grace would
+    // end at the start of August 10: the restarted grace still holds.
+    const log = active()
+      .add('invoiceIssued', '2026-07-01', { invoiceId: 'JUL-A', amount: 30, coversFrom: '2026-07-01', coversThrough: '2026-07-20' })
+      .add('reactivated', '2026-07-25', {})
+      .pay('2026-08-05', 'JUL-A', 30);
+    expect(run(config, log, '2026-08-14T23:59:59Z')).toMatchObject({ state: 'pastDue', paidThrough: '2026-07-20' });
+    expect(run(config, log, '2026-08-15T00:00:00Z').state).toBe('suspended');
+  });
+
+  it('keeps a null member status when a member who never had one is dropped', () => {
+    expect(run(config, new EventLog().join('2026-06-01').add('dropped', '2026-06-05', {})).memberStatus).toBeNull();
+  });
+
+  it('keeps the status on reactivation under a non-member type', () => {
+    const log = new EventLog().join('2026-06-01', 'AFFILIATE').dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('suspended', '2026-06-05', {}).add('reactivated', '2026-06-06', {});
+    expect(run(config, log)).toMatchObject({ state: 'active', memberStatus: null });
+  });
+
+  it('gives an imported terminated member no terminateDate', () => {
+    const view = run(config, new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'terminated', memberStatus: 'Dropped' }));
+    expect(view).toMatchObject({ state: 'terminated', terminateDate: null, contactStatus: 'I' });
+  });
+});
