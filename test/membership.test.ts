@@ -1,0 +1,54 @@
+// The Membership API a runtime drives: dry-run checks, deadlines, snapshots and new configurations.
+import { describe, expect, it } from 'vitest';
+import { Membership } from '../machines/membership.js';
+import { lifecycleEventSchema } from '../schemas/events.js';
+import { EventLog, association, membershipOf } from './helpers.js';
+
+const config = association();
+const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+const event = (body: Record<string, unknown>) => lifecycleEventSchema.parse({ memberId: 'A1', at: '2026-06-10T12:00:00Z', ...body });
+
+describe('check', () => {
+  it('answers what apply would, and changes nothing', () => {
+    const member = membershipOf(config, active());
+    const before = member.snapshot();
+    expect(member.check(event({ id: 'x1', type: 'reactivated' }))).toEqual({ outcome: 'rejected', reason: 'reactivated does not fit a member who is active: only a suspended member can be reactivated' });
+    expect(member.check(event({ id: 'x2', type: 'suspended' }))).toEqual({ outcome: 'applied' });
+    expect(member.check(event({ id: 'x3', type: 'paymentPosted', paymentId: 'PAY-INV-2026-06-3', invoiceId: 'INV-2026-06', amount: 5 }))).toMatchObject({ outcome: 'rejected' });
+    expect(member.check(event({ id: 'e1', type: 'suspended' }))).toEqual({ outcome: 'duplicate' });
+    expect(member.snapshot()).toEqual(before);
+  });
+});
+
+describe('deadlines', () => {
+  it('name the next timer and its absolute moment', () => {
+    expect(membershipOf(config, active()).deadlines()).toEqual([{ name: 'expired', at: Date.parse('2026-07-01T00:00:00Z') }]);
+  });
+});
+
+describe('reconfigure', () => {
+  it('applies a lengthened grace period to a member already past due, recomputing the deadline', () => {
+    const member = membershipOf(config, active().dues('2026-07'));
+    member.advanceTo(Date.parse('2026-07-05T00:00:00Z'));
+    expect(member.nextDeadline()).toEqual({ name: 'graceEnded', at: Date.parse('2026-07-21T00:00:00Z') });
+    member.reconfigure(association({ gracePeriod: 'P45D' }));
+    expect(member.nextDeadline()).toEqual({ name: 'graceEnded', at: Date.parse('2026-08-15T00:00:00Z') });
+    member.advanceTo(Date.parse('2026-08-01T00:00:00Z'));
+    expect(member.state).toBe('pastDue');
+  });
+
+  it('refuses a configuration that no longer defines the member type', () => {
+    const member = membershipOf(config, active());
+    const without = association({}, { membershipTypes: [{ code: 'OTHER' }] });
+    expect(() => member.reconfigure(without)).toThrow(/membership type REALTOR is not defined/);
+    expect(member.view()?.state).toBe('active');
+  });
+});
+
+describe('snapshot', () => {
+  it('survives JSON before the first event', () => {
+    const fresh = Membership.restore(config, JSON.parse(JSON.stringify(Membership.create(config, 'Z').snapshot())));
+    expect(fresh.state).toBe('none');
+    expect(fresh.apply(event({ id: 'j', type: 'joined', membershipType: 'REALTOR' }))).toEqual({ outcome: 'applied' });
+  });
+});
