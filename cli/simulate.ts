@@ -1,8 +1,9 @@
 // `standing simulate`: the association's rules over a billing history on a simulated clock (spec section 8).
+import { once } from 'node:events';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { findBadInput, inTimeOrder, lastEventAt, simulate } from '../simulate/run.js';
-import { formatTable } from '../simulate/table.js';
+import { renderSimulation } from '../simulate/output.js';
+import { findBadInput, inTimeOrder, lastEventAt, simulateMembers } from '../simulate/run.js';
 import { BadInput } from './bad-input.js';
 import { loadAssociationConfig, loadEvents } from './files.js';
 
@@ -16,8 +17,11 @@ const optionsSchema = z.object({
 
 export type SimulateOptions = z.input<typeof optionsSchema>;
 
-/** Runs a simulation and returns what goes on stdout; throws BadInput for anything unusable. */
-export async function runSimulate(raw: SimulateOptions): Promise<string> {
+/**
+ * Checks every input first (throwing BadInput before anything is written), then returns the
+ * output chunks, computed one member at a time as they are consumed.
+ */
+export async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new BadInput(parsed.error.issues.map((issue) => ({ file: 'command line', field: `--${String(issue.path[0])}`, message: issue.message })));
@@ -28,9 +32,15 @@ export async function runSimulate(raw: SimulateOptions): Promise<string> {
   const problems = findBadInput(association, options.config, options.events, ordered);
   if (problems.length > 0) throw new BadInput(problems);
   const until = options.until === undefined ? lastEventAt(ordered) : Date.parse(options.until);
-  const result = simulate(association, ordered, until);
-  if (options.json || options.format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
-  return formatTable(result, association.association.timezone);
+  const format = options.json ? 'json' : options.format;
+  return renderSimulation(simulateMembers(association, ordered, until), format, association.association.timezone);
+}
+
+/** Writes chunks to stdout, waiting whenever the pipe is full so memory stays flat. */
+async function writeAll(chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+  }
 }
 
 export function registerSimulate(program: Command): void {
@@ -43,6 +53,6 @@ export function registerSimulate(program: Command): void {
     .option('--format <format>', 'json or table', 'table')
     .option('--json', 'same as --format json')
     .action(async (options: SimulateOptions) => {
-      process.stdout.write(await runSimulate(options));
+      await writeAll(await runSimulate(options));
     });
 }

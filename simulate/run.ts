@@ -42,11 +42,11 @@ export function findBadInput(association: AssociationConfig, configFile: string,
 
 /**
  * Applies `ordered` events up to and including `until`, firing every timer due by then, and
- * returns each member's view, sorted by memberId. Members never affect one another, so each is
- * run to the end on its own: the same result as one interleaved timeline, with one live actor at
- * a time.
+ * yields each member's view in memberId order. Members never affect one another, so each is run to
+ * the end on its own: the same result as one interleaved clock, with one live statechart at a time
+ * and nothing kept once a member's view is handed on.
  */
-export function simulate(association: AssociationConfig, ordered: readonly LocatedEvent[], until: number): SimulationResult {
+export function* simulateMembers(association: AssociationConfig, ordered: readonly LocatedEvent[], until: number): Generator<MemberView> {
   const byMember = new Map<string, LocatedEvent['event'][]>();
   for (const { event } of ordered) {
     if (Date.parse(event.at) > until) break;
@@ -54,16 +54,20 @@ export function simulate(association: AssociationConfig, ordered: readonly Locat
     if (events) events.push(event);
     else byMember.set(event.memberId, [event]);
   }
-  const views: MemberView[] = [];
-  for (const [memberId, events] of byMember) {
+  const memberIds = [...byMember.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const memberId of memberIds) {
     const member = Membership.create(association, memberId);
-    for (const event of events) member.apply(event);
+    for (const event of byMember.get(memberId)!) member.apply(event);
+    byMember.delete(memberId);
     member.advanceTo(until);
     const view = member.view();
-    if (view) views.push(view);
+    if (view) yield view;
   }
-  views.sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
-  return { members: views };
+}
+
+/** The whole simulation at once, as spec section 8 prints it. */
+export function simulate(association: AssociationConfig, ordered: readonly LocatedEvent[], until: number): SimulationResult {
+  return { members: [...simulateMembers(association, ordered, until)] };
 }
 
 /** The default `--until`: the last event's moment. */

@@ -3,7 +3,6 @@ import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { ProviderCommand } from '../machines/providers.js';
 import type { MemberView } from '../machines/view.js';
-import type { SimulationResult } from './run.js';
 
 function localTime(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
@@ -28,23 +27,20 @@ function summary(member: MemberView): string {
   return `${parts.join(' · ')}\n  member flag ${member.memberFlag ? 'yes' : 'no'} · contact status ${member.contactStatus ?? '-'} · providers: ${providers}`;
 }
 
-export function formatTable(result: SimulationResult, zone: string): string {
-  if (result.members.length === 0) return 'No members.\n';
-  const blocks = result.members.map((member) => {
-    const table = new Table({ head: [`when (${zone})`, 'cause', 'change', 'from → to', 'member status', 'provider commands'], style: { head: [], border: [] } });
-    for (const entry of member.timeline) {
-      table.push([
-        localTime(entry.at, zone),
-        entry.cause,
-        entry.change,
-        `${entry.from} → ${entry.to}`,
-        entry.memberStatus ?? '-',
-        entry.commands.map(commandText).join('\n') || '-',
-      ]);
-    }
-    const rejected = member.rejected.map((rejection) => `  rejected ${rejection.id}: ${rejection.reason}`).join('\n');
-    const timeline = member.timeline.length > 0 ? table.toString() : '  (no changes)';
-    return [summary(member), timeline, rejected].filter(Boolean).join('\n');
-  });
-  return `${blocks.join('\n\n')}\n`;
+/** One member's block: a summary, the timeline as a table, and any rejected events. */
+export function formatMemberTable(member: MemberView, zone: string): string {
+  const table = new Table({ head: [`when (${zone})`, 'cause', 'change', 'from → to', 'member status', 'provider commands'], style: { head: [], border: [] } });
+  for (const entry of member.timeline) {
+    table.push([
+      localTime(entry.at, zone),
+      entry.cause,
+      entry.change,
+      `${entry.from} → ${entry.to}`,
+      entry.memberStatus ?? '-',
+      entry.commands.map(commandText).join('\n') || '-',
+    ]);
+  }
+  const rejected = member.rejected.map((rejection) => `  rejected ${rejection.id}: ${rejection.reason}`).join('\n');
+  const timeline = member.timeline.length > 0 ? table.toString() : '  (no changes)';
+  return [summary(member), timeline, rejected].filter(Boolean).join('\n');
 }

@@ -116,6 +116,21 @@ describe('events a simulation applies and goes on from', () => {
     expect(JSON.parse(result.stdout).members[0].rejected).toEqual([{ id: 'e7', reason: 'reactivated does not fit a member who is pastDue: only a suspended member can be reactivated' }]);
   });
 
+  it('prints valid JSON with no members when --until is before every event', async () => {
+    const result = await standing('simulate', '--config', config, '--events', events, '--until', '2020-01-01T00:00:00Z', '--json');
+    expect(JSON.parse(result.stdout)).toEqual({ members: [] });
+  });
+
+  it('prints members sorted by memberId, whatever the file order', async () => {
+    const text = [
+      '{"id":"b1","type":"joined","memberId":"B2","at":"2026-06-01T00:00:00Z","membershipType":"REALTOR"}',
+      '{"id":"a1","type":"joined","memberId":"A10","at":"2026-06-02T00:00:00Z","membershipType":"REALTOR"}',
+      '{"id":"c1","type":"joined","memberId":"A9","at":"2026-06-03T00:00:00Z","membershipType":"REALTOR"}',
+    ].join('\n');
+    const result = await standing('simulate', '--config', config, '--events', await tempFile('ev.jsonl', text), '--json');
+    expect(JSON.parse(result.stdout).members.map((m: { memberId: string }) => m.memberId)).toEqual(['A10', 'A9', 'B2']);
+  });
+
   it('does not apply events after --until', async () => {
     const result = await standing('simulate', '--config', config, '--events', events, '--until', '2026-07-15T00:00:00Z', '--json');
     const member = JSON.parse(result.stdout).members[0];
