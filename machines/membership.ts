@@ -92,13 +92,14 @@ export class Membership {
   }
 
   /**
-   * Applies one validated event: first every deadline due at or before its `at` fires, then the
-   * event itself. An event stamped before the last step is applied at the last step's moment, so
-   * the timeline never runs backwards.
+   * Applies one validated event: first every deadline due at or before its moment fires, then the
+   * event itself. Its moment is its `at`, except that an event stamped before the last step is
+   * applied at the last step's moment (the timeline never runs backwards), and, when a runtime
+   * passes `now`, an event stamped in the future is applied now (it cannot fire tomorrow's timers).
    */
-  apply(event: LifecycleEvent): ApplyResult {
+  apply(event: LifecycleEvent, now?: Instant): ApplyResult {
     if (this.seen.has(event.id)) return { outcome: 'duplicate' };
-    const at = Math.max(Date.parse(event.at), this.clock);
+    const at = this.momentOf(event, now);
     this.advanceTo(at);
     const prepared = this.prepare(event, at);
     this.seen.add(event.id);
@@ -115,9 +116,9 @@ export class Membership {
   }
 
   /** What `apply` would answer, without changing anything (for Update validators and dry runs). */
-  check(event: LifecycleEvent): ApplyResult {
+  check(event: LifecycleEvent, now?: Instant): ApplyResult {
     if (this.seen.has(event.id)) return { outcome: 'duplicate' };
-    const prepared = this.prepare(event, Math.max(Date.parse(event.at), this.clock));
+    const prepared = this.prepare(event, this.momentOf(event, now));
     return 'reason' in prepared ? { outcome: 'rejected', reason: prepared.reason } : { outcome: 'applied' };
   }
 
@@ -190,6 +191,11 @@ export class Membership {
     this.machine = membershipMachineFor(association);
     this.actor = this.startActor({ state: value, context });
     this.next = undefined;
+  }
+
+  private momentOf(event: LifecycleEvent, now: Instant | undefined): Instant {
+    const stamped = Math.max(Date.parse(event.at), this.clock);
+    return now === undefined ? stamped : Math.max(Math.min(stamped, now), this.clock);
   }
 
   private startActor(from: Pick<MembershipSnapshot, 'state' | 'context'> | { memberId: string }): Actor<MembershipMachine> {

@@ -52,3 +52,19 @@ describe('snapshot', () => {
     expect(fresh.apply(event({ id: 'j', type: 'joined', membershipType: 'REALTOR' }))).toEqual({ outcome: 'applied' });
   });
 });
+
+describe('apply with a runtime clock', () => {
+  it('applies an event stamped in the future at now, so it cannot fire later timers early', () => {
+    const member = membershipOf(config, active());
+    const now = Date.parse('2026-06-20T00:00:00Z');
+    member.apply(event({ id: 'f1', type: 'suspended', at: '2026-09-01T00:00:00Z' }), now);
+    const view = member.view()!;
+    expect(view.timeline.at(-1)).toMatchObject({ at: '2026-06-20T00:00:00.000Z', change: 'suspended', from: 'active' });
+  });
+
+  it('applies an event stamped before the last step at the last step', () => {
+    const member = membershipOf(config, active().add('suspended', '2026-06-10', {}));
+    member.apply(event({ id: 'l1', type: 'reactivated', at: '2026-06-05T00:00:00Z' }), Date.parse('2026-06-11T00:00:00Z'));
+    expect(member.view()!.timeline.at(-1)).toMatchObject({ at: '2026-06-10T12:00:00.000Z', change: 'reactivated' });
+  });
+});

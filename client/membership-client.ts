@@ -1,0 +1,165 @@
+// The typed client for billing systems and the CLI: every event is validated with zod before it is
+// signalled; staff commands are Updates that come back with the member, or the reason they were refused.
+import { randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { MemberView } from '../machines/view.js';
+import type { Role } from '../machines/types.js';
+import type { AssociationConfig } from '../schemas/association.js';
+import { lifecycleEventSchema } from '../schemas/events.js';
+import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
+import { fieldPath } from '../schemas/parse.js';
+import {
+  TASK_QUEUE,
+  changeRoleUpdate,
+  changeTypeUpdate,
+  configureSignal,
+  dropUpdate,
+  historyQuery,
+  lifecycleEventSignal,
+  membershipWorkflowId,
+  reactivateUpdate,
+  suspendUpdate,
+  viewQuery,
+} from '../workflows/messages.js';
+import type { MemberStanding, MembershipWorkflowInput, StaffCommand } from '../workflows/messages.js';
+import type { membershipWorkflow } from '../workflows/membership.js';
+import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
+
+/** An event that failed validation: every problem, each naming its field. */
+export class InvalidEvent extends Error {
+  constructor(readonly problems: readonly { readonly field: string; readonly message: string }[]) {
+    super(`invalid event: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'InvalidEvent';
+  }
+}
+
+export function validateEvent(input: unknown): LifecycleEvent {
+  const result = lifecycleEventSchema.safeParse(input);
+  if (!result.success) throw new InvalidEvent(result.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(event)', message: issue.message })));
+  return result.data;
+}
+
+export interface StaffOptions {
+  readonly reason?: string;
+  readonly by?: string;
+  /** Makes a retried command apply once; a fresh one is made when left out. */
+  readonly id?: string;
+}
+
+export type ImportOutcome = 'started' | 'exists';
+
+export class MembershipClient {
+  constructor(
+    private readonly client: Client,
+    private readonly association: AssociationConfig,
+    private readonly taskQueue: string = TASK_QUEUE,
+  ) {}
+
+  get associationId(): string {
+    return this.association.association.id;
+  }
+
+  workflowId(memberId: string): string {
+    return membershipWorkflowId(this.associationId, memberId);
+  }
+
+  handle(memberId: string): WorkflowHandle<typeof membershipWorkflow> {
+    return this.client.workflow.getHandle<typeof membershipWorkflow>(this.workflowId(memberId));
+  }
+
+  private startOptions(memberId: string, input: Omit<MembershipWorkflowInput, 'association' | 'memberId'> = {}) {
+    return {
+      workflowId: this.workflowId(memberId),
+      taskQueue: this.taskQueue,
+      args: [{ association: this.association, memberId, ...input }] as [MembershipWorkflowInput],
+      // Findable from the first moment, before the workflow has run at all.
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: keys.AssociationId, value: this.associationId },
+        { key: keys.MemberId, value: memberId },
+      ]),
+      staticSummary: `Membership of ${memberId} in ${this.association.association.name ?? this.associationId}`,
+    };
+  }
+
+  /** Validates and signals one event, starting the member's workflow if it has none. */
+  async send(input: LifecycleEventInput | unknown): Promise<{ workflowId: string; event: LifecycleEvent }> {
+    const event = validateEvent(input);
+    await this.client.workflow.signalWithStart<typeof membershipWorkflow, [LifecycleEvent]>('membershipWorkflow', {
+      ...this.startOptions(event.memberId),
+      signal: lifecycleEventSignal,
+      signalArgs: [event],
+    });
+    return { workflowId: this.workflowId(event.memberId), event };
+  }
+
+  /** Onboards one member from an `imported` event, unless the member already has a workflow. */
+  async importMember(input: LifecycleEventInput | unknown): Promise<ImportOutcome> {
+    const event = validateEvent(input);
+    if (event.type !== 'imported') throw new InvalidEvent([{ field: 'type', message: 'must be imported' }]);
+    try {
+      await this.client.workflow.start<typeof membershipWorkflow>('membershipWorkflow', {
+        ...this.startOptions(event.memberId, { events: [event] }),
+        workflowIdConflictPolicy: 'FAIL',
+      });
+      return 'started';
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return 'exists';
+      throw error;
+    }
+  }
+
+  /** The member (spec section 8) and its next deadline; null when the member has no workflow. */
+  async view(memberId: string): Promise<MemberStanding | null> {
+    try {
+      return await this.handle(memberId).query(viewQuery);
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  async history(memberId: string) {
+    return this.handle(memberId).query(historyQuery);
+  }
+
+  suspend(memberId: string, options: StaffOptions = {}): Promise<MemberView> {
+    return this.staff(memberId, suspendUpdate, staffCommand(options));
+  }
+
+  reactivate(memberId: string, options: StaffOptions = {}): Promise<MemberView> {
+    return this.staff(memberId, reactivateUpdate, staffCommand(options));
+  }
+
+  drop(memberId: string, options: StaffOptions = {}): Promise<MemberView> {
+    return this.staff(memberId, dropUpdate, staffCommand(options));
+  }
+
+  changeType(memberId: string, membershipType: string, options: StaffOptions = {}): Promise<MemberView> {
+    return this.staff(memberId, changeTypeUpdate, { ...staffCommand(options), membershipType });
+  }
+
+  changeRole(memberId: string, role: Role, options: StaffOptions = {}): Promise<MemberView> {
+    return this.staff(memberId, changeRoleUpdate, { ...staffCommand(options), role });
+  }
+
+  /** Sends a configuration to one running member; it applies from now on and re-arms the timers. */
+  async configure(memberId: string, association: AssociationConfig): Promise<void> {
+    await this.handle(memberId).signal(configureSignal, association);
+  }
+
+  /** The Update id is the command id, so Temporal itself applies a retried command once. */
+  private async staff<C extends StaffCommand>(memberId: string, update: UpdateDefinition<MemberView, [C]>, command: C): Promise<MemberView> {
+    return this.handle(memberId).executeUpdate(update, { args: [command], updateId: command.id });
+  }
+}
+
+function staffCommand(options: StaffOptions): StaffCommand {
+  return {
+    id: options.id ?? `staff-${randomUUID()}`,
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+    ...(options.by === undefined ? {} : { by: options.by }),
+  };
+}

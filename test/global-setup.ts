@@ -1,0 +1,31 @@
+// Once per `npm test`: install the pinned Temporal binaries and bundle the workflows, so each test
+// file starts its environment from files on disk.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { ensureTemporalCli, ensureTestServer, projectRoot } from '../scripts/temporal-binaries.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalCli: string;
+    testServer: string;
+    workflowBundle: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<void> {
+  const log = (line: string) => console.error(`global setup: ${line}`);
+  const [temporalCli, testServer] = [await ensureTemporalCli(log), await ensureTestServer(log)];
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: join(projectRoot, 'workflows', 'index.ts'),
+    logger: { trace() {}, debug() {}, info() {}, log() {}, warn: (m) => log(m), error: (m) => log(m) },
+  });
+  const folder = join(projectRoot, '.tools', 'test');
+  await mkdir(folder, { recursive: true });
+  const workflowBundle = join(folder, 'workflow-bundle.js');
+  await writeFile(workflowBundle, code);
+  project.provide('temporalCli', temporalCli);
+  project.provide('testServer', testServer);
+  project.provide('workflowBundle', workflowBundle);
+}

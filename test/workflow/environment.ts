@@ -1,0 +1,34 @@
+// The time-skipping test server and a worker on it, started once per test file.
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { registerSearchAttributes } from '../../worker/search-attributes.js';
+
+let runtimeQuiet = false;
+
+/** Keeps the SDK's own logging to warnings, so test output stays readable. */
+function quietRuntime(): void {
+  if (runtimeQuiet) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeQuiet = true;
+}
+
+/** The time-skipping server, with the membership search attributes registered. */
+export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServer') } } });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/** A worker on the environment's task queue, running the suite's prebuilt workflow bundle. */
+export async function testWorker(env: TestWorkflowEnvironment, taskQueue: string, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+  return Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundle') },
+    ...options,
+  });
+}

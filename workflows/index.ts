@@ -1,0 +1,2 @@
+// The workflows a standing worker runs (the bundle's entry point).
+export { membershipWorkflow } from './membership.js';

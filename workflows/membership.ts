@@ -1,0 +1,147 @@
+// The membership workflow: one per member, for years. It drives the same Membership core that
+// `standing simulate` runs; the core's deadlines become one durable timer, re-armed after every step.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { Membership } from '../machines/membership.js';
+import type { MemberView } from '../machines/view.js';
+import type { AssociationConfig } from '../schemas/association.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import { eventProblem } from './event-guard.js';
+import {
+  changeRoleUpdate,
+  changeTypeUpdate,
+  configureSignal,
+  dropUpdate,
+  historyQuery,
+  lifecycleEventSignal,
+  reactivateUpdate,
+  suspendUpdate,
+  viewQuery,
+} from './messages.js';
+import type { MembershipWorkflowInput, StaffCommand } from './messages.js';
+import { searchAttributesOf, standingInWords } from './standing.js';
+
+const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
+
+export async function membershipWorkflow(input: MembershipWorkflowInput): Promise<void> {
+  let association: AssociationConfig = input.association;
+  const membership = input.carried ? Membership.restore(association, input.carried) : Membership.create(association, input.memberId);
+  const warnings: string[] = [...(input.warnings ?? [])];
+  const limit = input.continueAsNewAfter ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
+  let eventsThisRun = 0;
+  let woken = false;
+  let published = '';
+
+  /** Fires what is due, then tells visibility and the UI where the member stands. */
+  const settle = (): void => {
+    membership.advanceTo(Date.now());
+    const view = membership.view();
+    const attributes = searchAttributesOf(association.association.id, input.memberId, view);
+    const fingerprint = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
+    if (fingerprint !== published) {
+      upsertSearchAttributes(attributes);
+      published = fingerprint;
+    }
+    setCurrentDetails(standingInWords(view, membership.nextDeadline(), association.association.timezone));
+  };
+
+  const apply = (event: LifecycleEvent): void => {
+    eventsThisRun += 1;
+    woken = true;
+    membership.apply(event, Date.now());
+    settle();
+  };
+
+  const staffEvent = (command: StaffCommand, body: Record<string, unknown>): LifecycleEvent =>
+    ({ id: command.id, memberId: input.memberId, at: new Date(Date.now()).toISOString(), reason: command.reason, by: command.by, ...body }) as LifecycleEvent;
+
+  /** An Update: the validator refuses what does not fit before anything reaches history. */
+  const staffHandler = <C extends StaffCommand>(toEvent: (command: C) => LifecycleEvent) => ({
+    handler: (command: C): MemberView => {
+      apply(toEvent(command));
+      return membership.view()!;
+    },
+    validator: (command: C): void => {
+      if (typeof command?.id !== 'string' || command.id === '') throw new Error('id: must be a non-empty string');
+      const event = toEvent(command);
+      const problem = eventProblem(event, input.memberId);
+      if (problem) throw new Error(problem);
+      const result = membership.check(event, Date.now());
+      if (result.outcome === 'rejected') throw new Error(result.reason);
+    },
+  });
+
+  setHandler(lifecycleEventSignal, (event) => {
+    const problem = eventProblem(event, input.memberId);
+    if (problem) {
+      warnings.push(`ignored a malformed event: ${problem}`);
+      woken = true;
+      return;
+    }
+    apply(event);
+  });
+
+  setHandler(configureSignal, (next) => {
+    try {
+      membership.reconfigure(next);
+      association = next;
+    } catch (error) {
+      warnings.push(`kept the previous configuration: ${(error as Error).message}`);
+    }
+    woken = true;
+    settle();
+  });
+
+  const suspend = staffHandler((c: StaffCommand) => staffEvent(c, { type: 'suspended', reason: c.reason ?? 'nonpayment' }));
+  const reactivate = staffHandler((c: StaffCommand) => staffEvent(c, { type: 'reactivated' }));
+  const drop = staffHandler((c: StaffCommand) => staffEvent(c, { type: 'dropped' }));
+  const changeType = staffHandler((c: StaffCommand & { membershipType: string }) => staffEvent(c, { type: 'membershipTypeChanged', membershipType: c.membershipType }));
+  const changeRole = staffHandler((c: StaffCommand & { role: 'primary' | 'secondary' }) => staffEvent(c, { type: 'roleChanged', role: c.role }));
+  setHandler(suspendUpdate, suspend.handler, { validator: suspend.validator });
+  setHandler(reactivateUpdate, reactivate.handler, { validator: reactivate.validator });
+  setHandler(dropUpdate, drop.handler, { validator: drop.validator });
+  setHandler(changeTypeUpdate, changeType.handler, { validator: changeType.validator });
+  setHandler(changeRoleUpdate, changeRole.handler, { validator: changeRole.validator });
+
+  setHandler(viewQuery, () => {
+    const next = membership.nextDeadline();
+    return {
+      associationId: association.association.id,
+      member: membership.view(),
+      nextDeadline: next && { name: next.name, at: new Date(next.at).toISOString() },
+      warnings,
+    };
+  });
+  setHandler(historyQuery, () => membership.view()?.timeline ?? []);
+
+  for (const event of input.events ?? []) apply(event);
+  settle();
+
+  for (;;) {
+    if (eventsThisRun >= limit || workflowInfo().continueAsNewSuggested) {
+      // Handlers finish first, so no Update is cut off; the member, its deadlines and the ids it
+      // has seen travel in the snapshot.
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof membershipWorkflow>({
+        association,
+        memberId: input.memberId,
+        carried: membership.snapshot(),
+        warnings,
+        ...(input.continueAsNewAfter === undefined ? {} : { continueAsNewAfter: input.continueAsNewAfter }),
+      });
+    }
+    // settle() fired everything due, so the next deadline lies ahead: one durable timer for it.
+    const next = membership.nextDeadline();
+    woken = false;
+    if (next === null) await condition(() => woken);
+    else await condition(() => woken, Math.max(1, next.at - Date.now()));
+    settle();
+  }
+}

@@ -1,0 +1,60 @@
+// The membership workflow's public surface: its id, task queue, input, and the signals, Updates
+// and queries that billing systems, staff tools and the CLI use. Imported by clients and workflow alike.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { MembershipSnapshot } from '../machines/membership.js';
+import type { DeadlineName, Role, TimelineEntry } from '../machines/types.js';
+import type { MemberView } from '../machines/view.js';
+import type { AssociationConfig } from '../schemas/association.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+
+export const TASK_QUEUE = 'standing';
+
+/** One workflow per membership, found by association and member. */
+export function membershipWorkflowId(associationId: string, memberId: string): string {
+  return `membership/${associationId}/${memberId}`;
+}
+
+export interface MembershipWorkflowInput {
+  readonly association: AssociationConfig;
+  readonly memberId: string;
+  /** Events to apply on start (an import, say), in order. */
+  readonly events?: readonly LifecycleEvent[];
+  /** The member as the previous run left it, when this run continues as new. */
+  readonly carried?: MembershipSnapshot;
+  readonly warnings?: readonly string[];
+  /** Continue as new after this many events in one run (default 1,000), or when Temporal suggests it. */
+  readonly continueAsNewAfter?: number;
+}
+
+/** A billing (or any spec section 3) event, validated by the sender; a repeated id is ignored. */
+export const lifecycleEventSignal = defineSignal<[LifecycleEvent]>('lifecycleEvent');
+
+/** A new association configuration: applies from now on, and timers are recomputed from it. */
+export const configureSignal = defineSignal<[AssociationConfig]>('configure');
+
+/** What staff send; `id` makes a retried command apply once. */
+export interface StaffCommand {
+  readonly id: string;
+  readonly reason?: string;
+  readonly by?: string;
+}
+
+export const suspendUpdate = defineUpdate<MemberView, [StaffCommand]>('suspend');
+export const reactivateUpdate = defineUpdate<MemberView, [StaffCommand]>('reactivate');
+export const dropUpdate = defineUpdate<MemberView, [StaffCommand]>('drop');
+export const changeTypeUpdate = defineUpdate<MemberView, [StaffCommand & { readonly membershipType: string }]>('changeType');
+export const changeRoleUpdate = defineUpdate<MemberView, [StaffCommand & { readonly role: Role }]>('changeRole');
+
+export interface MemberStanding {
+  readonly associationId: string;
+  /** Null until a joined or imported event arrives. */
+  readonly member: MemberView | null;
+  readonly nextDeadline: { readonly name: DeadlineName; readonly at: string } | null;
+  /** Input the workflow could not use (a malformed signal, a configuration without the member's type). */
+  readonly warnings: readonly string[];
+}
+
+/** The member of spec section 8, plus the next deadline. */
+export const viewQuery = defineQuery<MemberStanding>('view');
+/** The full timeline of changes. */
+export const historyQuery = defineQuery<readonly TimelineEntry[]>('history');
