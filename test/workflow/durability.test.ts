@@ -2,7 +2,7 @@
 // staff Update that does not fit is refused before anything reaches history.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
@@ -98,7 +98,7 @@ describe('durability', () => {
       // integration test checks the history is unchanged); this test server keeps the task's own
       // three events, and nothing else: no Update accepted, nothing applied.
       const added = ((await client.handle('U1').fetchHistory()).events ?? []).slice(before.length).map((event) => event.eventType);
-      const { EventType } = temporal.api.enums.v1;
+      const { EventType } = proto.temporal.api.enums.v1;
       expect(added.every((type) => type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(true);
       expect((await client.view('U1'))?.member?.rejected).toEqual([]);
     });

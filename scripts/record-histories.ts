@@ -1,0 +1,67 @@
+// npm run record:histories: runs the workflow scenarios on the time-skipping server and saves each
+// run's history under test/histories/, where the replay test reads them. Record again only when a
+// change is meant to alter histories, and then guard the change with patched() so the old ones
+// still replay.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { MembershipClient } from '../client/membership-client.js';
+import { association, EventLog } from '../test/helpers.js';
+import { deliverInTime, shiftInstant, shiftYears, yearsIntoFuture } from '../test/workflow/deliver.js';
+import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from '../test/workflow/scenarios.js';
+import { registerSearchAttributes } from '../worker/search-attributes.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import type { AssociationConfig } from '../schemas/association.js';
+import { ensureTestServer, projectRoot } from './temporal-binaries.js';
+
+const taskQueue = 'record-histories';
+const folder = join(projectRoot, 'test', 'histories');
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
+await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts') });
+const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code } });
+await mkdir(folder, { recursive: true });
+
+async function save(name: string, workflowId: string, runId?: string): Promise<void> {
+  const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+  await writeFile(join(folder, `${name}.json`), `${historyToJSON(history)}\n`);
+  console.log(`recorded test/histories/${name}.json (${history.events?.length ?? 0} events)`);
+}
+
+async function scenario(name: string, config: AssociationConfig, original: LifecycleEvent[], until: string): Promise<void> {
+  const years = yearsIntoFuture(original, await env.currentTimeMs());
+  const events = shiftYears(original, years);
+  const client = new MembershipClient(env.client, config, taskQueue);
+  await deliverInTime(env, client, events, shiftInstant(until, years));
+  for (const memberId of new Set(events.map((event) => event.memberId))) await save(name, client.workflowId(memberId));
+}
+
+await worker.runUntil(async () => {
+  const worked = await workedExample();
+  await scenario('worked-example', worked.config, worked.events, '2026-08-31T00:00:00Z');
+  await scenario('lapses-and-rejoins', association({ dropAfterSuspendedDays: 30 }), lapsesAndRejoins(), '2026-10-15T00:00:00Z');
+  await scenario('staff-actions', association(), staffActions(), '2026-06-01T00:00:00Z');
+  await scenario('imported-lapsed', association({ dropAfterSuspendedDays: 40 }, { association: { id: 'TEST', timezone: 'America/Chicago' } }), importedLapsed(), '2026-06-30T00:00:00Z');
+  await scenario('messy-billing', association(), messyBilling(), '2026-05-31T00:00:00Z');
+
+  // A run that continues as new in the grace period, and a staff Update.
+  const config = association();
+  const log = new EventLog('CAN1').join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07').add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 });
+  const years = yearsIntoFuture(log.events, await env.currentTimeMs());
+  const client = new MembershipClient(env.client, config, taskQueue);
+  const handle = await env.client.workflow.start('membershipWorkflow', {
+    workflowId: client.workflowId('CAN1'),
+    taskQueue,
+    args: [{ association: config, memberId: 'CAN1', continueAsNewAfter: 5 }],
+  });
+  await deliverInTime(env, client, shiftYears(log.events, years), shiftInstant('2026-07-15T00:00:00Z', years));
+  await client.suspend('CAN1', { reason: 'conduct', by: 'staff', id: 'staff-1' });
+  await env.sleep(86_400_000);
+  await save('continue-as-new-first-run', handle.workflowId, handle.firstExecutionRunId);
+  await save('continue-as-new-second-run', handle.workflowId);
+});
+await env.teardown();

@@ -1,0 +1,24 @@
+// Recorded histories (npm run record:histories) must replay on today's workflow code: a change that
+// would alter them needs patched(), or running memberships break on the next deploy.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+
+const folder = join(import.meta.dirname, '..', 'histories');
+const files = (await readdir(folder)).filter((file) => file.endsWith('.json')).sort();
+
+describe('recorded histories replay on the current workflow code', () => {
+  it('has the recorded histories to replay', () => {
+    expect(files.length).toBeGreaterThanOrEqual(7);
+  });
+
+  for (const file of files) {
+    it(file, async () => {
+      const history = historyFromJSON(JSON.parse(await readFile(join(folder, file), 'utf8')));
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundle') } }, history, file)).resolves.toBeUndefined();
+    });
+  }
+});
