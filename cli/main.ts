@@ -1,6 +1,7 @@
 // The `standing` command line.
 import { Command, CommanderError } from 'commander';
 import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
+import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSimulate } from './simulate.js';
 
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
   registerSimulate(program);
+  registerRuntimeCommands(program);
   return program;
 }
 
@@ -24,6 +26,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof BadInput) {
       process.stderr.write(`${error.message}\n`);
       return BAD_INPUT_EXIT;
+    }
+    // Expected failures (Temporal unreachable, a member that does not exist, a refused command)
+    // read as one line; STANDING_DEBUG adds the stack.
+    if (error instanceof Error) {
+      process.stderr.write(`standing: ${error.message}\n`);
+      if (process.env.STANDING_DEBUG) process.stderr.write(`${error.stack ?? ''}\n`);
+      return 1;
     }
     process.stderr.write(`standing: ${(error as Error).stack ?? String(error)}\n`);
     return 1;

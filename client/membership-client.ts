@@ -11,6 +11,7 @@ import type { AssociationConfig } from '../schemas/association.js';
 import { lifecycleEventSchema } from '../schemas/events.js';
 import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
 import { fieldPath } from '../schemas/parse.js';
+import { configVersion } from './config-version.js';
 import {
   TASK_QUEUE,
   changeRoleUpdate,
@@ -71,10 +72,13 @@ export class MembershipClient {
   }
 
   private startOptions(memberId: string, input: Omit<MembershipWorkflowInput, 'association' | 'memberId'> = {}) {
+    const version = configVersion(this.association);
     return {
       workflowId: this.workflowId(memberId),
       taskQueue: this.taskQueue,
-      args: [{ association: this.association, memberId, ...input }] as [MembershipWorkflowInput],
+      args: [{ association: this.association, configVersion: version, memberId, ...input }] as [MembershipWorkflowInput],
+      // Visible at once, so a configuration broadcast racing an import skips members started on it.
+      memo: { configVersion: version },
       // Findable from the first moment, before the workflow has run at all.
       typedSearchAttributes: new TypedSearchAttributes([
         { key: keys.AssociationId, value: this.associationId },
@@ -147,7 +151,27 @@ export class MembershipClient {
 
   /** Sends a configuration to one running member; it applies from now on and re-arms the timers. */
   async configure(memberId: string, association: AssociationConfig): Promise<void> {
-    await this.handle(memberId).signal(configureSignal, association);
+    await this.handle(memberId).signal(configureSignal, { association, version: configVersion(association) });
+  }
+
+  /**
+   * Sends the configuration to every running member of the association that is not on it yet
+   * (their memo says which version they run). Returns how many were told and how many were current.
+   */
+  async broadcastConfiguration(association: AssociationConfig = this.association): Promise<{ signalled: number; current: number }> {
+    const version = configVersion(association);
+    const query = `AssociationId = "${association.association.id}" AND ExecutionStatus = "Running"`;
+    let signalled = 0;
+    let current = 0;
+    for await (const execution of this.client.workflow.list({ query })) {
+      if (execution.memo?.configVersion === version) {
+        current += 1;
+        continue;
+      }
+      await this.client.workflow.getHandle(execution.workflowId).signal(configureSignal, { association, version });
+      signalled += 1;
+    }
+    return { signalled, current };
   }
 
   /** The Update id is the command id, so Temporal itself applies a retried command once. */

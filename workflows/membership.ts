@@ -6,6 +6,7 @@ import {
   continueAsNew,
   setCurrentDetails,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -32,6 +33,7 @@ const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
 
 export async function membershipWorkflow(input: MembershipWorkflowInput): Promise<void> {
   let association: AssociationConfig = input.association;
+  let configVersion = input.configVersion;
   const membership = input.carried ? Membership.restore(association, input.carried) : Membership.create(association, input.memberId);
   const warnings: string[] = [...(input.warnings ?? [])];
   const limit = input.continueAsNewAfter ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
@@ -88,10 +90,12 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     apply(event);
   });
 
-  setHandler(configureSignal, (next) => {
+  setHandler(configureSignal, ({ association: next, version }) => {
     try {
       membership.reconfigure(next);
       association = next;
+      configVersion = version;
+      upsertMemo({ configVersion: version });
     } catch (error) {
       warnings.push(`kept the previous configuration: ${(error as Error).message}`);
     }
@@ -131,6 +135,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
       await condition(allHandlersFinished);
       await continueAsNew<typeof membershipWorkflow>({
         association,
+        ...(configVersion === undefined ? {} : { configVersion }),
         memberId: input.memberId,
         carried: membership.snapshot(),
         warnings,

@@ -16,6 +16,8 @@ export function membershipWorkflowId(associationId: string, memberId: string): s
 
 export interface MembershipWorkflowInput {
   readonly association: AssociationConfig;
+  /** A content hash of the configuration, kept in the memo so a broadcast skips members already on it. */
+  readonly configVersion?: string;
   readonly memberId: string;
   /** Events to apply on start (an import, say), in order. */
   readonly events?: readonly LifecycleEvent[];
@@ -29,8 +31,13 @@ export interface MembershipWorkflowInput {
 /** A billing (or any spec section 3) event, validated by the sender; a repeated id is ignored. */
 export const lifecycleEventSignal = defineSignal<[LifecycleEvent]>('lifecycleEvent');
 
+export interface Configuration {
+  readonly association: AssociationConfig;
+  readonly version: string;
+}
+
 /** A new association configuration: applies from now on, and timers are recomputed from it. */
-export const configureSignal = defineSignal<[AssociationConfig]>('configure');
+export const configureSignal = defineSignal<[Configuration]>('configure');
 
 /** What staff send; `id` makes a retried command apply once. */
 export interface StaffCommand {

@@ -1,0 +1,115 @@
+// CLI commands on the running product: send events, show a member, import a roster. They find the
+// association the way the worker does (--config, STANDING_CONFIG, else the sample) and Temporal by
+// its usual settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...).
+import { readFile } from 'node:fs/promises';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import pLimit from 'p-limit';
+import { MembershipClient } from '../client/membership-client.js';
+import type { MemberStanding } from '../workflows/messages.js';
+import { formatMemberTable } from '../simulate/table.js';
+import { associationFile, readAssociationFile } from '../worker/config-file.js';
+import { connectClient } from '../worker/connection.js';
+import { BadInput } from './bad-input.js';
+import { loadEvents } from './files.js';
+import { parseRoster } from './roster.js';
+
+interface CommonOptions {
+  config?: string;
+  json?: boolean;
+}
+
+async function open(options: CommonOptions) {
+  const file = associationFile(options.config);
+  const association = await readAssociationFile(file).catch((error: unknown) => {
+    throw new BadInput([{ file, message: (error as Error).message.replace(`${file}: `, '') }]);
+  });
+  const { client, connection } = await connectClient();
+  return { membership: new MembershipClient(client, association), association, close: () => connection.close() };
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function formatStanding(standing: MemberStanding, zone: string): string {
+  if (!standing.member) return `${standing.associationId}: waiting for a joined or imported event`;
+  const lines = [formatMemberTable(standing.member, zone)];
+  if (standing.nextDeadline) lines.push(`next: ${standing.nextDeadline.name} at ${standing.nextDeadline.at}`);
+  for (const warning of standing.warnings) lines.push(`warning: ${warning}`);
+  return lines.join('\n');
+}
+
+export function registerRuntimeCommands(program: Command): void {
+  program
+    .command('send')
+    .description('send events (JSON Lines or a JSON array) to the membership workflows, in file order')
+    .argument('<file>', 'events file')
+    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, options: CommonOptions) => {
+      const events = await loadEvents(file);
+      const { membership, close } = await open(options);
+      try {
+        const workflowIds = new Set<string>();
+        for (const { event } of events) workflowIds.add((await membership.send(event)).workflowId);
+        print(options.json ? JSON.stringify({ sent: events.length, workflowIds: [...workflowIds] }) : `sent ${events.length} event(s) to ${workflowIds.size} membership(s)`);
+      } finally {
+        await close();
+      }
+    });
+
+  program
+    .command('show')
+    .description("show a member: state, member status, paid-through, providers and timeline")
+    .argument('<memberId>')
+    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
+    .option('--json', "print the member in simulate's JSON shape")
+    .action(async (memberId: string, options: CommonOptions) => {
+      const { membership, association, close } = await open(options);
+      try {
+        const standing = await membership.view(memberId);
+        if (!standing?.member) throw new Error(`no membership ${memberId} in association ${association.association.id}`);
+        print(options.json ? JSON.stringify(standing.member, null, 2) : formatStanding(standing, association.association.timezone));
+      } finally {
+        await close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('onboard existing members from a roster CSV; members who already have a workflow are skipped, so it can be re-run')
+    .argument('<roster>', `CSV with columns memberId, membershipType, role, state, paidThrough, joinDate, memberStatus`)
+    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
+    .option('--at <datetime>', 'the moment of the import (default: now)')
+    .option('--concurrency <n>', 'workflows started at once', '16')
+    .option('--json', 'print the result as JSON')
+    .action(async (roster: string, options: CommonOptions & { at?: string; concurrency: string }) => {
+      const at = options.at ?? new Date().toISOString();
+      if (Number.isNaN(Date.parse(at))) throw new BadInput([{ file: 'command line', field: '--at', message: 'must be an ISO 8601 date-time' }]);
+      const text = await readFile(roster, 'utf8').catch(() => {
+        throw new BadInput([{ file: roster, message: 'cannot read: no such file' }]);
+      });
+      const parsed = parseRoster(roster, text, at);
+      if (!parsed.ok) throw new BadInput(parsed.errors);
+      const { membership, close } = await open(options);
+      const counts = { started: 0, exists: 0 };
+      const bar = new SingleBar({ format: 'importing {bar} {value}/{total} members | {started} started, {exists} already there', stream: process.stderr, hideCursor: true });
+      if (!options.json) bar.start(parsed.value.length, 0, counts);
+      try {
+        const limit = pLimit(Math.max(1, Number(options.concurrency) || 16));
+        await Promise.all(
+          parsed.value.map((event) =>
+            limit(async () => {
+              counts[await membership.importMember(event)] += 1;
+              if (!options.json) bar.increment(1, counts);
+            }),
+          ),
+        );
+      } finally {
+        if (!options.json) bar.stop();
+        await close();
+      }
+      print(options.json ? JSON.stringify(counts) : `imported ${counts.started} member(s); ${counts.exists} already had a workflow and were skipped`);
+    });
+}

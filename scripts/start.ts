@@ -1,0 +1,90 @@
+// npm start: the product on one machine. Installs the Temporal CLI if needed, starts its dev server
+// (SQLite under .data/, Web UI on 127.0.0.1:8233, search attributes registered), starts the worker,
+// imports the sample association's roster (members already there are skipped), prints the Temporal
+// UI link, and runs until Ctrl-C. Data is kept across restarts.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Connection } from '@temporalio/client';
+import { searchAttributeFlags } from '../workflows/search-attributes.js';
+import { sampleAssociationFile } from '../worker/config-file.js';
+import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
+
+const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+const [host, port] = address.split(':') as [string, string];
+const uiPort = process.env.STANDING_UI_PORT ?? '8233';
+const config = process.env.STANDING_CONFIG ?? sampleAssociationFile;
+const roster = process.env.STANDING_ROSTER ?? join(projectRoot, 'examples', 'sample-roster.csv');
+const dataDir = join(projectRoot, '.data');
+const say = (line: string) => console.log(`[start] ${line}`);
+const children: ChildProcess[] = [];
+
+function launch(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping`);
+      void stop(1);
+    }
+  });
+  return child;
+}
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  // The worker first (it finishes its tasks), then the server.
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null) continue;
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+async function waitForServer(): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt += 1) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: '1s' });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+      return;
+    } catch {
+      await sleep(500);
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within a minute`);
+}
+
+const temporal = await ensureTemporalCli(say);
+await mkdir(dataDir, { recursive: true });
+say(`Temporal dev server on ${address}, data in .data/temporal.sqlite`);
+launch('temporal server', temporal, [
+  'server', 'start-dev',
+  '--ip', host, '--port', port,
+  '--ui-ip', '127.0.0.1', '--ui-port', uiPort,
+  '--db-filename', join(dataDir, 'temporal.sqlite'),
+  '--sqlite-pragma', 'journal_mode=WAL',
+  '--log-level', 'warn',
+  ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
+]);
+await waitForServer();
+
+const env = { TEMPORAL_ADDRESS: address, STANDING_CONFIG: config };
+launch('worker', process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
+say(`importing ${roster}`);
+const importer = spawn(process.execPath, [join(projectRoot, 'bin', 'standing.js'), 'import', roster], { env: { ...process.env, ...env }, stdio: 'inherit' });
+const imported = await new Promise<number | null>((resolve) => importer.on('exit', resolve));
+if (imported !== 0) say('the sample import did not finish; the rest keeps running');
+
+const { readAssociationFile } = await import('../worker/config-file.js');
+const association = await readAssociationFile(config);
+const query = encodeURIComponent(`AssociationId="${association.association.id}"`);
+say(`Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`);
+say(`try: npx standing show S0001   (Ctrl-C stops everything; data stays in .data/)`);

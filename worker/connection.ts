@@ -1,0 +1,43 @@
+// Temporal connection settings the usual Temporal way (@temporalio/envconfig): TEMPORAL_ADDRESS,
+// TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_* and TEMPORAL_PROFILE / config-file profiles,
+// so one worker runs against the local dev server, a self-hosted cluster or Temporal Cloud.
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+
+export class TemporalUnreachable extends Error {
+  constructor(readonly address: string, cause: unknown) {
+    super(`cannot reach Temporal at ${address} (${(cause as Error).message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+    this.name = 'TemporalUnreachable';
+  }
+}
+
+export interface TemporalSettings {
+  readonly address: string;
+  readonly namespace: string;
+}
+
+function settings() {
+  const { connectionOptions, namespace } = loadClientConnectConfig();
+  return { connectionOptions, namespace: namespace ?? 'default', address: connectionOptions.address ?? 'localhost:7233' };
+}
+
+export function temporalSettings(): TemporalSettings {
+  const { address, namespace } = settings();
+  return { address, namespace };
+}
+
+export async function connectClient(): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
+  const { connectionOptions, namespace, address } = settings();
+  // Fail fast with a clear message rather than retrying for minutes when nothing listens there.
+  const connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '5s' }).catch((error: unknown) => {
+    throw new TemporalUnreachable(address, error);
+  });
+  return { client: new Client({ connection, namespace }), connection, settings: { address, namespace } };
+}
+
+export async function connectWorker(): Promise<{ connection: NativeConnection; settings: TemporalSettings }> {
+  const { connectionOptions, namespace, address } = settings();
+  const connection = await NativeConnection.connect({ ...connectionOptions, address });
+  return { connection, settings: { address, namespace } };
+}
