@@ -17,7 +17,8 @@ export async function readAssociationFile(file: string): Promise<AssociationConf
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`${file}: cannot read: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new Error(`${file}: cannot read: ${why}`, { cause: error });
   }
   const parsed = parseAssociationConfig(file, text);
   if (!parsed.ok) throw new Error(parsed.errors.map(formatInputError).join('\n'));
