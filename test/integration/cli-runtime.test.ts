@@ -1,0 +1,107 @@
+// standing send, show and import against the real Temporal dev server, as a person runs them.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MembershipClient } from '../../client/membership-client.js';
+import { parseAssociationConfig } from '../../schemas/parse.js';
+import { startDevServer } from './dev-server.js';
+import type { DevServer } from './dev-server.js';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const examples = join(root, '..', 'shared', 'spec', 'examples');
+const configFile = join(examples, 'monthly-billing.association.yaml');
+
+describe('the CLI on the dev server', () => {
+  let server: DevServer;
+
+  async function standing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'standing.js'), ...args], {
+        cwd: root,
+        env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', STANDING_CONFIG: configFile },
+      });
+      return { code: 0, stdout, stderr };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  }
+
+  async function tempFile(name: string, text: string): Promise<string> {
+    const file = join(await mkdtemp(join(tmpdir(), 'standing-')), name);
+    await writeFile(file, text);
+    return file;
+  }
+
+  beforeAll(async () => {
+    server = await startDevServer();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('send applies the worked example, and show --json prints what simulate prints', async () => {
+    // Events from the past are applied at their own moments, and every timer up to now fires:
+    // the member ends suspended on August 21 as in the spec's expected output.
+    const sent = await standing('send', join(examples, 'monthly-billing.events.jsonl'));
+    expect(sent).toMatchObject({ code: 0, stdout: 'sent 6 event(s) to 1 membership(s)\n' });
+    const shown = await standing('show', 'A1', '--json');
+    expect(shown.code).toBe(0);
+    const expected = JSON.parse(await readFile(join(examples, 'monthly-billing.until-2026-08-31.expected.json'), 'utf8'));
+    expect(JSON.parse(shown.stdout)).toEqual(expected.members[0]);
+  });
+
+  it('show prints the member for people', async () => {
+    await standing('send', await tempFile('ev.jsonl', `{"id":"p1","type":"joined","memberId":"P1","at":"${new Date().toISOString()}","membershipType":"REALTOR"}\n`));
+    const shown = await standing('show', 'P1');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('P1  REALTOR (primary)  pending');
+  });
+
+  it('show names a member that has no workflow', async () => {
+    expect(await standing('show', 'NOBODY')).toMatchObject({ code: 1, stdout: '', stderr: 'standing: no membership NOBODY in association MRAR\n' });
+  });
+
+  it('send refuses a bad events file with exit 2 and signals nothing', async () => {
+    const file = await tempFile('ev.jsonl', '{"id":"x1","type":"joined","memberId":"BAD1","at":"2026-06-01T00:00:00Z","membershipType":"REALTOR"}\n{"id":"x2","type":"paymentPosted","memberId":"BAD1","at":"2026-06-02T00:00:00Z"}\n');
+    const sent = await standing('send', file);
+    expect(sent.code).toBe(2);
+    expect(sent.stderr).toContain(`${file}:2: paymentId:`);
+    expect(await standing('show', 'BAD1')).toMatchObject({ code: 1 });
+  });
+
+  it('import onboards a roster and, run again, skips every member that already has a workflow', async () => {
+    const roster = await tempFile(
+      'roster.csv',
+      'memberId,membershipType,role,state,paidThrough,joinDate,memberStatus\nI1,REALTOR,primary,active,2099-12-31,2010-01-05,Renewed\nI2,REALTOR,secondary,suspended,2026-01-31,2012-02-03,Dropped\nI3,REALTOR,primary,pending,,,\n',
+    );
+    expect(await standing('import', roster, '--json')).toMatchObject({ code: 0, stdout: '{"started":3,"exists":0}\n' });
+    expect(await standing('import', roster, '--json')).toMatchObject({ code: 0, stdout: '{"started":0,"exists":3}\n' });
+    const shown = JSON.parse((await standing('show', 'I2', '--json')).stdout);
+    expect(shown).toMatchObject({ state: 'suspended', role: 'secondary', paidThrough: '2026-01-31', memberStatus: 'Dropped', joinDate: '2012-02-03', timeline: [] });
+  });
+
+  it('import refuses a roster with a bad row, naming the line and the column, and imports nothing', async () => {
+    const roster = await tempFile('roster.csv', 'memberId,membershipType,role,state\nJ1,REALTOR,primary,active\nJ2,REALTOR,primary,asleep\n');
+    const imported = await standing('import', roster);
+    expect(imported.code).toBe(2);
+    expect(imported.stderr).toMatch(new RegExp(`^${roster}:3: state: `));
+    expect(await standing('show', 'J1')).toMatchObject({ code: 1 });
+  });
+
+  it('refuses a staff Update that does not fit, leaving the history exactly as it was', async () => {
+    const parsed = parseAssociationConfig(configFile, await readFile(configFile, 'utf8'));
+    if (!parsed.ok) throw new Error('config');
+    const client = new MembershipClient(server.env.client, parsed.value);
+    await client.send({ id: 'u1', type: 'joined', memberId: 'U1', at: new Date().toISOString(), membershipType: 'REALTOR' });
+    await client.view('U1');
+    const before = (await client.handle('U1').fetchHistory()).events?.length;
+    await expect(client.reactivate('U1', { by: 'staff' })).rejects.toThrow();
+    expect((await client.handle('U1').fetchHistory()).events?.length).toBe(before);
+  });
+});
