@@ -43,7 +43,7 @@ export function formatStanding(standing: MemberStanding, zone: string): string {
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('send')
-    .description('send events (JSON Lines or a JSON array) to the membership workflows, in file order')
+    .description("send events (JSON Lines or a JSON array) to the membership workflows: each member's events in at order, as one batch")
     .argument('<file>', 'events file')
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--json', 'print the result as JSON')
@@ -51,9 +51,8 @@ export function registerRuntimeCommands(program: Command): void {
       const events = await loadEvents(file);
       const { membership, close } = await open(options);
       try {
-        const workflowIds = new Set<string>();
-        for (const { event } of events) workflowIds.add((await membership.send(event)).workflowId);
-        print(options.json ? JSON.stringify({ sent: events.length, workflowIds: [...workflowIds] }) : `sent ${events.length} event(s) to ${workflowIds.size} membership(s)`);
+        const workflowIds = await membership.sendHistory(events.map(({ event }) => event));
+        print(options.json ? JSON.stringify({ sent: events.length, workflowIds }) : `sent ${events.length} event(s) to ${workflowIds.length} membership(s)`);
       } finally {
         await close();
       }

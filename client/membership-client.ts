@@ -20,6 +20,7 @@ import {
   dropUpdate,
   historyQuery,
   lifecycleEventSignal,
+  lifecycleEventsSignal,
   membershipWorkflowId,
   reactivateUpdate,
   suspendUpdate,
@@ -97,6 +98,26 @@ export class MembershipClient {
       signalArgs: [event],
     });
     return { workflowId: this.workflowId(event.memberId), event };
+  }
+
+  /**
+   * Sends a billing history: every event validated first (nothing is sent if one is invalid), then
+   * each member's events in `at` order as one signal, so timers fire between them exactly as
+   * simulate fires them. Returns the workflow ids, in first-appearance order.
+   */
+  async sendHistory(inputs: readonly unknown[]): Promise<string[]> {
+    const events = inputs.map((input) => validateEvent(input));
+    const byMember = new Map<string, LifecycleEvent[]>();
+    for (const event of events) byMember.set(event.memberId, [...(byMember.get(event.memberId) ?? []), event]);
+    for (const [memberId, memberEvents] of byMember) {
+      const ordered = memberEvents.map((event, index) => ({ event, index, at: Date.parse(event.at) })).sort((a, b) => a.at - b.at || a.index - b.index);
+      await this.client.workflow.signalWithStart<typeof membershipWorkflow, [readonly LifecycleEvent[]]>('membershipWorkflow', {
+        ...this.startOptions(memberId),
+        signal: lifecycleEventsSignal,
+        signalArgs: [ordered.map(({ event }) => event)],
+      });
+    }
+    return [...byMember.keys()].map((memberId) => this.workflowId(memberId));
   }
 
   /** Onboards one member from an `imported` event, unless the member already has a workflow. */

@@ -249,8 +249,11 @@ export class Membership {
         };
         return this.unknownType(event.membershipType) ?? this.fitting(event, imported, after);
       }
-      case 'invoiceIssued':
-        return this.billing(stamp, issueInvoice(ledger, this.archive, { ...event, dueDate: event.dueDate ?? today }, this.activationPercent()));
+      case 'invoiceIssued': {
+        // "Due on receipt": the date of the invoice's own `at`, even when it is applied late.
+        const dueDate = event.dueDate ?? dateOf(Date.parse(event.at), this.association.association.timezone);
+        return this.billing(stamp, issueInvoice(ledger, this.archive, { ...event, dueDate }, this.activationPercent()));
+      }
       case 'paymentPosted':
         return this.billing(stamp, postPayment(ledger, this.archive, event, this.activationPercent()));
       case 'invoiceVoided':

@@ -1,9 +1,10 @@
-// npm run record:histories: runs the workflow scenarios on the time-skipping server and saves each
-// run's history under test/histories/, where the replay test reads them. Record again only when a
-// change is meant to alter histories, and then guard the change with patched() so the old ones
-// still replay.
+// npm run record:histories -- --version vN: runs the workflow scenarios on the time-skipping server
+// and saves each run's history as test/histories/vN-<scenario>.json, where the replay test reads
+// them. Keep the histories of every version that ran anywhere: a change that would break one of
+// them goes behind patched().
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
@@ -16,6 +17,9 @@ import type { LifecycleEvent } from '../schemas/events.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import { ensureTestServer, projectRoot } from './temporal-binaries.js';
 
+const { values } = parseArgs({ options: { version: { type: 'string' } } });
+if (!values.version || !/^v\d+$/.test(values.version)) throw new Error('usage: npm run record:histories -- --version v2 (a new version label, so earlier recordings are kept)');
+const version = values.version;
 const taskQueue = 'record-histories';
 const folder = join(projectRoot, 'test', 'histories');
 
@@ -28,8 +32,8 @@ await mkdir(folder, { recursive: true });
 
 async function save(name: string, workflowId: string, runId?: string): Promise<void> {
   const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
-  await writeFile(join(folder, `${name}.json`), `${historyToJSON(history)}\n`);
-  console.log(`recorded test/histories/${name}.json (${history.events?.length ?? 0} events)`);
+  await writeFile(join(folder, `${version}-${name}.json`), `${historyToJSON(history)}\n`);
+  console.log(`recorded test/histories/${version}-${name}.json (${history.events?.length ?? 0} events)`);
 }
 
 async function scenario(name: string, config: AssociationConfig, original: LifecycleEvent[], until: string): Promise<void> {
@@ -63,5 +67,11 @@ await worker.runUntil(async () => {
   await env.sleep(86_400_000);
   await save('continue-as-new-first-run', handle.workflowId, handle.firstExecutionRunId);
   await save('continue-as-new-second-run', handle.workflowId);
+
+  // A billing history backfilled in one batch (standing send), from the server's past.
+  const backfill = new MembershipClient(env.client, association({ dropAfterSuspendedDays: 30 }), taskQueue);
+  await backfill.sendHistory(lapsesAndRejoins().map((event) => ({ ...event, memberId: 'BF1' })));
+  await env.sleep(86_400_000);
+  await save('backfill', backfill.workflowId('BF1'));
 });
 await env.teardown();

@@ -22,6 +22,7 @@ import {
   dropUpdate,
   historyQuery,
   lifecycleEventSignal,
+  lifecycleEventsSignal,
   reactivateUpdate,
   suspendUpdate,
   viewQuery,
@@ -54,10 +55,20 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     setCurrentDetails(standingInWords(view, membership.nextDeadline(), association.association.timezone));
   };
 
-  const apply = (event: LifecycleEvent): void => {
+  /** Applies one event at its own moment (timers fire up to it, not further), or notes why not. */
+  const applyOne = (event: LifecycleEvent): void => {
+    const problem = eventProblem(event, input.memberId);
+    if (problem) {
+      warnings.push(`ignored a malformed event: ${problem}`);
+      return;
+    }
     eventsThisRun += 1;
-    woken = true;
     membership.apply(event, Date.now());
+  };
+
+  const apply = (event: LifecycleEvent): void => {
+    applyOne(event);
+    woken = true;
     settle();
   };
 
@@ -80,14 +91,16 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     },
   });
 
-  setHandler(lifecycleEventSignal, (event) => {
-    const problem = eventProblem(event, input.memberId);
-    if (problem) {
-      warnings.push(`ignored a malformed event: ${problem}`);
-      woken = true;
-      return;
+  setHandler(lifecycleEventSignal, apply);
+
+  setHandler(lifecycleEventsSignal, (events) => {
+    if (!Array.isArray(events)) {
+      warnings.push('ignored a batch of events that is not an array');
+    } else {
+      for (const event of events) applyOne(event);
     }
-    apply(event);
+    woken = true;
+    settle();
   });
 
   setHandler(configureSignal, ({ association: next, version }) => {

@@ -36,6 +36,12 @@ export interface Configuration {
   readonly version: string;
 }
 
+/**
+ * One member's events in `at` order, applied one after another before any timer fires up to now:
+ * how a billing history is backfilled (standing send) so the result equals simulate's.
+ */
+export const lifecycleEventsSignal = defineSignal<[readonly LifecycleEvent[]]>('lifecycleEvents');
+
 /** A new association configuration: applies from now on, and timers are recomputed from it. */
 export const configureSignal = defineSignal<[Configuration]>('configure');
 

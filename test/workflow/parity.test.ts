@@ -62,4 +62,17 @@ describe('the workflow and simulate agree', () => {
   it('on messy billing: early payments, re-sent ids and payments, voids and a refused command', async () => {
     await compare(association(), messyBilling(), '2026-05-31T00:00:00Z');
   });
+
+  it('on a whole history backfilled at once (standing send), up to the present', async () => {
+    // The log lies in the server's past: sent in one batch per member, its timers fire between
+    // its events as simulate fires them, and then up to now.
+    const config = association({ dropAfterSuspendedDays: 30 });
+    const events = lapsesAndRejoins();
+    const client = new MembershipClient(env.client, config, 'parity');
+    await client.sendHistory(events);
+    const now = new Date(await env.currentTimeMs()).toISOString();
+    const [expected] = simulated(config, events, now);
+    expect(expected?.timeline.length).toBeGreaterThan(6);
+    expect((await client.view('B1'))?.member).toEqual(expected);
+  });
 });

@@ -12,7 +12,8 @@ const files = (await readdir(folder)).filter((file) => file.endsWith('.json')).s
 
 describe('recorded histories replay on the current workflow code', () => {
   it('has the recorded histories to replay', () => {
-    expect(files.length).toBeGreaterThanOrEqual(7);
+    expect(files.filter((file) => file.startsWith('v1-')).length).toBeGreaterThanOrEqual(7);
+    expect(files.filter((file) => file.startsWith('v2-')).length).toBeGreaterThanOrEqual(8);
   });
 
   for (const file of files) {
