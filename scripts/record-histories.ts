@@ -73,5 +73,15 @@ await worker.runUntil(async () => {
   await backfill.sendHistory(lapsesAndRejoins().map((event) => ({ ...event, memberId: 'BF1' })));
   await env.sleep(86_400_000);
   await save('backfill', backfill.workflowId('BF1'));
+
+  // An import whose workflow starts with its imported event (standing import), then billing.
+  const importing = new MembershipClient(env.client, association(), taskQueue);
+  const base = await env.currentTimeMs();
+  const iso = (offset: number) => new Date(base + offset).toISOString();
+  await importing.importMember({ id: 'imp', type: 'imported', memberId: 'IMP1', at: iso(0), membershipType: 'REALTOR', state: 'active', paidThrough: iso(86_400_000 * 20).slice(0, 10) });
+  await importing.send({ id: 'imp-inv', type: 'invoiceIssued', memberId: 'IMP1', at: iso(1000), invoiceId: 'I1', amount: 50 });
+  await importing.send({ id: 'imp-pay', type: 'paymentPosted', memberId: 'IMP1', at: iso(2000), paymentId: 'P1', invoiceId: 'I1', amount: 50 });
+  await env.sleep(86_400_000 * 30);
+  await save('import', importing.workflowId('IMP1'));
 });
 await env.teardown();

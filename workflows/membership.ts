@@ -4,6 +4,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertMemo,
@@ -91,6 +92,13 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     },
   });
 
+  // Start events (an import) must come before signals that arrived with the start: the SDK buffers
+  // those and delivers them the moment their handler is registered. Workflows started before this
+  // fix applied their start events after registering handlers; patched() keeps them replaying.
+  const startEvents = input.events ?? [];
+  const startEventsFirst = startEvents.length > 0 && patched('start-events-before-handlers');
+  if (startEventsFirst) for (const event of startEvents) apply(event);
+
   setHandler(lifecycleEventSignal, apply);
 
   setHandler(lifecycleEventsSignal, (events) => {
@@ -138,7 +146,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   });
   setHandler(historyQuery, () => membership.view()?.timeline ?? []);
 
-  for (const event of input.events ?? []) apply(event);
+  if (!startEventsFirst) for (const event of startEvents) apply(event);
   settle();
 
   for (;;) {

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
 import { startDevServer } from './dev-server.js';
@@ -103,5 +104,25 @@ describe('the CLI on the dev server', () => {
     const before = (await client.handle('U1').fetchHistory()).events?.length;
     await expect(client.reactivate('U1', { by: 'staff' })).rejects.toThrow();
     expect((await client.handle('U1').fetchHistory()).events?.length).toBe(before);
+  });
+
+  it('applies events that arrive with the start of an import after the imported event', async () => {
+    // Start and signals are queued before any worker polls this task queue: one first workflow task.
+    const parsed = parseAssociationConfig(configFile, await readFile(configFile, 'utf8'));
+    if (!parsed.ok) throw new Error('config');
+    const taskQueue = 'import-race';
+    const client = new MembershipClient(server.env.client, parsed.value, taskQueue);
+    const second = (offset: number) => new Date(Date.now() - offset * 1000).toISOString();
+    const month = new Date().toISOString().slice(0, 7);
+    const nextMonth = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 1)).toISOString().slice(0, 10);
+    const nextMonthEnd = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)) + 1, 0)).toISOString().slice(0, 10);
+    const monthEnd = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5)), 0)).toISOString().slice(0, 10);
+    expect(await client.importMember({ id: 'ir-import', type: 'imported', memberId: 'IR1', at: second(3), membershipType: 'REALTOR', state: 'active', paidThrough: monthEnd })).toBe('started');
+    await client.send({ id: 'ir-inv', type: 'invoiceIssued', memberId: 'IR1', at: second(2), invoiceId: 'I1', amount: 50, coversFrom: nextMonth, coversThrough: nextMonthEnd });
+    await client.send({ id: 'ir-pay', type: 'paymentPosted', memberId: 'IR1', at: second(1), paymentId: 'P1', invoiceId: 'I1', amount: 50 });
+    const worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundle') } });
+    await worker.runUntil(async () => {
+      expect((await client.view('IR1'))?.member).toMatchObject({ rejected: [], paidThrough: nextMonthEnd, state: 'active' });
+    });
   });
 });

@@ -14,6 +14,7 @@ describe('recorded histories replay on the current workflow code', () => {
   it('has the recorded histories to replay', () => {
     expect(files.filter((file) => file.startsWith('v1-')).length).toBeGreaterThanOrEqual(7);
     expect(files.filter((file) => file.startsWith('v2-')).length).toBeGreaterThanOrEqual(8);
+    expect(files.filter((file) => file.startsWith('v3-')).length).toBeGreaterThanOrEqual(9);
   });
 
   for (const file of files) {

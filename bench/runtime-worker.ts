@@ -1,0 +1,26 @@
+// The worker bench:runtime measures, in its own process: the membership and no-op workflows, a
+// cache large enough to hold every workflow of the run, and its memory on request (after a GC).
+import { join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { TASK_QUEUE } from '../workflows/messages.js';
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const worker = await Worker.create({
+  connection,
+  taskQueue: TASK_QUEUE,
+  workflowsPath: join(import.meta.dirname, 'workflows.ts'),
+  maxCachedWorkflows: Number(process.env.BENCH_CACHE ?? 10_000),
+});
+process.on('message', (message) => {
+  if (message === 'memory') {
+    globalThis.gc?.();
+    process.send?.({ ...process.memoryUsage(), cached: worker.getStatus().numCachedWorkflows });
+  }
+  if (message === 'stop') worker.shutdown();
+});
+process.send?.('ready');
+await worker.run();
+await connection.close();
+// The IPC channel would keep this process alive after the worker stops.
+process.disconnect?.();

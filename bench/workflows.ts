@@ -1,0 +1,3 @@
+// The bench worker's workflows: the product's, and the no-op baseline.
+export { membershipWorkflow } from '../workflows/membership.js';
+export { noopWorkflow } from './noop-workflow.js';
