@@ -1,0 +1,134 @@
+// npm run soak [-- --members 1000 --kills 10]
+// 1,000 members through a billing cycle on the dev server while the worker is killed with SIGKILL and
+// replaced at random moments. Reports events lost or applied twice, and members whose state,
+// paid-through or member status differ from simulate on the same events. A soak run, not a test.
+import { fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import proto from '@temporalio/proto';
+import pLimit from 'p-limit';
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import { MembershipClient } from '../client/membership-client.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import { inTimeOrder, simulate } from '../simulate/run.js';
+import { membershipSearchAttributes } from '../workflows/search-attributes.js';
+import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
+import { benchAssociation } from './billing-history.js';
+
+const { values } = parseArgs({ options: { members: { type: 'string', default: '1000' }, kills: { type: 'string', default: '10' }, seed: { type: 'string', default: '7' } } });
+const members = Number(values.members);
+const kills = Number(values.kills);
+const rng = xoroshiro128plus(Number(values.seed));
+const say = (line: string) => console.log(`[soak] ${line}`);
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const folder = await mkdtemp(join(tmpdir(), 'standing-soak-'));
+const env = await TestWorkflowEnvironment.createLocal({
+  server: {
+    executable: { type: 'existing-path', path: await ensureTemporalCli() },
+    ip: '127.0.0.1',
+    dbFilename: join(folder, 'temporal.sqlite'),
+    searchAttributes: Object.values(membershipSearchAttributes),
+    extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--dynamic-config-value', 'frontend.namespaceRPS=100000', '--log-level', 'error'],
+  },
+});
+// One bundle for every worker incarnation, so a restart takes a moment, not a webpack build.
+const bundle = join(folder, 'workflow-bundle.js');
+await writeFile(bundle, (await bundleWorkflowCode({ workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') })).code);
+const configFile = join(folder, 'association.json');
+await writeFile(configFile, JSON.stringify(benchAssociation));
+
+const current: { worker: ChildProcess | null } = { worker: null };
+function startWorker(): void {
+  current.worker = fork(join(import.meta.dirname, '..', 'worker', 'main.ts'), {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, STANDING_CONFIG: configFile, STANDING_WORKFLOW_BUNDLE: bundle },
+    stdio: 'ignore',
+  });
+}
+startWorker();
+
+const client = new MembershipClient(env.client, benchAssociation);
+const sent = new Map<string, LifecycleEvent[]>();
+const nextMonth = (offset: number) => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, offset === 0 ? 0 : 1)).toISOString().slice(0, 10);
+};
+const monthEnd = nextMonth(0);
+const coversFrom = nextMonth(1);
+const coversThrough = new Date(Date.UTC(Number(coversFrom.slice(0, 4)), Number(coversFrom.slice(5, 7)), 0)).toISOString().slice(0, 10);
+
+/** The member's billing cycle, each event stamped as it is sent. */
+async function cycle(index: number): Promise<void> {
+  const memberId = `K${String(index).padStart(5, '0')}`;
+  const events: LifecycleEvent[] = [];
+  sent.set(memberId, events);
+  const stamp = () => new Date().toISOString();
+  const imported = { id: `${memberId}-import`, type: 'imported', memberId, at: stamp(), membershipType: 'REALTOR', role: 'primary', state: 'active', paidThrough: monthEnd } as LifecycleEvent;
+  events.push(imported);
+  await client.importMember(imported);
+  const invoice = { id: `${memberId}-inv`, type: 'invoiceIssued', memberId, at: stamp(), invoiceId: `INV-${memberId}`, amount: 50, coversFrom, coversThrough } as LifecycleEvent;
+  events.push(invoice);
+  await client.send(invoice);
+  // Some pay in two parts, some not at all.
+  const plan = uniformInt(rng, 1, 10);
+  const payments = plan <= 6 ? [50] : plan <= 9 ? [20, 30] : [];
+  for (const [part, amount] of payments.entries()) {
+    const payment = { id: `${memberId}-pay-${part}`, type: 'paymentPosted', memberId, at: stamp(), paymentId: `PAY-${memberId}-${part}`, invoiceId: `INV-${memberId}`, amount } as LifecycleEvent;
+    events.push(payment);
+    await client.send(payment);
+  }
+}
+
+say(`${members} members, ${kills} worker kills (SIGKILL) at random moments`);
+const started = performance.now();
+let killed = 0;
+let sending = true;
+const killer = (async () => {
+  while (sending && killed < kills) {
+    await sleep(uniformInt(rng, 500, 3000));
+    if (!sending) break;
+    current.worker?.kill('SIGKILL');
+    killed += 1;
+    await sleep(uniformInt(rng, 100, 1000));
+    startWorker();
+  }
+})();
+const limit = pLimit(20);
+await Promise.all(Array.from({ length: members }, (_, index) => limit(() => cycle(index))));
+sending = false;
+await killer;
+say(`sent ${[...sent.values()].reduce((sum, events) => sum + events.length, 0)} events in ${((performance.now() - started) / 1000).toFixed(1)} s; worker killed ${killed} times`);
+
+// Every member's workflow must have caught up before it is compared.
+const { EventType } = proto.temporal.api.enums.v1;
+let lost = 0;
+let twice = 0;
+let differ = 0;
+const until = Date.now();
+for (const [memberId, events] of sent) {
+  const expected = simulate(benchAssociation, inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))), until).members[0]!;
+  let view = (await client.view(memberId))?.member;
+  for (let attempt = 0; attempt < 100 && view && JSON.stringify(view) !== JSON.stringify(expected); attempt += 1) {
+    await sleep(100);
+    view = (await client.view(memberId))?.member;
+  }
+  const history = await client.handle(memberId).fetchHistory();
+  const signals = (history.events ?? []).filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED).length;
+  const expectedSignals = events.length - 1; // the import travels with the start
+  lost += Math.max(0, expectedSignals - signals);
+  twice += Math.max(0, signals - expectedSignals) + (view?.rejected.length ?? 0);
+  if (!view || view.state !== expected.state || view.paidThrough !== expected.paidThrough || view.memberStatus !== expected.memberStatus) differ += 1;
+}
+current.worker?.kill('SIGTERM');
+await env.teardown();
+say(`events lost: ${lost}; events applied twice: ${twice} (target 0)`);
+say(`members whose state, paid-through or member status differ from simulate: ${differ} of ${sent.size} (target 0)`);
+process.exit(lost + twice + differ === 0 ? 0 : 1);
