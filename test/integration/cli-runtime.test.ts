@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
+import { addDays, startOfDay } from '../../machines/calendar.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
@@ -124,5 +125,26 @@ describe('the CLI on the dev server', () => {
     await worker.runUntil(async () => {
       expect((await client.view('IR1'))?.member).toMatchObject({ rejected: [], paidThrough: nextMonthEnd, state: 'active' });
     });
+  });
+
+  it('sends a changed configuration to running members not on it yet, and recomputes their deadlines', async () => {
+    const parsed = parseAssociationConfig(configFile, await readFile(configFile, 'utf8'));
+    if (!parsed.ok) throw new Error('config');
+    const before = { ...parsed.value, association: { ...parsed.value.association, id: 'CFG' } };
+    const client = new MembershipClient(server.env.client, before);
+    // Past due, paid through three days ago: the grace deadline depends on the configuration.
+    const paidThrough = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+    for (const memberId of ['C1', 'C2']) {
+      await client.importMember({ id: `cfg-${memberId}`, type: 'imported', memberId, at: new Date().toISOString(), membershipType: 'REALTOR', state: 'pastDue', paidThrough });
+    }
+    const zone = before.association.timezone;
+    const graceEnds = (days: number) => new Date(startOfDay(addDays(paidThrough, days + 1), zone)).toISOString();
+    expect((await client.view('C1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: graceEnds(20) });
+    const after = { ...before, membershipTypes: before.membershipTypes.map((type) => ({ ...type, gracePeriod: 'P45D' })) };
+    const changed = new MembershipClient(server.env.client, after);
+    await expect.poll(() => changed.broadcastConfiguration().then((result) => result.signalled + result.current)).toBe(2);
+    expect((await changed.view('C1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: graceEnds(45) });
+    // Once their memo shows the new version, a second broadcast tells nobody.
+    await expect.poll(() => changed.broadcastConfiguration(), { timeout: 10_000 }).toEqual({ signalled: 0, current: 2 });
   });
 });
