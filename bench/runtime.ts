@@ -4,19 +4,15 @@
 // same run with a no-op workflow as the baseline. A benchmark, not a test.
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import { associationConfigSchema } from '../schemas/association.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
-import { membershipSearchAttributes } from '../workflows/search-attributes.js';
-import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
+import { startBenchDevServer } from './dev-server.js';
 import { pingSignal, pingsQuery } from './noop-workflow.js';
 import type { noopWorkflow } from './noop-workflow.js';
 
@@ -37,24 +33,8 @@ interface Memory {
 }
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const folder = await mkdtemp(join(tmpdir(), 'standing-bench-'));
-console.log(`starting the Temporal dev server (SQLite with WAL in ${folder}) and a worker…`);
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: await ensureTemporalCli() },
-    ip: '127.0.0.1',
-    dbFilename: join(folder, 'temporal.sqlite'),
-    searchAttributes: Object.values(membershipSearchAttributes),
-    // The dev server's default per-namespace rate limits throttle a benchmark's own polling.
-    extraArgs: [
-      '--sqlite-pragma', 'journal_mode=WAL',
-      '--dynamic-config-value', 'frontend.namespaceRPS=100000',
-      '--dynamic-config-value', 'frontend.rps=100000',
-      '--dynamic-config-value', 'frontend.namespaceBurstRatio=10',
-      '--log-level', 'error',
-    ],
-  },
-});
+const { env, folder } = await startBenchDevServer('bench');
+console.log(`Temporal dev server (SQLite with WAL in ${folder}) and a worker…`);
 const worker: ChildProcess = fork(join(import.meta.dirname, 'runtime-worker.ts'), {
   execArgv: ['--expose-gc', '--import', 'tsx'],
   env: { ...process.env, TEMPORAL_ADDRESS: env.address, BENCH_CACHE: String(members * 2 + 100) },

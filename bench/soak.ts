@@ -4,12 +4,10 @@
 // paid-through or member status differ from simulate on the same events. A soak run, not a test.
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import pLimit from 'p-limit';
@@ -18,8 +16,7 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { MembershipClient } from '../client/membership-client.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import { inTimeOrder, simulate } from '../simulate/run.js';
-import { membershipSearchAttributes } from '../workflows/search-attributes.js';
-import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
+import { startBenchDevServer } from './dev-server.js';
 import { benchAssociation } from './billing-history.js';
 
 const { values } = parseArgs({ options: { members: { type: 'string', default: '1000' }, kills: { type: 'string', default: '10' }, seed: { type: 'string', default: '7' } } });
@@ -29,16 +26,7 @@ const rng = xoroshiro128plus(Number(values.seed));
 const say = (line: string) => console.log(`[soak] ${line}`);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const folder = await mkdtemp(join(tmpdir(), 'standing-soak-'));
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: await ensureTemporalCli() },
-    ip: '127.0.0.1',
-    dbFilename: join(folder, 'temporal.sqlite'),
-    searchAttributes: Object.values(membershipSearchAttributes),
-    extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--dynamic-config-value', 'frontend.namespaceRPS=100000', '--log-level', 'error'],
-  },
-});
+const { env, folder } = await startBenchDevServer('soak');
 // One bundle for every worker incarnation, so a restart takes a moment, not a webpack build.
 const bundle = join(folder, 'workflow-bundle.js');
 await writeFile(bundle, (await bundleWorkflowCode({ workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') })).code);

@@ -1,0 +1,29 @@
+// The Temporal dev server the benchmark and the soak run on: the pinned CLI, SQLite with WAL in a
+// fresh folder (as npm start runs it, on disk), the membership search attributes, and rate limits
+// raised so a benchmark's own polling does not throttle it.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { membershipSearchAttributes } from '../workflows/search-attributes.js';
+import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
+
+export async function startBenchDevServer(name: string): Promise<{ env: TestWorkflowEnvironment; folder: string }> {
+  const folder = await mkdtemp(join(tmpdir(), `standing-${name}-`));
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: await ensureTemporalCli() },
+      ip: '127.0.0.1',
+      dbFilename: join(folder, 'temporal.sqlite'),
+      searchAttributes: Object.values(membershipSearchAttributes),
+      extraArgs: [
+        '--sqlite-pragma', 'journal_mode=WAL',
+        '--dynamic-config-value', 'frontend.namespaceRPS=100000',
+        '--dynamic-config-value', 'frontend.rps=100000',
+        '--dynamic-config-value', 'frontend.namespaceBurstRatio=10',
+        '--log-level', 'error',
+      ],
+    },
+  });
+  return { env, folder };
+}
