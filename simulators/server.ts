@@ -1,0 +1,165 @@
+// One local HTTP server that plays NAR's M1, an MLS (RESO Data Dictionary `Member` with
+// `MemberStatus`), SentriLock and Supra: it enforces their rules, applies a write once per
+// idempotency key, keeps its state on disk, logs every request, and takes faults per provider
+// (latency, error rate, outage, rate limiting) from its options or the admin endpoints.
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { M1SuspendWindow } from '../schemas/association.js';
+import { refusal, simulatedProviders } from './rules.js';
+import type { SimulatedProvider } from './rules.js';
+import { loadState, saveState } from './state.js';
+import type { SimulatorState, StoredResponse } from './state.js';
+
+export const faultSchema = z.strictObject({
+  latencyMs: z.number().min(0).default(0),
+  /** Share of requests answered 503, from 0 to 1. */
+  errorRate: z.number().min(0).max(1).default(0),
+  /** Every request answered 503. */
+  outage: z.boolean().default(false),
+  /** The next N requests answered 429 with Retry-After. */
+  rateLimited: z.int().min(0).default(0),
+  retryAfterSeconds: z.int().min(0).default(1),
+});
+export type Fault = z.output<typeof faultSchema>;
+
+export interface SimulatorOptions {
+  /** Where state is kept; in memory only when left out. */
+  readonly stateFile?: string;
+  readonly faults?: Partial<Record<SimulatedProvider, Partial<Fault>>>;
+  /** Bearer tokens a provider requires; a provider left out takes any request. */
+  readonly apiKeys?: Partial<Record<SimulatedProvider, string>>;
+  readonly m1Window?: M1SuspendWindow;
+  /** The providers' clock and dice, injectable for tests. */
+  readonly now?: () => Date;
+  readonly random?: () => number;
+}
+
+interface Endpoint {
+  readonly write: { readonly method: 'PUT' | 'PATCH'; readonly url: string; readonly field: string };
+  readonly read: string;
+  /** The provider's own shape of a member record. */
+  readonly body: (id: string, status: string, updatedAt: string) => Record<string, string>;
+}
+
+const endpoints: Record<SimulatedProvider, Endpoint> = {
+  m1: { write: { method: 'PUT', url: '/m1/v1/members/:id/status', field: 'status' }, read: '/m1/v1/members/:id', body: (id, status, updatedAt) => ({ memberId: id, status, updatedAt }) },
+  mls: {
+    write: { method: 'PATCH', url: '/mls/odata/Member/:id', field: 'MemberStatus' },
+    read: '/mls/odata/Member/:id',
+    body: (id, status, updatedAt) => ({ MemberKey: id, MemberStatus: status, ModificationTimestamp: updatedAt }),
+  },
+  sentrilock: { write: { method: 'PUT', url: '/sentrilock/v1/users/:id/status', field: 'status' }, read: '/sentrilock/v1/users/:id', body: (id, status, updatedAt) => ({ userId: id, status, lastModified: updatedAt }) },
+  supra: { write: { method: 'PUT', url: '/supra/v1/agents/:id/status', field: 'status' }, read: '/supra/v1/agents/:id', body: (id, status, updatedAt) => ({ agentId: id, agentStatus: status, modified: updatedAt }) },
+};
+
+const defaultWindow: M1SuspendWindow = { anchorYear: 2025, everyYears: 3, from: '01-01', through: '03-01' };
+
+export async function buildSimulator(options: SimulatorOptions = {}): Promise<FastifyInstance> {
+  const state: SimulatorState = await loadState(options.stateFile);
+  const faults = Object.fromEntries(simulatedProviders.map((p) => [p, faultSchema.parse(options.faults?.[p] ?? {})])) as Record<SimulatedProvider, Fault>;
+  const now = options.now ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  // Closing drops kept-alive connections at once: a stopped simulator is an outage, not a slow one.
+  const app = Fastify({ logger: false, forceCloseConnections: true });
+
+  const log = async (provider: string, request: FastifyRequest, statusCode: number): Promise<void> => {
+    const key = request.headers['idempotency-key'];
+    state.requests.push({ at: now().toISOString(), provider, method: request.method, url: request.url, idempotencyKey: typeof key === 'string' ? key : null, statusCode });
+    await saveState(options.stateFile, state);
+  };
+
+  /** Faults and authentication: an answer that ends the request, or null to go on. */
+  const interfere = async (provider: SimulatedProvider, request: FastifyRequest): Promise<StoredResponse | null> => {
+    const fault = faults[provider];
+    if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+    const key = options.apiKeys?.[provider];
+    if (key && request.headers.authorization !== `Bearer ${key}`) return { statusCode: 401, body: { error: 'unauthorized' } };
+    if (fault.outage || (fault.errorRate > 0 && random() < fault.errorRate)) return { statusCode: 503, body: { error: 'unavailable' } };
+    if (fault.rateLimited > 0) {
+      fault.rateLimited -= 1;
+      return { statusCode: 429, body: { error: 'rate-limited', retryAfterSeconds: fault.retryAfterSeconds } };
+    }
+    return null;
+  };
+
+  const answer = async (reply: FastifyReply, provider: SimulatedProvider, request: FastifyRequest, response: StoredResponse): Promise<FastifyReply> => {
+    await log(provider, request, response.statusCode);
+    if (response.statusCode === 429) void reply.header('retry-after', String(faults[provider].retryAfterSeconds));
+    return reply.code(response.statusCode).send(response.body);
+  };
+
+  for (const provider of simulatedProviders) {
+    const endpoint = endpoints[provider];
+    app.route({
+      method: endpoint.write.method,
+      url: endpoint.write.url,
+      handler: async (request, reply) => {
+        const interfered = await interfere(provider, request);
+        if (interfered) return answer(reply, provider, request, interfered);
+        const key = request.headers['idempotency-key'];
+        if (typeof key !== 'string' || key === '') return answer(reply, provider, request, { statusCode: 400, body: { error: 'idempotency-key-required' } });
+        const replayed = state.idempotency[provider][key];
+        if (replayed) {
+          void reply.header('idempotent-replayed', 'true');
+          return answer(reply, provider, request, replayed);
+        }
+        const id = (request.params as { id: string }).id;
+        const status = (request.body as Record<string, unknown> | undefined)?.[endpoint.write.field];
+        const today = now().toISOString().slice(0, 10);
+        const refused =
+          typeof status !== 'string'
+            ? { statusCode: 400 as const, error: 'invalid-request', message: `${endpoint.write.field} is required` }
+            : refusal({ provider, status, known: state.records[provider][id] !== undefined, role: headerOf(request, 'x-association-role'), today, m1Window: options.m1Window ?? defaultWindow });
+        let response: StoredResponse;
+        if (refused) {
+          response = { statusCode: refused.statusCode, body: { error: refused.error, message: refused.message } };
+        } else {
+          const updatedAt = now().toISOString();
+          state.records[provider][id] = { status: status as string, updatedAt };
+          response = { statusCode: 200, body: endpoint.body(id, status as string, updatedAt) };
+        }
+        state.idempotency[provider][key] = response;
+        return answer(reply, provider, request, response);
+      },
+    });
+    app.get(endpoint.read, async (request, reply) => {
+      const interfered = await interfere(provider, request);
+      if (interfered) return answer(reply, provider, request, interfered);
+      const id = (request.params as { id: string }).id;
+      const record = state.records[provider][id];
+      return answer(reply, provider, request, record ? { statusCode: 200, body: endpoint.body(id, record.status, record.updatedAt) } : { statusCode: 404, body: { error: 'unknown-member' } });
+    });
+  }
+
+  // Administration: faults, the request log, and records (to seed or to plant drift).
+  app.get('/admin/faults', async () => faults);
+  app.put('/admin/faults/:provider', async (request, reply) => {
+    const provider = providerParam(request);
+    const parsed = faultSchema.safeParse(request.body ?? {});
+    if (!provider || !parsed.success) return reply.code(400).send({ error: 'invalid-fault', issues: parsed.error?.issues ?? [] });
+    faults[provider] = parsed.data;
+    return faults[provider];
+  });
+  app.get('/admin/requests', async () => state.requests);
+  app.get('/admin/records', async () => state.records);
+  app.put('/admin/records/:provider/:id', async (request, reply) => {
+    const provider = providerParam(request);
+    const status = (request.body as { status?: unknown } | undefined)?.status;
+    if (!provider || typeof status !== 'string') return reply.code(400).send({ error: 'invalid-record' });
+    state.records[provider][(request.params as { id: string }).id] = { status, updatedAt: now().toISOString() };
+    await saveState(options.stateFile, state);
+    return state.records[provider][(request.params as { id: string }).id];
+  });
+  return app;
+}
+
+function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function providerParam(request: FastifyRequest): SimulatedProvider | null {
+  const provider = (request.params as { provider: string }).provider;
+  return (simulatedProviders as readonly string[]).includes(provider) ? (provider as SimulatedProvider) : null;
+}

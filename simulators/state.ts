@@ -1,0 +1,59 @@
+// The simulators' state, kept on disk so a restarted simulator remembers what it was told.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { SimulatedProvider } from './rules.js';
+
+export interface MemberRecord {
+  readonly status: string;
+  readonly updatedAt: string;
+}
+
+export interface StoredResponse {
+  readonly statusCode: number;
+  readonly body: unknown;
+}
+
+export interface LoggedRequest {
+  readonly at: string;
+  readonly provider: string;
+  readonly method: string;
+  readonly url: string;
+  readonly idempotencyKey: string | null;
+  readonly statusCode: number;
+}
+
+export interface SimulatorState {
+  records: Record<SimulatedProvider, Record<string, MemberRecord>>;
+  /** Responses by idempotency key, per provider: a retried write gets the first answer, applied once. */
+  idempotency: Record<SimulatedProvider, Record<string, StoredResponse>>;
+  requests: LoggedRequest[];
+}
+
+const MAX_LOGGED = 10_000;
+
+export function emptyState(): SimulatorState {
+  return {
+    records: { m1: {}, mls: {}, sentrilock: {}, supra: {} },
+    idempotency: { m1: {}, mls: {}, sentrilock: {}, supra: {} },
+    requests: [],
+  };
+}
+
+export async function loadState(file: string | undefined): Promise<SimulatorState> {
+  if (!file) return emptyState();
+  try {
+    return { ...emptyState(), ...(JSON.parse(await readFile(file, 'utf8')) as SimulatorState) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
+    throw error;
+  }
+}
+
+/** Writes atomically (a temporary file, then rename), so a killed simulator never leaves half a file. */
+export async function saveState(file: string | undefined, state: SimulatorState): Promise<void> {
+  if (!file) return;
+  if (state.requests.length > MAX_LOGGED) state.requests.splice(0, state.requests.length - MAX_LOGGED);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(state));
+  await rename(`${file}.tmp`, file);
+}

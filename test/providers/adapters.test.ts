@@ -1,0 +1,150 @@
+// The provider adapters against the provider simulators, over real HTTP on loopback.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProviderActivities, providerSettingsSchema } from '../../activities/providers.js';
+import type { ProviderStatusRequest } from '../../activities/providers.js';
+import { buildSimulator } from '../../simulators/server.js';
+import type { SimulatorOptions } from '../../simulators/server.js';
+
+const running: FastifyInstance[] = [];
+
+/** GET /admin/records: provider → member → record. */
+type Records = Record<string, Record<string, { status: string }>>;
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((app) => app.close()));
+});
+
+/** A simulator on a free port, and adapters pointed at it (lockbox: `vendor`). */
+async function setup(options: SimulatorOptions = {}, vendor: 'sentrilock' | 'supra' = 'sentrilock', timeoutMs = 2_000) {
+  const app = await buildSimulator({ now: () => new Date('2026-07-21T15:00:00Z'), ...options });
+  const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+  running.push(app);
+  const endpoint = { baseUrl, timeoutMs };
+  const settings = providerSettingsSchema.parse({ associationId: 'MRAR', m1: endpoint, mls: endpoint, lockbox: { ...endpoint, vendor } });
+  const activities = createProviderActivities({ http: fetch, settings });
+  const admin = async <T = Records>(path: string, init?: RequestInit): Promise<T> => (await fetch(`${baseUrl}${path}`, init)).json() as Promise<T>;
+  return { app, baseUrl, activities, admin };
+}
+
+const command = (overrides: Partial<ProviderStatusRequest> = {}): ProviderStatusRequest => ({
+  provider: 'm1',
+  memberId: 'A1',
+  status: 'Active',
+  role: 'primary',
+  idempotencyKey: `membership/MRAR/A1:${Math.random()}`,
+  ...overrides,
+});
+
+async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  const error = await promise.then(() => null, (caught: unknown) => caught);
+  expect(error).toBeInstanceOf(ApplicationFailure);
+  return error as ApplicationFailure;
+}
+
+describe('provider adapters against the simulators', () => {
+  it('sets a status at M1, the MLS and the lockbox, each in its own dialect', async () => {
+    const { activities, admin } = await setup();
+    for (const provider of ['m1', 'mls', 'lockbox'] as const) {
+      expect(await activities.applyProviderStatus(command({ provider }))).toEqual({ provider, status: 'Active', recordedAt: '2026-07-21T15:00:00.000Z' });
+    }
+    const records = await admin('/admin/records');
+    expect([records.m1?.A1?.status, records.mls?.A1?.status, records.sentrilock?.A1?.status]).toEqual(['Active', 'Active', 'Active']);
+  });
+
+  it('applies a retried call once: the same idempotency key gets the first answer', async () => {
+    const { activities, admin } = await setup();
+    const first = command({ idempotencyKey: 'membership/MRAR/A1:activated:1' });
+    await activities.applyProviderStatus(first);
+    await admin('/admin/records/m1/A1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'Inactive' }) });
+    expect(await activities.applyProviderStatus(first)).toMatchObject({ status: 'Active' });
+    expect((await admin('/admin/records')).m1?.A1?.status).toBe('Inactive');
+    const requests = await admin<{ idempotencyKey: string }[]>('/admin/requests');
+    expect(requests.filter((r) => r.idempotencyKey === first.idempotencyKey)).toHaveLength(2);
+  });
+
+  it('fails without retry when M1 refuses a secondary association', async () => {
+    const { activities } = await setup();
+    const refused = await failure(activities.applyProviderStatus(command({ role: 'secondary' })));
+    expect(refused).toMatchObject({ type: 'SecondaryAssociation', nonRetryable: true });
+  });
+
+  it('fails without retry when M1 refuses Suspended outside its window', async () => {
+    const { activities } = await setup();
+    await activities.applyProviderStatus(command());
+    const refused = await failure(activities.applyProviderStatus(command({ status: 'Suspended' })));
+    expect(refused).toMatchObject({ type: 'M1SuspendWindowClosed', nonRetryable: true });
+  });
+
+  it('sends Suspended to M1 inside the window', async () => {
+    const { activities } = await setup({ now: () => new Date('2028-02-10T15:00:00Z') });
+    await activities.applyProviderStatus(command());
+    expect(await activities.applyProviderStatus(command({ status: 'Suspended' }))).toMatchObject({ status: 'Suspended' });
+  });
+
+  it('fails without retry for a member the provider does not know', async () => {
+    const { activities } = await setup();
+    expect(await failure(activities.applyProviderStatus(command({ provider: 'mls', status: 'Inactive' })))).toMatchObject({ type: 'UnknownMember', nonRetryable: true });
+  });
+
+  it('fails without retry when SentriLock is asked for Null', async () => {
+    const { activities } = await setup();
+    expect(await failure(activities.applyProviderStatus(command({ provider: 'lockbox', status: 'Null' })))).toMatchObject({ type: 'NullNotSelectable', nonRetryable: true });
+  });
+
+  it('speaks Supra when the lockbox vendor is Supra', async () => {
+    const { activities, admin } = await setup({}, 'supra');
+    await activities.applyProviderStatus(command({ provider: 'lockbox' }));
+    expect((await admin('/admin/records')).supra?.A1?.status).toBe('Active');
+  });
+
+  it('retries an outage (503) and a timeout, and waits out a 429 for its Retry-After', async () => {
+    const outage = await setup({ faults: { m1: { outage: true } } });
+    expect(await failure(outage.activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderUnavailable', nonRetryable: false });
+    const slow = await setup({ faults: { mls: { latencyMs: 300 } } }, 'sentrilock', 100);
+    expect(await failure(slow.activities.applyProviderStatus(command({ provider: 'mls' })))).toMatchObject({ type: 'ProviderUnreachable', nonRetryable: false });
+    const limited = await setup({ faults: { m1: { rateLimited: 1, retryAfterSeconds: 7 } } });
+    const rateLimited = await failure(limited.activities.applyProviderStatus(command()));
+    expect(rateLimited).toMatchObject({ type: 'ProviderRateLimited', nonRetryable: false, nextRetryDelay: '7s' });
+    expect(await limited.activities.applyProviderStatus(command())).toMatchObject({ status: 'Active' });
+  });
+
+  it('takes faults from the admin endpoint, per provider', async () => {
+    const { activities, admin } = await setup();
+    await admin('/admin/faults/m1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outage: true }) });
+    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderUnavailable' });
+    expect(await activities.applyProviderStatus(command({ provider: 'mls' }))).toMatchObject({ status: 'Active' });
+  });
+
+  it('fails without retry when the credentials are refused', async () => {
+    const { activities } = await setup({ apiKeys: { m1: 'secret' } });
+    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderUnauthorized', nonRetryable: true });
+  });
+
+  it('reads what a provider holds, or null when it has no record', async () => {
+    const { activities } = await setup();
+    expect(await activities.readProviderStatus({ provider: 'mls', memberId: 'A1' })).toBeNull();
+    await activities.applyProviderStatus(command({ provider: 'mls' }));
+    expect(await activities.readProviderStatus({ provider: 'mls', memberId: 'A1' })).toBe('Active');
+  });
+
+  it('refuses an answer in an unexpected shape without retrying', async () => {
+    const settings = providerSettingsSchema.parse({ associationId: 'MRAR', m1: { baseUrl: 'http://127.0.0.1:1' } });
+    const http = async () => new Response(JSON.stringify({ state: 'Active' }), { status: 200, headers: { 'content-type': 'application/json' } });
+    const activities = createProviderActivities({ http, settings });
+    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderResponseInvalid', nonRetryable: true });
+  });
+
+  it('keeps its state on disk across a restart', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'standing-sim-')), 'state.json');
+    const first = await setup({ stateFile });
+    await first.activities.applyProviderStatus(command());
+    await first.app.close();
+    const second = await setup({ stateFile });
+    expect(await second.activities.readProviderStatus({ provider: 'm1', memberId: 'A1' })).toBe('Active');
+  });
+});
