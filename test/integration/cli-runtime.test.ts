@@ -142,9 +142,10 @@ describe('the CLI on the dev server', () => {
     expect((await client.view('C1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: graceEnds(20) });
     const after = { ...before, membershipTypes: before.membershipTypes.map((type) => ({ ...type, gracePeriod: 'P45D' })) };
     const changed = new MembershipClient(server.env.client, after);
-    await expect.poll(() => changed.broadcastConfiguration().then((result) => result.signalled + result.current)).toBe(2);
+    // Visibility is eventually consistent: just-started members appear in a list after a moment.
+    await expect.poll(() => changed.broadcastConfiguration().then((result) => result.signalled + result.current), { timeout: 15_000, interval: 200 }).toBe(2);
     expect((await changed.view('C1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: graceEnds(45) });
     // Once their memo shows the new version, a second broadcast tells nobody.
-    await expect.poll(() => changed.broadcastConfiguration(), { timeout: 10_000 }).toEqual({ signalled: 0, current: 2 });
+    await expect.poll(() => changed.broadcastConfiguration(), { timeout: 15_000, interval: 200 }).toEqual({ signalled: 0, current: 2 });
   });
 });
