@@ -108,7 +108,11 @@ export class MembershipClient {
   async sendHistory(inputs: readonly unknown[]): Promise<string[]> {
     const events = inputs.map((input) => validateEvent(input));
     const byMember = new Map<string, LifecycleEvent[]>();
-    for (const event of events) byMember.set(event.memberId, [...(byMember.get(event.memberId) ?? []), event]);
+    for (const event of events) {
+      const memberEvents = byMember.get(event.memberId);
+      if (memberEvents) memberEvents.push(event);
+      else byMember.set(event.memberId, [event]);
+    }
     for (const [memberId, memberEvents] of byMember) {
       const ordered = memberEvents.map((event, index) => ({ event, index, at: Date.parse(event.at) })).sort((a, b) => a.at - b.at || a.index - b.index);
       await this.client.workflow.signalWithStart<typeof membershipWorkflow, [readonly LifecycleEvent[]]>('membershipWorkflow', {

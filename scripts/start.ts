@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { searchAttributeFlags } from '../workflows/search-attributes.js';
-import { sampleAssociationFile } from '../worker/config-file.js';
+import { readAssociationFile, sampleAssociationFile } from '../worker/config-file.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -83,7 +83,6 @@ const importer = spawn(process.execPath, [join(projectRoot, 'bin', 'standing.js'
 const imported = await new Promise<number | null>((resolve) => importer.on('exit', resolve));
 if (imported !== 0) say('the sample import did not finish; the rest keeps running');
 
-const { readAssociationFile } = await import('../worker/config-file.js');
 const association = await readAssociationFile(config);
 const query = encodeURIComponent(`AssociationId="${association.association.id}"`);
 say(`Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`);
