@@ -86,11 +86,6 @@ export class Membership {
     return this.actor.getSnapshot().context.memberId;
   }
 
-  /** The moment of the last step applied (−Infinity before the first). */
-  get lastStepAt(): Instant {
-    return this.clock;
-  }
-
   /**
    * Applies one validated event: first every deadline due at or before its moment fires, then the
    * event itself. Its moment is its `at`, except that an event stamped before the last step is

@@ -87,5 +87,3 @@ export type MachineEvent = Stamped &
     | { readonly type: 'timer.graceEnded' }
     | { readonly type: 'timer.dropAfterSuspension' }
   );
-
-export type MachineEventType = MachineEvent['type'];

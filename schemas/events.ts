@@ -107,7 +107,6 @@ export type LifecycleEventInput = z.input<typeof lifecycleEventSchema>;
 /** An event after validation, defaults filled in: what the core applies. */
 export type LifecycleEvent = z.output<typeof lifecycleEventSchema>;
 export type LifecycleEventType = LifecycleEvent['type'];
-export type EventOf<T extends LifecycleEventType> = Extract<LifecycleEvent, { type: T }>;
 export type MemberState = (typeof memberStates)[number];
 export type MemberStatus = (typeof memberStatuses)[number];
 export type Role = z.output<typeof role>;

@@ -22,11 +22,6 @@ function settings() {
   return { connectionOptions, namespace: namespace ?? 'default', address: connectionOptions.address ?? 'localhost:7233' };
 }
 
-export function temporalSettings(): TemporalSettings {
-  const { address, namespace } = settings();
-  return { address, namespace };
-}
-
 export async function connectClient(): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
   const { connectionOptions, namespace, address } = settings();
   // Fail fast with a clear message rather than retrying for minutes when nothing listens there.
