@@ -1,19 +1,11 @@
-// Reading the files a command names; a file that cannot be read is bad input, not a crash.
-import { readFile } from 'node:fs/promises';
-import { parseAssociationConfig, parseEventsFile } from '../schemas/parse.js';
+// Reading the files a command names; a file that cannot be read or parsed is bad input, not a crash.
+import { parseEventsFile } from '../schemas/parse.js';
 import type { LocatedEvent, Parsed } from '../schemas/parse.js';
 import type { AssociationConfig } from '../schemas/association.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import { loadAssociationFile, readInputFile } from '../worker/config-file.js';
 import { BadInput } from './bad-input.js';
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw new BadInput([{ file, message: `cannot read: ${why}` }]);
-  }
-}
+import { parseRoster } from './roster.js';
 
 function orThrow<T>(parsed: Parsed<T>): T {
   if (!parsed.ok) throw new BadInput(parsed.errors);
@@ -21,9 +13,14 @@ function orThrow<T>(parsed: Parsed<T>): T {
 }
 
 export async function loadAssociationConfig(file: string): Promise<AssociationConfig> {
-  return orThrow(parseAssociationConfig(file, await readText(file)));
+  return orThrow(await loadAssociationFile(file));
 }
 
 export async function loadEvents(file: string): Promise<LocatedEvent[]> {
-  return orThrow(parseEventsFile(file, await readText(file)));
+  return orThrow(parseEventsFile(file, orThrow(await readInputFile(file))));
+}
+
+/** A roster CSV as `imported` events at `at`. */
+export async function loadRoster(file: string, at: string): Promise<LifecycleEvent[]> {
+  return orThrow(parseRoster(file, orThrow(await readInputFile(file)), at));
 }

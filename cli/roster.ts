@@ -2,12 +2,10 @@
 // before anything is imported, errors naming the file, the line and the column.
 import { parse } from 'csv-parse/sync';
 import type { LifecycleEvent } from '../schemas/events.js';
-import type { InputError } from '../schemas/parse.js';
+import type { InputError, Parsed } from '../schemas/parse.js';
 import { parseEvent } from '../schemas/parse.js';
 
 export const rosterColumns = ['memberId', 'membershipType', 'role', 'state', 'paidThrough', 'joinDate', 'memberStatus'] as const;
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; errors: InputError[] };
 
 /** Each row becomes `imported` at `at`, with id `import-<memberId>` so re-running an import changes nothing. */
 export function parseRoster(file: string, text: string, at: string): Parsed<LifecycleEvent[]> {

@@ -1,18 +1,16 @@
 // CLI commands on the running product: send events, show a member, import a roster. They find the
 // association the way the worker does (--config, STANDING_CONFIG, else the sample) and Temporal by
 // its usual settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...).
-import { readFile } from 'node:fs/promises';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import type { MemberStanding } from '../workflows/messages.js';
 import { formatMemberTable } from '../simulate/table.js';
-import { associationFile, readAssociationFile } from '../worker/config-file.js';
+import { associationFile } from '../worker/config-file.js';
 import { connectClient } from '../worker/connection.js';
 import { BadInput } from './bad-input.js';
-import { loadEvents } from './files.js';
-import { parseRoster } from './roster.js';
+import { loadAssociationConfig, loadEvents, loadRoster } from './files.js';
 
 interface CommonOptions {
   config?: string;
@@ -20,10 +18,7 @@ interface CommonOptions {
 }
 
 async function open(options: CommonOptions) {
-  const file = associationFile(options.config);
-  const association = await readAssociationFile(file).catch((error: unknown) => {
-    throw new BadInput([{ file, message: (error as Error).message.replace(`${file}: `, '') }]);
-  });
+  const association = await loadAssociationConfig(associationFile(options.config));
   const { client, connection } = await connectClient();
   return { membership: new MembershipClient(client, association), association, close: () => connection.close() };
 }
@@ -86,19 +81,15 @@ export function registerRuntimeCommands(program: Command): void {
     .action(async (roster: string, options: CommonOptions & { at?: string; concurrency: string }) => {
       const at = options.at ?? new Date().toISOString();
       if (Number.isNaN(Date.parse(at))) throw new BadInput([{ file: 'command line', field: '--at', message: 'must be an ISO 8601 date-time' }]);
-      const text = await readFile(roster, 'utf8').catch(() => {
-        throw new BadInput([{ file: roster, message: 'cannot read: no such file' }]);
-      });
-      const parsed = parseRoster(roster, text, at);
-      if (!parsed.ok) throw new BadInput(parsed.errors);
+      const members = await loadRoster(roster, at);
       const { membership, close } = await open(options);
       const counts = { started: 0, exists: 0 };
       const bar = new SingleBar({ format: 'importing {bar} {value}/{total} members | {started} started, {exists} already there', stream: process.stderr, hideCursor: true });
-      if (!options.json) bar.start(parsed.value.length, 0, counts);
+      if (!options.json) bar.start(members.length, 0, counts);
       try {
         const limit = pLimit(Math.max(1, Number(options.concurrency) || 16));
         await Promise.all(
-          parsed.value.map((event) =>
+          members.map((event) =>
             limit(async () => {
               counts[await membership.importMember(event)] += 1;
               if (!options.json) bar.increment(1, counts);

@@ -17,7 +17,8 @@ const lockboxStatus = z.enum(['Active', 'Inactive', 'Suspended', 'NoChange'], {
 /** Durations of whole years, months, weeks and days, the only units a membership calendar uses. */
 const calendarDuration = z
   .string()
-  .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, 'must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M')
+  // A value that is not of this form gets this one message, not a second from the check below.
+  .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, { message: 'must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M', abort: true })
   .refine((text) => Duration.fromISO(text).isValid, 'is not a valid ISO 8601 duration');
 
 const monthDay = z

@@ -108,6 +108,23 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
   });
 });
 
+describe('commands on the runtime check their files before connecting to Temporal', () => {
+  it('refuse a bad association file with exit 2, every problem on its own line', async () => {
+    const bad = await tempFile('assoc.yaml', 'association:\n  id: X\n  timezone: Mars/Olympus\nmembershipTypes:\n  - code: R\n    gracePeriod: soon\n');
+    const result = await standing('show', 'A1', '--config', bad);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `${bad}:3: association.timezone: must be an IANA time zone name, like America/Chicago\n${bad}:6: membershipTypes[0].gracePeriod: must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M\n`,
+    });
+  });
+
+  it('refuse a roster that cannot be read with exit 2', async () => {
+    const result = await standing('import', '/nonexistent/roster.csv', '--config', config);
+    expect(result).toEqual({ code: 2, stdout: '', stderr: '/nonexistent/roster.csv: cannot read: no such file\n' });
+  });
+});
+
 describe('events a simulation applies and goes on from', () => {
   it('lists a command that does not fit in the member rejected array, and exits 0', async () => {
     const text = `${(await readFile(events, 'utf8')).trim()}\n{"id":"e7","type":"reactivated","memberId":"A1","at":"2026-08-08T00:00:00Z"}\n`;

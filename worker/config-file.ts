@@ -1,9 +1,10 @@
 // The association file the worker and the CLI run on: --config, else STANDING_CONFIG, else the
-// sample association that `npm start` runs.
+// sample association that `npm start` runs. Reading a file the user names goes through here too.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AssociationConfig } from '../schemas/association.js';
 import { formatInputError, parseAssociationConfig } from '../schemas/parse.js';
+import type { Parsed } from '../schemas/parse.js';
 
 export const sampleAssociationFile = join(import.meta.dirname, '..', 'examples', 'sample-association.yaml');
 
@@ -11,16 +12,26 @@ export function associationFile(explicit?: string): string {
   return explicit ?? process.env.STANDING_CONFIG ?? sampleAssociationFile;
 }
 
-/** The validated configuration, or an error listing every problem as file:line: field: message. */
-export async function readAssociationFile(file: string): Promise<AssociationConfig> {
-  let text: string;
+/** A file's text, or an error saying why it cannot be read. */
+export async function readInputFile(file: string): Promise<Parsed<string>> {
   try {
-    text = await readFile(file, 'utf8');
+    return { ok: true, value: await readFile(file, 'utf8') };
   } catch (error) {
-    const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new Error(`${file}: cannot read: ${why}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+    return { ok: false, errors: [{ file, message: `cannot read: ${why}` }] };
   }
-  const parsed = parseAssociationConfig(file, text);
+}
+
+/** The validated configuration, or every problem as file:line: field: message. */
+export async function loadAssociationFile(file: string): Promise<Parsed<AssociationConfig>> {
+  const text = await readInputFile(file);
+  return text.ok ? parseAssociationConfig(file, text.value) : text;
+}
+
+/** The validated configuration; throws an error listing every problem (for the worker and npm start). */
+export async function readAssociationFile(file: string): Promise<AssociationConfig> {
+  const parsed = await loadAssociationFile(file);
   if (!parsed.ok) throw new Error(parsed.errors.map(formatInputError).join('\n'));
   return parsed.value;
 }
