@@ -23,6 +23,7 @@ import {
   lifecycleEventsSignal,
   membershipWorkflowId,
   reactivateUpdate,
+  retryProviderSyncUpdate,
   suspendUpdate,
   viewQuery,
 } from '../workflows/messages.js';
@@ -185,7 +186,7 @@ export class MembershipClient {
    */
   async broadcastConfiguration(association: AssociationConfig = this.association): Promise<{ signalled: number; current: number }> {
     const version = configVersion(association);
-    const query = `AssociationId = "${association.association.id}" AND ExecutionStatus = "Running"`;
+    const query = `WorkflowType = "membershipWorkflow" AND AssociationId = "${association.association.id}" AND ExecutionStatus = "Running"`;
     let signalled = 0;
     let current = 0;
     for await (const execution of this.client.workflow.list({ query })) {
@@ -197,6 +198,19 @@ export class MembershipClient {
       signalled += 1;
     }
     return { signalled, current };
+  }
+
+  /** Sends again the member's refused provider commands (each under a new idempotency key). */
+  async retryProviderSync(memberId: string): Promise<{ readonly retried: number }> {
+    return this.handle(memberId).executeUpdate(retryProviderSyncUpdate, { args: [] });
+  }
+
+  /** Members whose ProviderSync is `failed`, by member id, as visibility lists them. */
+  async membersWithFailedSync(): Promise<string[]> {
+    const query = `WorkflowType = "membershipWorkflow" AND AssociationId = "${this.associationId}" AND ${keys.ProviderSync.name} = "failed" AND ExecutionStatus = "Running"`;
+    const members: string[] = [];
+    for await (const execution of this.client.workflow.list({ query })) members.push(execution.typedSearchAttributes.get(keys.MemberId) ?? execution.workflowId.split('/').at(-1)!);
+    return members.sort();
   }
 
   /** The Update id is the command id, so Temporal itself applies a retried command once. */

@@ -14,7 +14,7 @@ import type { Ledger, LedgerChange, LedgerResult, SavedLedgerArchive } from './l
 import { membershipMachineFor } from './membership.machine.js';
 import type { MembershipMachine } from './membership.machine.js';
 import { notFitting } from './rejections.js';
-import type { Deadline, MachineEvent, MemberContext, MemberState, TimelineEntry } from './types.js';
+import type { Deadline, MachineEvent, MemberContext, MemberState, Role, TimelineEntry } from './types.js';
 import { memberView } from './view.js';
 import type { MemberView, Rejection } from './view.js';
 
@@ -80,6 +80,16 @@ export class Membership {
 
   get state(): MemberState | 'none' {
     return this.actor.getSnapshot().value;
+  }
+
+  /** The member's current role (M1 takes commands from the primary association only). */
+  get role(): Role {
+    return this.actor.getSnapshot().context.role;
+  }
+
+  /** The recorded changes so far, read without a copy (provider deliveries are derived from it). */
+  get changes(): readonly TimelineEntry[] {
+    return this.timeline;
   }
 
   get memberId(): string {

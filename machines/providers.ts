@@ -23,6 +23,15 @@ export function m1SuspendWindowOpen(window: M1SuspendWindow, date: LocalDate): b
   return inCycle && monthDay >= window.from && monthDay <= window.through;
 }
 
+/** The first day after `date` on which the M1 suspend window opens. */
+export function nextM1SuspendWindowOpening(window: M1SuspendWindow, date: LocalDate): LocalDate {
+  const { year } = yearAndMonthDay(date);
+  const offset = (((year - window.anchorYear) % window.everyYears) + window.everyYears) % window.everyYears;
+  let cycleYear = offset === 0 ? year : year + window.everyYears - offset;
+  if (`${cycleYear}-${window.from}` <= date) cycleYear += window.everyYears;
+  return `${String(cycleYear).padStart(4, '0')}-${window.from}`;
+}
+
 export interface CommandContext {
   readonly providers: AssociationConfig['providers'];
   readonly type: MembershipTypeConfig;

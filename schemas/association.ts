@@ -42,6 +42,11 @@ const m1Provider = z.strictObject({
       through: monthDay.default('03-01'),
     })
     .default({ anchorYear: 2025, everyYears: 3, from: '01-01', through: '03-01' }),
+  /**
+   * Not in the spec's simulate output: the runtime holds an out-of-window Suspended on a durable
+   * timer and sends it when the next window opens, if the member is still suspended then.
+   */
+  deferSuspensionUntilWindow: z.boolean().default(false),
 });
 
 const changeRule = z.strictObject({

@@ -4,19 +4,27 @@ import { watch } from 'node:fs';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/worker';
 import { MembershipClient } from '../client/membership-client.js';
+import { createStandingActivities } from './activities.js';
 import { associationFile, readAssociationFile } from './config-file.js';
 import { connectClient, connectWorker } from './connection.js';
 import { createStandingWorker } from './create-worker.js';
+import { providerSettingsFromEnv } from './provider-settings.js';
+import { ensureReconciliationSchedule } from './reconciliation-schedule.js';
 
 const log = (line: string) => console.log(`[worker] ${line}`);
 // The SDK's own log (bundling, state changes) at WARN unless asked for more.
 Runtime.install({ logger: new DefaultLogger((process.env.STANDING_LOG_LEVEL ?? 'WARN') as LogLevel) });
 const file = associationFile();
 let association = await readAssociationFile(file);
+const providers = providerSettingsFromEnv(association);
 const { connection, settings } = await connectWorker();
 const { client, connection: clientConnection } = await connectClient();
-const worker = await createStandingWorker(connection, settings.namespace);
+const worker = await createStandingWorker(connection, settings.namespace, { activities: createStandingActivities({ client, settings: providers }) });
 log(`association ${association.association.id} from ${file}; Temporal ${settings.address}, namespace ${settings.namespace}, task queue standing`);
+const endpoints = (['m1', 'mls', 'lockbox'] as const).flatMap((p) => (providers[p] ? [`${p} ${providers[p].baseUrl}`] : []));
+log(`providers: ${endpoints.join(', ') || 'none configured'}`);
+const schedule = await ensureReconciliationSchedule(client, association);
+log(`provider reconciliation: schedule ${schedule} (${process.env.STANDING_RECONCILE_CRON ?? 'nightly at 03:00'})`);
 
 async function pushConfiguration(): Promise<void> {
   const { signalled, current } = await new MembershipClient(client, association).broadcastConfiguration();

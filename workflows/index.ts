@@ -1,2 +1,3 @@
 // The workflows a standing worker runs (the bundle's entry point).
 export { membershipWorkflow } from './membership.js';
+export { reconciliationWorkflow } from './reconciliation.js';

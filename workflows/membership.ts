@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ProviderDeliveries } from '../machines/deliveries.js';
 import { Membership } from '../machines/membership.js';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
@@ -25,10 +26,13 @@ import {
   lifecycleEventSignal,
   lifecycleEventsSignal,
   reactivateUpdate,
+  repairProviderSignal,
+  retryProviderSyncUpdate,
   suspendUpdate,
   viewQuery,
 } from './messages.js';
 import type { MembershipWorkflowInput, StaffCommand } from './messages.js';
+import { startProviderSenders } from './provider-sync.js';
 import { searchAttributesOf, standingInWords } from './standing.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
@@ -43,17 +47,29 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   let woken = false;
   let published = '';
 
-  /** Fires what is due, then tells visibility and the UI where the member stands. */
-  const settle = (): void => {
-    membership.advanceTo(Date.now());
+  // Provider sync sends each change's commands to the providers. Runs started before it existed
+  // go on without it (their histories replay unchanged); their next run has it.
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  const sync = patched('provider-sync') ? (input.sync ? new ProviderDeliveries(input.sync) : ProviderDeliveries.startingAt(membership.changes.length)) : null;
+
+  /** Tells visibility and the UI where the member stands. */
+  const publish = (): void => {
     const view = membership.view();
-    const attributes = searchAttributesOf(association.association.id, input.memberId, view);
+    const syncView = sync?.view() ?? null;
+    const attributes = searchAttributesOf(association.association.id, input.memberId, view, syncView);
     const fingerprint = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
     if (fingerprint !== published) {
       upsertSearchAttributes(attributes);
       published = fingerprint;
     }
-    setCurrentDetails(standingInWords(view, membership.nextDeadline(), association.association.timezone));
+    setCurrentDetails(standingInWords(view, membership.nextDeadline(), association.association.timezone, syncView));
+  };
+
+  /** Fires what is due, hands the step's provider commands to the senders, and publishes. */
+  const settle = (): void => {
+    membership.advanceTo(Date.now());
+    sync?.addStep(membership.changes, { keyBase: `${workflowId}/${firstExecutionRunId}`, association, role: membership.role });
+    publish();
   };
 
   /** Applies one event at its own moment (timers fire up to it, not further), or notes why not. */
@@ -135,12 +151,31 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   setHandler(changeTypeUpdate, changeType.handler, { validator: changeType.validator });
   setHandler(changeRoleUpdate, changeRole.handler, { validator: changeRole.validator });
 
+  if (sync) {
+    setHandler(retryProviderSyncUpdate, () => {
+      const retried = sync.retryFailed();
+      publish();
+      return { retried };
+    });
+    setHandler(repairProviderSignal, (repair) => {
+      const refused = sync.repair({ ...repair, at: new Date(Date.now()).toISOString(), keyBase: `${workflowId}/${firstExecutionRunId}`, role: membership.role });
+      if (refused === null) publish();
+    });
+  } else {
+    setHandler(retryProviderSyncUpdate, () => ({ retried: 0 }), {
+      validator: () => {
+        throw new Error('this membership run started before provider sync; it sends provider commands from its next run');
+      },
+    });
+  }
+
   setHandler(viewQuery, () => {
     const next = membership.nextDeadline();
     return {
       associationId: association.association.id,
       member: membership.view(),
       nextDeadline: next && { name: next.name, at: new Date(next.at).toISOString() },
+      providerSync: sync?.view() ?? null,
       warnings,
     };
   });
@@ -148,6 +183,17 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
 
   if (!startEventsFirst) for (const event of startEvents) apply(event);
   settle();
+  if (sync) {
+    startProviderSenders({
+      memberId: input.memberId,
+      deliveries: sync,
+      stateNow: () => {
+        settle();
+        return membership.state;
+      },
+      changed: publish,
+    });
+  }
 
   for (;;) {
     if (eventsThisRun >= limit || workflowInfo().continueAsNewSuggested) {
@@ -160,6 +206,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
         memberId: input.memberId,
         carried: membership.snapshot(),
         warnings,
+        ...(sync ? { sync: sync.save() } : {}),
         ...(input.continueAsNewAfter === undefined ? {} : { continueAsNewAfter: input.continueAsNewAfter }),
       });
     }

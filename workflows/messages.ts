@@ -1,8 +1,9 @@
 // The membership workflow's public surface: its id, task queue, input, and the signals, Updates
 // and queries that billing systems, staff tools and the CLI use. Imported by clients and workflow alike.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProviderSyncView, SavedDeliveries } from '../machines/deliveries.js';
 import type { MembershipSnapshot } from '../machines/membership.js';
-import type { DeadlineName, Role, TimelineEntry } from '../machines/types.js';
+import type { DeadlineName, ProviderName, Role, TimelineEntry } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
@@ -24,6 +25,8 @@ export interface MembershipWorkflowInput {
   /** The member as the previous run left it, when this run continues as new. */
   readonly carried?: MembershipSnapshot;
   readonly warnings?: readonly string[];
+  /** Provider deliveries as the previous run left them (some may still be on their way). */
+  readonly sync?: SavedDeliveries;
   /** Continue as new after this many events in one run (default 1,000), or when Temporal suggests it. */
   readonly continueAsNewAfter?: number;
 }
@@ -63,6 +66,11 @@ export interface MemberStanding {
   /** Null until a joined or imported event arrives. */
   readonly member: MemberView | null;
   readonly nextDeadline: { readonly name: DeadlineName; readonly at: string } | null;
+  /**
+   * The provider commands on their way and their outcomes, beside the member (which stays the
+   * spec's shape, equal to simulate's). Null for a run started before provider sync existed.
+   */
+  readonly providerSync: ProviderSyncView | null;
   /** Input the workflow could not use (a malformed signal, a configuration without the member's type). */
   readonly warnings: readonly string[];
 }
@@ -71,3 +79,16 @@ export interface MemberStanding {
 export const viewQuery = defineQuery<MemberStanding>('view');
 /** The full timeline of changes. */
 export const historyQuery = defineQuery<readonly TimelineEntry[]>('history');
+
+/** Sends again every provider command that was refused and is still that provider's latest word. */
+export const retryProviderSyncUpdate = defineUpdate<{ readonly retried: number }, []>('retryProviderSync');
+
+/** Reconciliation found a provider holding `found` where the member's latest acknowledged status is `status`. */
+export interface ProviderRepair {
+  /** One per reconciliation run and provider, so a repeated signal repairs once. */
+  readonly id: string;
+  readonly provider: ProviderName;
+  readonly status: string;
+  readonly found: string | null;
+}
+export const repairProviderSignal = defineSignal<[ProviderRepair]>('repairProvider');

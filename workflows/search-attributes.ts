@@ -11,6 +11,8 @@ export const membershipSearchAttributes = {
   MemberId: defineSearchAttributeKey('MemberId', SearchAttributeType.KEYWORD),
   /** The start of the paid-through day, UTC: `PaidThrough < "2026-08-01T00:00:00Z"` finds members paid through July. */
   PaidThrough: defineSearchAttributeKey('PaidThrough', SearchAttributeType.DATETIME),
+  /** `ok`, `pending` (a command on its way, or a deferred M1 suspension) or `failed` (a provider refused one). */
+  ProviderSync: defineSearchAttributeKey('ProviderSync', SearchAttributeType.KEYWORD),
 } as const;
 
 /** `Name=Type` pairs, as `temporal server start-dev --search-attribute` and `operator search-attribute create` take them. */

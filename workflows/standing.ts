@@ -2,12 +2,14 @@
 // sentence for the Temporal UI's "current details".
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { DateTime } from 'luxon';
+import type { ProviderSyncView } from '../machines/deliveries.js';
 import type { Deadline } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import { membershipSearchAttributes as keys } from './search-attributes.js';
 
-export function searchAttributesOf(associationId: string, memberId: string, view: MemberView | null): SearchAttributeUpdatePair[] {
-  return [
+/** `sync` is null for a run without provider sync (started before it existed): no ProviderSync then. */
+export function searchAttributesOf(associationId: string, memberId: string, view: MemberView | null, sync: ProviderSyncView | null = null): SearchAttributeUpdatePair[] {
+  const attributes: SearchAttributeUpdatePair[] = [
     { key: keys.AssociationId, value: associationId },
     { key: keys.MemberId, value: memberId },
     { key: keys.MembershipState, value: view?.state ?? null },
@@ -16,12 +18,14 @@ export function searchAttributesOf(associationId: string, memberId: string, view
     { key: keys.AgentRole, value: view?.role ?? null },
     { key: keys.PaidThrough, value: view?.paidThrough ? new Date(`${view.paidThrough}T00:00:00Z`) : null },
   ];
+  if (sync) attributes.push({ key: keys.ProviderSync, value: sync.status });
+  return attributes;
 }
 
 const deadlineWords = { expired: 'past due', graceEnded: 'grace period ends', dropAfterSuspension: 'dropped' } as const;
 
 /** Markdown for the UI: "**Past due** · REALTOR (primary) · paid through 2026-07-31 · …". */
-export function standingInWords(view: MemberView | null, next: Deadline | null, zone: string): string {
+export function standingInWords(view: MemberView | null, next: Deadline | null, zone: string, sync: ProviderSyncView | null = null): string {
   if (!view) return 'Waiting for the first event (joined or imported).';
   const state = { pending: 'Pending', active: 'Active', pastDue: 'Past due', suspended: 'Suspended', terminated: 'Terminated' }[view.state];
   const parts = [
@@ -34,5 +38,13 @@ export function standingInWords(view: MemberView | null, next: Deadline | null, 
   const last = view.timeline.at(-1);
   if (last) parts.push(`last change: ${last.change} (${last.from} → ${last.to}) at ${last.at}`);
   if (view.rejected.length > 0) parts.push(`${view.rejected.length} rejected event(s)`);
+  if (sync) parts.push(providerSyncInWords(sync));
   return parts.join(' · ');
+}
+
+function providerSyncInWords(sync: ProviderSyncView): string {
+  if (sync.status === 'ok') return 'providers in sync';
+  const count = (outcome: string) => sync.deliveries.filter((d) => d.outcome === outcome).length;
+  const waiting = [`${count('pending')} pending`, count('deferred') > 0 ? `${count('deferred')} deferred` : ''].filter(Boolean).join(', ');
+  return sync.status === 'failed' ? `**provider update refused** (${count('failed')} failed; ${waiting})` : `provider updates on their way (${waiting})`;
 }

@@ -8,7 +8,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { EventLog, association } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
-import { testWorker, timeSkippingEnvironment } from './environment.js';
+import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
 
 const config = association();
 
@@ -58,6 +58,7 @@ describe('durability', () => {
       const standing = await client.view('CAN1');
       expect(standing?.member?.timeline.at(-1)).toMatchObject({ at: at('2026-07-21T00:00:00.000Z'), change: 'suspended', cause: 'timer:graceEnded' });
       expect(standing?.member).toEqual(simulated(config, events, at('2026-07-22T00:00:00Z'))[0]);
+      await providersSettled(client, ['CAN1']);
     });
   });
 
@@ -80,6 +81,7 @@ describe('durability', () => {
       const standing = await client.view('R1');
       expect(standing?.member?.state).toBe('suspended');
       expect(standing?.member).toEqual(simulated(config, events, at('2026-07-25T00:00:00Z'))[0]);
+      await providersSettled(client, ['R1']);
     });
   });
 
@@ -101,6 +103,7 @@ describe('durability', () => {
       const { EventType } = proto.temporal.api.enums.v1;
       expect(added.every((type) => type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(true);
       expect((await client.view('U1'))?.member?.rejected).toEqual([]);
+      await providersSettled(client, ['U1']);
     });
   });
 
@@ -116,6 +119,7 @@ describe('durability', () => {
       // The same command id again (a retry) applies once.
       const again = await client.suspend('U2', { reason: 'conduct', id: 'cmd-1' });
       expect(again.timeline).toHaveLength(view.timeline.length);
+      await providersSettled(client, ['U2']);
     });
   });
 
@@ -127,6 +131,7 @@ describe('durability', () => {
       await client.send(shift(new EventLog('U3').join('2026-06-01').events)[0]);
       const refused = await client.changeType('U3', 'BROKER').catch((error: unknown) => error);
       expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toBe('membershipType BROKER is not defined by association TEST');
+      await providersSettled(client, ['U3']);
     });
   });
 
@@ -141,6 +146,7 @@ describe('durability', () => {
       expect((await client.view('G1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: at('2026-08-15T00:00:00.000Z') });
       await env.sleep(Date.parse(at('2026-08-01T00:00:00Z')) - (await env.currentTimeMs()));
       expect((await client.view('G1'))?.member?.state).toBe('pastDue');
+      await providersSettled(client, ['G1']);
     });
   });
 });

@@ -1,24 +1,28 @@
 // The workflow and `standing simulate` run the same core: fed the same events at their `at`
 // times, a workflow's view equals simulate's output. Five logs, the spec's worked example first.
+// And what the providers end up holding is what the spec's `providers` record says was last sent.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
+import type { MemberView } from '../../machines/view.js';
 import type { AssociationConfig } from '../../schemas/association.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { association } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
-import { testWorker, timeSkippingEnvironment } from './environment.js';
+import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
+import { fakeProviders } from './fake-providers.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './scenarios.js';
 
 describe('the workflow and simulate agree', () => {
   let env: TestWorkflowEnvironment;
   let worker: Worker;
   let running: Promise<void>;
+  const providers = fakeProviders();
 
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
-    worker = await testWorker(env, 'parity');
+    worker = await testWorker(env, 'parity', { activities: providers.activities });
     running = worker.run();
   });
 
@@ -39,6 +43,16 @@ describe('the workflow and simulate agree', () => {
     for (const member of expected) {
       const standing = await client.view(member.memberId);
       expect(standing?.member).toEqual(member);
+    }
+    await providersAgree(client, expected);
+  }
+
+  async function providersAgree(client: MembershipClient, members: readonly MemberView[]): Promise<void> {
+    await providersSettled(client, members.map((m) => m.memberId));
+    for (const member of members) {
+      for (const [provider, status] of Object.entries(member.providers)) {
+        if (status !== null) expect(providers.records.get(`${provider}/${member.memberId}`), `${member.memberId} ${provider}`).toBe(status);
+      }
     }
   }
 
@@ -74,5 +88,8 @@ describe('the workflow and simulate agree', () => {
     const [expected] = simulated(config, events, now);
     expect(expected?.timeline.length).toBeGreaterThan(6);
     expect((await client.view('BF1'))?.member).toEqual(expected);
+    // A backfill tells each provider where the member ends, not every step of the way there.
+    await providersAgree(client, [expected!]);
+    expect(providers.calls.filter((call) => call.memberId === 'BF1').length).toBeLessThanOrEqual(3);
   });
 });
