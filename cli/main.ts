@@ -1,6 +1,7 @@
 // The `standing` command line.
 import { Command, CommanderError } from 'commander';
 import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
+import { registerProviderCommands } from './provider-commands.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerSimulate } from './simulate.js';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
   registerSimulate(program);
   registerRuntimeCommands(program);
+  registerProviderCommands(program);
   return program;
 }
 

@@ -12,18 +12,18 @@ import { connectClient } from '../worker/connection.js';
 import { BadInput } from './bad-input.js';
 import { loadAssociationConfig, loadEvents, loadRoster } from './files.js';
 
-interface CommonOptions {
+export interface CommonOptions {
   config?: string;
   json?: boolean;
 }
 
-async function open(options: CommonOptions) {
+export async function open(options: CommonOptions) {
   const association = await loadAssociationConfig(associationFile(options.config));
   const { client, connection } = await connectClient();
-  return { membership: new MembershipClient(client, association), association, close: () => connection.close() };
+  return { membership: new MembershipClient(client, association), client, association, close: () => connection.close() };
 }
 
-function print(text: string): void {
+export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
@@ -31,6 +31,13 @@ export function formatStanding(standing: MemberStanding, zone: string): string {
   if (!standing.member) return `${standing.associationId}: waiting for a joined or imported event`;
   const lines = [formatMemberTable(standing.member, zone)];
   if (standing.nextDeadline) lines.push(`next: ${standing.nextDeadline.name} at ${standing.nextDeadline.at}`);
+  if (standing.providerSync) {
+    lines.push(`providers: ${standing.providerSync.status}`);
+    for (const d of standing.providerSync.deliveries.filter((d) => d.outcome !== 'acknowledged' && d.outcome !== 'superseded')) {
+      const detail = d.outcome === 'deferred' ? ` until ${d.notBefore ?? '?'}` : d.reason ? `: ${d.reason}` : '';
+      lines.push(`  ${d.provider} ${d.status} (${d.change} at ${d.at}) ${d.outcome}${detail}`);
+    }
+  }
   for (const warning of standing.warnings) lines.push(`warning: ${warning}`);
   return lines.join('\n');
 }

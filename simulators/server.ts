@@ -63,9 +63,19 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   // Closing drops kept-alive connections at once: a stopped simulator is an outage, not a slow one.
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
-  const log = async (provider: string, request: FastifyRequest, statusCode: number): Promise<void> => {
+  const log = async (provider: string, request: FastifyRequest, statusCode: number, replayed: boolean): Promise<void> => {
     const key = request.headers['idempotency-key'];
-    state.requests.push({ at: now().toISOString(), provider, method: request.method, url: request.url, idempotencyKey: typeof key === 'string' ? key : null, statusCode });
+    const requested = request.method === 'GET' ? undefined : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider as SimulatedProvider].write.field];
+    state.requests.push({
+      at: now().toISOString(),
+      provider,
+      method: request.method,
+      url: request.url,
+      idempotencyKey: typeof key === 'string' ? key : null,
+      statusCode,
+      ...(typeof requested === 'string' ? { requested } : {}),
+      ...(replayed ? { replayed } : {}),
+    });
     await saveState(options.stateFile, state);
   };
 
@@ -83,8 +93,8 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     return null;
   };
 
-  const answer = async (reply: FastifyReply, provider: SimulatedProvider, request: FastifyRequest, response: StoredResponse): Promise<FastifyReply> => {
-    await log(provider, request, response.statusCode);
+  const answer = async (reply: FastifyReply, provider: SimulatedProvider, request: FastifyRequest, response: StoredResponse, replayed = false): Promise<FastifyReply> => {
+    await log(provider, request, response.statusCode, replayed);
     if (response.statusCode === 429) void reply.header('retry-after', String(faults[provider].retryAfterSeconds));
     return reply.code(response.statusCode).send(response.body);
   };
@@ -102,7 +112,7 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
         const replayed = state.idempotency[provider][key];
         if (replayed) {
           void reply.header('idempotent-replayed', 'true');
-          return answer(reply, provider, request, replayed);
+          return answer(reply, provider, request, replayed, true);
         }
         const id = (request.params as { id: string }).id;
         const status = (request.body as Record<string, unknown> | undefined)?.[endpoint.write.field];

@@ -20,6 +20,10 @@ export interface LoggedRequest {
   readonly url: string;
   readonly idempotencyKey: string | null;
   readonly statusCode: number;
+  /** The status a write asked for. */
+  readonly requested?: string;
+  /** A write answered from the idempotency store: not applied again. */
+  readonly replayed?: boolean;
 }
 
 export interface SimulatorState {

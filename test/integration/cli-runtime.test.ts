@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { addDays, startOfDay } from '../../machines/calendar.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
+import { fakeProviders } from '../workflow/fake-providers.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
@@ -121,7 +122,7 @@ describe('the CLI on the dev server', () => {
     expect(await client.importMember({ id: 'ir-import', type: 'imported', memberId: 'IR1', at: second(3), membershipType: 'REALTOR', state: 'active', paidThrough: monthEnd })).toBe('started');
     await client.send({ id: 'ir-inv', type: 'invoiceIssued', memberId: 'IR1', at: second(2), invoiceId: 'I1', amount: 50, coversFrom: nextMonth, coversThrough: nextMonthEnd });
     await client.send({ id: 'ir-pay', type: 'paymentPosted', memberId: 'IR1', at: second(1), paymentId: 'P1', invoiceId: 'I1', amount: 50 });
-    const worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundle') } });
+    const worker = await Worker.create({ connection: server.env.nativeConnection, taskQueue, workflowBundle: { codePath: inject('workflowBundle') }, activities: fakeProviders().activities });
     await worker.runUntil(async () => {
       expect((await client.view('IR1'))?.member).toMatchObject({ rejected: [], paidThrough: nextMonthEnd, state: 'active' });
     });

@@ -5,6 +5,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 import { membershipSearchAttributes } from '../../workflows/search-attributes.js';
+import { fakeProviders } from '../workflow/fake-providers.js';
 
 export interface DevServer {
   readonly env: TestWorkflowEnvironment;
@@ -12,8 +13,13 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function startDevServer(): Promise<DevServer> {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+export interface DevServerOptions {
+  /** The worker's activities (made once the server's client exists): fake providers that accept everything unless given. */
+  readonly activities?: (env: TestWorkflowEnvironment) => object;
+}
+
+export async function startDevServer({ activities = () => fakeProviders().activities }: DevServerOptions = {}): Promise<DevServer> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },
@@ -22,7 +28,7 @@ export async function startDevServer(): Promise<DevServer> {
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'],
     },
   });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundle') } });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundle') }, activities: activities(env) });
   const running = worker.run();
   return {
     env,
