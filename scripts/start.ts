@@ -1,15 +1,19 @@
 // npm start: the product on one machine. Installs the Temporal CLI if needed, starts its dev server
-// (SQLite under .data/, Web UI on 127.0.0.1:8233, search attributes registered), starts the worker,
-// imports the sample association's roster (members already there are skipped), prints the Temporal
-// UI link, and runs until Ctrl-C. Data is kept across restarts.
+// (SQLite under .data/, Web UI on 127.0.0.1:8233, search attributes registered), the provider
+// simulators (127.0.0.1:8790, seeded with what the providers hold for the roster), the worker
+// pointed at them, imports the sample association's roster (members already there are skipped),
+// prints the Temporal UI link, and runs until Ctrl-C. Data is kept across restarts.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
+import { loadRoster } from '../cli/files.js';
+import { seedRecordsFor } from '../simulators/seed.js';
 import { searchAttributeFlags } from '../workflows/search-attributes.js';
 import { readAssociationFile, sampleAssociationFile } from '../worker/config-file.js';
+import { registerSearchAttributes } from '../worker/search-attributes.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -18,6 +22,8 @@ const uiPort = process.env.STANDING_UI_PORT ?? '8233';
 const config = process.env.STANDING_CONFIG ?? sampleAssociationFile;
 const roster = process.env.STANDING_ROSTER ?? join(projectRoot, 'examples', 'sample-roster.csv');
 const dataDir = join(projectRoot, '.data');
+const simulatorPort = process.env.STANDING_SIMULATOR_PORT ?? '8790';
+const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
 const say = (line: string) => console.log(`[start] ${line}`);
 const children: ChildProcess[] = [];
 
@@ -75,15 +81,45 @@ launch('temporal server', temporal, [
   ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
 ]);
 await waitForServer();
+{
+  // start-dev registers --search-attribute only on a new database: data kept from an older
+  // version gets the attributes added since (ProviderSync, say) here.
+  const connection = await Connection.connect({ address });
+  await registerSearchAttributes(connection, 'default');
+  await connection.close();
+}
 
-const env = { TEMPORAL_ADDRESS: address, STANDING_CONFIG: config };
+async function waitForSimulators(): Promise<void> {
+  for (let attempt = 0; attempt < 60; attempt += 1) {
+    try {
+      if ((await fetch(`${simulatorUrl}/admin/faults`)).ok) return;
+    } catch {
+      await sleep(250);
+    }
+  }
+  throw new Error(`the provider simulators did not answer on ${simulatorUrl}`);
+}
+
+// The simulators stand in for M1, the MLS and the lockbox unless the environment names real ones
+// (STANDING_PROVIDERS_URL or STANDING_M1_URL, ...: see the README).
+const realProviders = ['STANDING_PROVIDERS_URL', 'STANDING_M1_URL', 'STANDING_MLS_URL', 'STANDING_LOCKBOX_URL'].some((name) => process.env[name]);
+const association = await readAssociationFile(config);
+if (!realProviders) {
+  launch('provider simulators', process.execPath, ['--import', 'tsx', join(projectRoot, 'simulators', 'main.ts')], { STANDING_SIMULATOR_PORT: simulatorPort });
+  await waitForSimulators();
+  const records = seedRecordsFor(await loadRoster(roster, new Date().toISOString()), association);
+  const seeded = await fetch(`${simulatorUrl}/admin/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+  const { added } = (await seeded.json()) as { added: number };
+  say(`provider simulators on ${simulatorUrl}: ${added} roster record(s) seeded, ${records.length - added} already there`);
+}
+
+const env = { TEMPORAL_ADDRESS: address, STANDING_CONFIG: config, ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }) };
 launch('worker', process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
 say(`importing ${roster}`);
 const importer = spawn(process.execPath, [join(projectRoot, 'bin', 'standing.js'), 'import', roster], { env: { ...process.env, ...env }, stdio: 'inherit' });
 const imported = await new Promise<number | null>((resolve) => importer.on('exit', resolve));
 if (imported !== 0) say('the sample import did not finish; the rest keeps running');
 
-const association = await readAssociationFile(config);
 const query = encodeURIComponent(`AssociationId="${association.association.id}"`);
 say(`Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`);
 say(`try: npx standing show S0001   (Ctrl-C stops everything; data stays in .data/)`);

@@ -23,6 +23,13 @@ export const faultSchema = z.strictObject({
 });
 export type Fault = z.output<typeof faultSchema>;
 
+/** Faults per provider, as the simulators' settings give them (STANDING_SIMULATOR_FAULTS, JSON). */
+export const faultSettingsSchema = z.partialRecord(z.enum(simulatedProviders), faultSchema.partial());
+
+const seedSchema = z.strictObject({
+  records: z.array(z.strictObject({ provider: z.enum(simulatedProviders), id: z.string().min(1), status: z.string().min(1) })),
+});
+
 export interface SimulatorOptions {
   /** Where state is kept; in memory only when left out. */
   readonly stateFile?: string;
@@ -152,6 +159,19 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     return faults[provider];
   });
   app.get('/admin/requests', async () => state.requests);
+  // Seeds records the providers already hold (a roster being onboarded); existing ones are kept.
+  app.post('/admin/records', async (request, reply) => {
+    const parsed = seedSchema.safeParse(request.body);
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
+    let added = 0;
+    for (const { provider, id, status } of parsed.data.records) {
+      if (state.records[provider][id] !== undefined) continue;
+      state.records[provider][id] = { status, updatedAt: now().toISOString() };
+      added += 1;
+    }
+    await saveState(options.stateFile, state);
+    return { added, kept: parsed.data.records.length - added };
+  });
   app.get('/admin/records', async () => state.records);
   app.put('/admin/records/:provider/:id', async (request, reply) => {
     const provider = providerParam(request);

@@ -53,9 +53,22 @@ export async function loadState(file: string | undefined): Promise<SimulatorStat
   }
 }
 
-/** Writes atomically (a temporary file, then rename), so a killed simulator never leaves half a file. */
+/** Writes in progress, per file: one at a time, or two requests would race on the temporary file. */
+const writing = new Map<string, Promise<void>>();
+
+/**
+ * Writes atomically (a temporary file, then rename), so a killed simulator never leaves half a
+ * file, and one write after another, in the order asked.
+ */
 export async function saveState(file: string | undefined, state: SimulatorState): Promise<void> {
   if (!file) return;
+  const previous = writing.get(file) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => write(file, state));
+  writing.set(file, next);
+  return next;
+}
+
+async function write(file: string, state: SimulatorState): Promise<void> {
   if (state.requests.length > MAX_LOGGED) state.requests.splice(0, state.requests.length - MAX_LOGGED);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(`${file}.tmp`, JSON.stringify(state));

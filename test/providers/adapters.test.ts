@@ -147,4 +147,27 @@ describe('provider adapters against the simulators', () => {
     const second = await setup({ stateFile });
     expect(await second.activities.readProviderStatus({ provider: 'm1', memberId: 'A1' })).toBe('Active');
   });
+
+  it('answers many writes at once while keeping its state on disk (no write races another)', async () => {
+    const stateFile = join(await mkdtemp(join(tmpdir(), 'standing-sim-')), 'state.json');
+    const { activities, app } = await setup({ stateFile });
+    const members = Array.from({ length: 20 }, (_, i) => `C${i}`);
+    const answers = await Promise.allSettled(
+      members.flatMap((memberId) => (['m1', 'mls', 'lockbox'] as const).map((provider) => activities.applyProviderStatus(command({ provider, memberId })))),
+    );
+    expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
+    await app.close();
+    const again = await setup({ stateFile });
+    expect(await again.activities.readProviderStatus({ provider: 'lockbox', memberId: 'C19' })).toBe('Active');
+  });
+
+  it('seeds records a roster brings, keeping the ones it has', async () => {
+    const { admin } = await setup();
+    await admin('/admin/records/mls/S1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'Inactive' }) });
+    const seed = (records: unknown) => admin<{ added: number; kept: number }>('/admin/records', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+    expect(await seed([{ provider: 'mls', id: 'S1', status: 'Active' }, { provider: 'supra', id: 'S1', status: 'Active' }])).toEqual({ added: 1, kept: 1 });
+    const records = await admin('/admin/records');
+    expect([records.mls?.S1?.status, records.supra?.S1?.status]).toEqual(['Inactive', 'Active']);
+    expect(await seed([{ provider: 'lockbox', id: 'S1', status: 'Active' }])).toMatchObject({ error: 'invalid-records' });
+  });
 });
