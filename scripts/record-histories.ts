@@ -6,11 +6,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { MembershipClient } from '../client/membership-client.js';
 import { association, EventLog } from '../test/helpers.js';
-import { deliverInTime, shiftInstant, shiftYears, yearsIntoFuture } from '../test/workflow/deliver.js';
+import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from '../test/workflow/deliver.js';
+import { fakeProviders } from '../test/workflow/fake-providers.js';
+import type { DriftReport } from '../activities/reconciliation.js';
+import { repairProviderSignal } from '../workflows/messages.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from '../test/workflow/scenarios.js';
 import { registerSearchAttributes } from '../worker/search-attributes.js';
 import type { LifecycleEvent } from '../schemas/events.js';
@@ -23,11 +27,22 @@ const version = values.version;
 const taskQueue = 'record-histories';
 const folder = join(projectRoot, 'test', 'histories');
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
 await registerSearchAttributes(env.connection, env.namespace ?? 'default');
 const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts') });
-const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code } });
+// Providers that accept everything, except the MLS refuses member PR1 once (a refusal staff retry).
+let refusedPR1 = false;
+const providers = fakeProviders((request) => {
+  if (request.provider !== 'mls' || request.memberId !== 'PR1' || refusedPR1) return null;
+  refusedPR1 = true;
+  return ApplicationFailure.nonRetryable('mls refused (404 unknown-member): no record of this member', 'UnknownMember');
+});
+// Reconciliation's drift finder, faked: it reports one planted drift.
+let drift: DriftReport | null = null;
+const findProviderDrift = async ({ associationId }: { associationId: string }): Promise<DriftReport> =>
+  Promise.resolve(drift ?? { associationId, membersChecked: 0, recordsChecked: 0, recordsUnsettled: 0, drift: [], unreadable: [] });
+const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities: { ...providers.activities, findProviderDrift } });
 await mkdir(folder, { recursive: true });
 
 async function save(name: string, workflowId: string, runId?: string): Promise<void> {
@@ -41,7 +56,9 @@ async function scenario(name: string, config: AssociationConfig, original: Lifec
   const events = shiftYears(original, years);
   const client = new MembershipClient(env.client, config, taskQueue);
   await deliverInTime(env, client, events, shiftInstant(until, years));
-  for (const memberId of new Set(events.map((event) => event.memberId))) await save(name, client.workflowId(memberId));
+  const members = [...new Set(events.map((event) => event.memberId))];
+  await providersSettled(client, members);
+  for (const memberId of members) await save(name, client.workflowId(memberId));
 }
 
 await worker.runUntil(async () => {
@@ -82,6 +99,33 @@ await worker.runUntil(async () => {
   await importing.send({ id: 'imp-inv', type: 'invoiceIssued', memberId: 'IMP1', at: iso(1000), invoiceId: 'I1', amount: 50 });
   await importing.send({ id: 'imp-pay', type: 'paymentPosted', memberId: 'IMP1', at: iso(2000), paymentId: 'P1', invoiceId: 'I1', amount: 50 });
   await env.sleep(86_400_000 * 30);
+  await providersSettled(importing, ['IMP1']);
   await save('import', importing.workflowId('IMP1'));
+
+  // Provider sync (v4 on): a refusal retried by staff, and a repair reconciliation asked for.
+  const syncing = new MembershipClient(env.client, association(), taskQueue);
+  const paid = new EventLog('PR1').join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+  const shifted = yearsIntoFuture(paid.events, await env.currentTimeMs());
+  await deliverInTime(env, syncing, shiftYears(paid.events, shifted), shiftInstant('2026-06-03T00:00:00Z', shifted));
+  await providersSettled(syncing, ['PR1']);
+  await syncing.retryProviderSync('PR1');
+  await providersSettled(syncing, ['PR1']);
+  await syncing.handle('PR1').signal(repairProviderSignal, { id: 'reconcile-1/mls', provider: 'mls', status: 'Active', found: 'Inactive' });
+  await providersSettled(syncing, ['PR1']);
+  drift = { associationId: 'TEST', membersChecked: 1, recordsChecked: 3, recordsUnsettled: 0, drift: [{ memberId: 'PR1', workflowId: syncing.workflowId('PR1'), provider: 'lockbox', expected: 'Active', found: null }], unreadable: [] };
+  const reconciliation = await env.client.workflow.start('reconciliationWorkflow', { workflowId: 'reconcile-providers/TEST', taskQueue, args: [{ associationId: 'TEST' }] });
+  await reconciliation.result();
+  await providersSettled(syncing, ['PR1']);
+  await save('provider-refusal-retry-repair', syncing.workflowId('PR1'));
+  await save('reconciliation', reconciliation.workflowId);
+
+  // A deferred M1 suspension, sent when the window opens.
+  const deferring = association({}, { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } });
+  const deferred = new EventLog('DF1').join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('suspended', '2026-06-10', { reason: 'conduct' });
+  const deferredYears = yearsIntoFuture(deferred.events, await env.currentTimeMs());
+  const deferClient = new MembershipClient(env.client, deferring, taskQueue);
+  await deliverInTime(env, deferClient, shiftYears(deferred.events, deferredYears), shiftInstant('2028-01-02T00:00:00Z', deferredYears));
+  await providersSettled(deferClient, ['DF1']);
+  await save('deferred-m1-suspension', deferClient.workflowId('DF1'));
 });
 await env.teardown();

@@ -3,9 +3,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
-import type { MembershipClient } from '../../client/membership-client.js';
 import { registerSearchAttributes } from '../../worker/search-attributes.js';
 import { fakeProviders } from './fake-providers.js';
+
+export { providersSettled } from './deliver.js';
 
 let runtimeQuiet = false;
 
@@ -39,19 +40,3 @@ export async function testWorker(env: TestWorkflowEnvironment, taskQueue: string
   });
 }
 
-/**
- * Waits until no provider delivery of these members is on its way. A test ends with it before its
- * worker stops: the time-skipping server holds its clock while an activity is outstanding, so a
- * delivery left on a queue nobody polls would freeze time for every later test on the server.
- */
-export async function providersSettled(client: MembershipClient, memberIds: readonly string[]): Promise<void> {
-  for (const memberId of memberIds) {
-    for (let attempt = 0; ; attempt += 1) {
-      const standing = await client.view(memberId);
-      const waiting = standing?.providerSync?.deliveries.some((d) => d.outcome === 'pending') ?? false;
-      if (!waiting) break;
-      if (attempt > 500) throw new Error(`provider deliveries of ${memberId} still pending: ${JSON.stringify(standing?.providerSync)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}

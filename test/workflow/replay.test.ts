@@ -15,6 +15,9 @@ describe('recorded histories replay on the current workflow code', () => {
     expect(files.filter((file) => file.startsWith('v1-')).length).toBeGreaterThanOrEqual(7);
     expect(files.filter((file) => file.startsWith('v2-')).length).toBeGreaterThanOrEqual(8);
     expect(files.filter((file) => file.startsWith('v3-')).length).toBeGreaterThanOrEqual(9);
+    // v4: provider sync (patched 'provider-sync'): deliveries, a refusal retried, a repair, a
+    // deferred M1 suspension, and the reconciliation workflow.
+    expect(files.filter((file) => file.startsWith('v4-')).length).toBeGreaterThanOrEqual(12);
   });
 
   for (const file of files) {
