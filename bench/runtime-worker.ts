@@ -1,16 +1,23 @@
 // The worker bench:runtime measures, in its own process: the membership and no-op workflows, a
 // cache large enough to hold every workflow of the run, and its memory on request (after a GC).
+// Provider commands go over HTTP to the simulators, run in this process too.
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createProviderActivities, providerSettingsSchema } from '../activities/providers.js';
+import { buildSimulator } from '../simulators/server.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const simulator = await buildSimulator();
+const baseUrl = await simulator.listen({ host: '127.0.0.1', port: 0 });
+const settings = providerSettingsSchema.parse({ associationId: 'BENCH', m1: { baseUrl }, mls: { baseUrl }, lockbox: { baseUrl, vendor: 'sentrilock' } });
 const worker = await Worker.create({
   connection,
   taskQueue: TASK_QUEUE,
   workflowsPath: join(import.meta.dirname, 'workflows.ts'),
   maxCachedWorkflows: Number(process.env.BENCH_CACHE ?? 10_000),
+  activities: createProviderActivities({ http: fetch, settings }),
 });
 process.on('message', (message) => {
   if (message === 'memory') {
@@ -21,6 +28,7 @@ process.on('message', (message) => {
 });
 process.send?.('ready');
 await worker.run();
+await simulator.close();
 await connection.close();
 // The IPC channel would keep this process alive after the worker stops.
 process.disconnect?.();

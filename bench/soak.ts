@@ -1,7 +1,9 @@
 // npm run soak [-- --members 1000 --kills 10]
 // 1,000 members through a billing cycle on the dev server while the worker is killed with SIGKILL and
-// replaced at random moments. Reports events lost or applied twice, and members whose state,
-// paid-through or member status differ from simulate on the same events. A soak run, not a test.
+// replaced at random moments, while their providers (the simulators, over HTTP) are told of every
+// change. Reports events lost or applied twice, members
+// whose state, paid-through or member status differ from simulate on the same events, and provider
+// commands lost, applied twice or out of order. A soak run, not a test.
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -16,6 +18,9 @@ import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { MembershipClient } from '../client/membership-client.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import { inTimeOrder, simulate } from '../simulate/run.js';
+import { simulatedProviders } from '../simulators/rules.js';
+import { buildSimulator } from '../simulators/server.js';
+import type { LoggedRequest } from '../simulators/state.js';
 import { startBenchDevServer } from './dev-server.js';
 import { benchAssociation } from './billing-history.js';
 
@@ -33,11 +38,22 @@ await writeFile(bundle, (await bundleWorkflowCode({ workflowsPath: join(import.m
 const configFile = join(folder, 'association.json');
 await writeFile(configFile, JSON.stringify(benchAssociation));
 
+// The providers: the simulators in this process (they are not what is being killed), already
+// holding every member as Active, as real providers would for an onboarded roster.
+const simulator = await buildSimulator();
+const providersUrl = await simulator.listen({ host: '127.0.0.1', port: 0 });
+const memberIds = Array.from({ length: members }, (_, index) => `K${String(index).padStart(5, '0')}`);
+await simulator.inject({
+  method: 'POST',
+  url: '/admin/records',
+  payload: { records: memberIds.flatMap((id) => (['m1', 'mls', 'sentrilock'] as const).map((provider) => ({ provider, id, status: 'Active' }))) },
+});
+
 const current: { worker: ChildProcess | null } = { worker: null };
 function startWorker(): void {
   current.worker = fork(join(import.meta.dirname, '..', 'worker', 'main.ts'), {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, STANDING_CONFIG: configFile, STANDING_WORKFLOW_BUNDLE: bundle },
+    env: { ...process.env, TEMPORAL_ADDRESS: env.address, STANDING_CONFIG: configFile, STANDING_WORKFLOW_BUNDLE: bundle, STANDING_PROVIDERS_URL: providersUrl, STANDING_RECONCILE_CRON: 'off' },
     stdio: 'ignore',
   });
 }
@@ -55,7 +71,7 @@ const coversThrough = new Date(Date.UTC(Number(coversFrom.slice(0, 4)), Number(c
 
 /** The member's billing cycle, each event stamped as it is sent. */
 async function cycle(index: number): Promise<void> {
-  const memberId = `K${String(index).padStart(5, '0')}`;
+  const memberId = memberIds[index]!;
   const events: LifecycleEvent[] = [];
   sent.set(memberId, events);
   const stamp = () => new Date().toISOString();
@@ -72,6 +88,13 @@ async function cycle(index: number): Promise<void> {
     const payment = { id: `${memberId}-pay-${part}`, type: 'paymentPosted', memberId, at: stamp(), paymentId: `PAY-${memberId}-${part}`, invoiceId: `INV-${memberId}`, amount } as LifecycleEvent;
     events.push(payment);
     await client.send(payment);
+  }
+  // A third are dropped by staff: M1, the MLS and the lockbox are told (the import's paid-through
+  // has gone by, so the others are suspended by their timers, which tells the MLS and the lockbox).
+  if (index % 3 === 0) {
+    const drop = { id: `${memberId}-dropped`, type: 'dropped', memberId, at: stamp(), reason: 'resigned' } as LifecycleEvent;
+    events.push(drop);
+    await client.send(drop);
   }
 }
 
@@ -100,6 +123,7 @@ const { EventType } = proto.temporal.api.enums.v1;
 let lost = 0;
 let twice = 0;
 let differ = 0;
+let firstRejection = '';
 const until = Date.now();
 for (const [memberId, events] of sent) {
   const expected = simulate(benchAssociation, inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))), until).members[0]!;
@@ -113,10 +137,46 @@ for (const [memberId, events] of sent) {
   const expectedSignals = events.length - 1; // the import travels with the start
   lost += Math.max(0, expectedSignals - signals);
   twice += Math.max(0, signals - expectedSignals) + (view?.rejected.length ?? 0);
+  if (view?.rejected.length && !firstRejection) firstRejection = `${memberId}: ${JSON.stringify(view.rejected)} (simulate: ${JSON.stringify(expected.rejected)})`;
   if (!view || view.state !== expected.state || view.paidThrough !== expected.paidThrough || view.memberStatus !== expected.memberStatus) differ += 1;
 }
+
+// Provider commands: once every delivery has settled, what each provider applied for a member (the
+// simulator's log, replays of a known idempotency key left out) must be the member's deliveries,
+// once each, in order.
+let commandsSent = 0;
+let commandsLost = 0;
+let commandsTwice = 0;
+let commandsOutOfOrder = 0;
+const requests = (await simulator.inject({ method: 'GET', url: '/admin/requests' })).json<LoggedRequest[]>();
+const applied = new Map<string, LoggedRequest[]>();
+for (const request of requests) {
+  if (request.method === 'GET' || request.replayed || request.statusCode >= 300) continue;
+  const memberId = decodeURIComponent(request.url.split('/').at(request.provider === 'mls' ? -1 : -2)!);
+  const key = `${memberId}/${request.provider}`;
+  applied.set(key, [...(applied.get(key) ?? []), request]);
+}
+for (const memberId of sent.keys()) {
+  let standing = await client.view(memberId);
+  for (let attempt = 0; attempt < 300 && standing?.providerSync?.deliveries.some((d) => d.outcome === 'pending'); attempt += 1) {
+    await sleep(100);
+    standing = await client.view(memberId);
+  }
+  for (const provider of simulatedProviders) {
+    const name = provider === 'sentrilock' ? 'lockbox' : provider;
+    const deliveries = (standing?.providerSync?.deliveries ?? []).filter((d) => d.provider === name && d.outcome !== 'superseded' && d.outcome !== 'skipped');
+    const writes = applied.get(`${memberId}/${provider}`) ?? [];
+    commandsSent += deliveries.length;
+    commandsLost += deliveries.filter((d) => d.outcome !== 'acknowledged').length;
+    const keys = writes.map((w) => w.idempotencyKey);
+    commandsTwice += keys.length - new Set(keys).size;
+    if (JSON.stringify(writes.map((w) => w.requested)) !== JSON.stringify(deliveries.filter((d) => d.outcome === 'acknowledged').map((d) => d.status))) commandsOutOfOrder += 1;
+  }
+}
 current.worker?.kill('SIGTERM');
+await simulator.close();
 await env.teardown();
-say(`events lost: ${lost}; events applied twice: ${twice} (target 0)`);
+say(`events lost: ${lost}; events applied twice: ${twice} (target 0)${firstRejection ? `; first rejection: ${firstRejection}` : ''}`);
 say(`members whose state, paid-through or member status differ from simulate: ${differ} of ${sent.size} (target 0)`);
-process.exit(lost + twice + differ === 0 ? 0 : 1);
+say(`provider commands: ${commandsSent} delivered; not acknowledged: ${commandsLost}; applied twice: ${commandsTwice}; member/provider pairs whose applied writes differ from the deliveries: ${commandsOutOfOrder} (target 0 each)`);
+process.exit(lost + twice + differ + commandsLost + commandsTwice + commandsOutOfOrder === 0 ? 0 : 1);
