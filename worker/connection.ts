@@ -31,6 +31,16 @@ export async function connectClient(): Promise<{ client: Client; connection: Con
   return { client: new Client({ connection, namespace }), connection, settings: { address, namespace } };
 }
 
+/**
+ * A client whose connection is made on first use and re-made after an outage: for the gateway,
+ * which must start, and answer 503, while Temporal is down.
+ */
+export function lazyClient(): { client: Client; connection: Connection; settings: TemporalSettings } {
+  const { connectionOptions, namespace, address } = settings();
+  const connection = Connection.lazy({ ...connectionOptions, address, connectTimeout: '5s' });
+  return { client: new Client({ connection, namespace }), connection, settings: { address, namespace } };
+}
+
 export async function connectWorker(): Promise<{ connection: NativeConnection; settings: TemporalSettings }> {
   const { connectionOptions, namespace, address } = settings();
   const connection = await NativeConnection.connect({ ...connectionOptions, address });
