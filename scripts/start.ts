@@ -1,11 +1,12 @@
 // npm start: the product on one machine. Installs the Temporal CLI if needed, starts its dev server
 // (SQLite under .data/, Web UI on 127.0.0.1:8233, search attributes registered), the provider
 // simulators (127.0.0.1:8790, seeded with what the providers hold for the roster), the worker
-// pointed at them, imports the sample association's roster (members already there are skipped),
+// pointed at them, the billing gateway (127.0.0.1:8787), imports the sample association's roster (members already there are skipped),
 // prints the Temporal UI link, and runs until Ctrl-C. Data is kept across restarts.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -115,6 +116,19 @@ if (!realProviders) {
 
 const env = { TEMPORAL_ADDRESS: address, STANDING_CONFIG: config, ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }) };
 launch('worker', process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
+
+/** The gateway's shared secret: STANDING_GATEWAY_SECRET, else one made for this machine and kept in .data/. */
+async function gatewaySecret(): Promise<string> {
+  if (process.env.STANDING_GATEWAY_SECRET) return process.env.STANDING_GATEWAY_SECRET;
+  const file = join(dataDir, 'gateway-secret');
+  const kept = await readFile(file, 'utf8').catch(() => '');
+  if (kept.trim()) return kept.trim();
+  const made = randomBytes(24).toString('hex');
+  await writeFile(file, `${made}\n`, { mode: 0o600 });
+  return made;
+}
+const gatewayPort = process.env.STANDING_GATEWAY_PORT ?? '8787';
+launch('gateway', process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway', 'main.ts')], { ...env, STANDING_GATEWAY_SECRET: await gatewaySecret(), STANDING_GATEWAY_PORT: gatewayPort });
 say(`importing ${roster}`);
 const importer = spawn(process.execPath, [join(projectRoot, 'bin', 'standing.js'), 'import', roster], { env: { ...process.env, ...env }, stdio: 'inherit' });
 const imported = await new Promise<number | null>((resolve) => importer.on('exit', resolve));
@@ -122,4 +136,5 @@ if (imported !== 0) say('the sample import did not finish; the rest keeps runnin
 
 const query = encodeURIComponent(`AssociationId="${association.association.id}"`);
 say(`Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`);
+say(`billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/events, signed with the secret in ${process.env.STANDING_GATEWAY_SECRET ? 'STANDING_GATEWAY_SECRET' : '.data/gateway-secret'} (docs/integrators.md)`);
 say(`try: npx standing show S0001   (Ctrl-C stops everything; data stays in .data/)`);
