@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
 import { registerProviderCommands } from './provider-commands.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
+import { registerStaffCommands } from './staff-commands.js';
 import { registerSimulate } from './simulate.js';
 
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerRuntimeCommands(program);
   registerProviderCommands(program);
+  registerStaffCommands(program);
   return program;
 }
 

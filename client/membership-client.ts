@@ -12,6 +12,8 @@ import { lifecycleEventSchema } from '../schemas/events.js';
 import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
 import { fieldPath } from '../schemas/parse.js';
 import { configVersion } from './config-version.js';
+import { visibilityQuery } from './member-filter.js';
+import type { MemberFilter } from './member-filter.js';
 import {
   TASK_QUEUE,
   changeRoleUpdate,
@@ -53,6 +55,18 @@ export interface StaffOptions {
 }
 
 export type ImportOutcome = 'started' | 'exists';
+
+/** One membership as visibility lists it (its search attributes): no query to the workflow needed. */
+export interface MemberSummary {
+  readonly memberId: string;
+  readonly workflowId: string;
+  readonly state: string | null;
+  readonly membershipType: string | null;
+  readonly role: string | null;
+  readonly memberStatus: string | null;
+  readonly paidThrough: string | null;
+  readonly providerSync: string | null;
+}
 
 export class MembershipClient {
   constructor(
@@ -207,10 +221,27 @@ export class MembershipClient {
 
   /** Members whose ProviderSync is `failed`, by member id, as visibility lists them. */
   async membersWithFailedSync(): Promise<string[]> {
-    const query = `WorkflowType = "membershipWorkflow" AND AssociationId = "${this.associationId}" AND ${keys.ProviderSync.name} = "failed" AND ExecutionStatus = "Running"`;
-    const members: string[] = [];
-    for await (const execution of this.client.workflow.list({ query })) members.push(execution.typedSearchAttributes.get(keys.MemberId) ?? execution.workflowId.split('/').at(-1)!);
-    return members.sort();
+    return (await this.list({ providerSync: 'failed' })).map((member) => member.memberId);
+  }
+
+  /** Running memberships matching the filter, by member id, from visibility (eventually consistent: seconds). */
+  async list(filter: MemberFilter = {}): Promise<MemberSummary[]> {
+    const members: MemberSummary[] = [];
+    for await (const execution of this.client.workflow.list({ query: visibilityQuery(this.association, filter) })) {
+      const attributes = execution.typedSearchAttributes;
+      const paidThrough = attributes.get(keys.PaidThrough);
+      members.push({
+        memberId: attributes.get(keys.MemberId) ?? execution.workflowId.split('/').at(-1)!,
+        workflowId: execution.workflowId,
+        state: attributes.get(keys.MembershipState) ?? null,
+        membershipType: attributes.get(keys.MembershipType) ?? null,
+        role: attributes.get(keys.AgentRole) ?? null,
+        memberStatus: attributes.get(keys.MemberStatus) ?? null,
+        paidThrough: paidThrough ? paidThrough.toISOString().slice(0, 10) : null,
+        providerSync: attributes.get(keys.ProviderSync) ?? null,
+      });
+    }
+    return members.sort((a, b) => a.memberId.localeCompare(b.memberId));
   }
 
   /** The Update id is the command id, so Temporal itself applies a retried command once. */

@@ -1,0 +1,124 @@
+// Staff commands on one member (suspend, reactivate, drop, change-type) and `standing list`. A
+// command is a workflow Update: it prints the member's new state, or the reason it was refused
+// (exit 1), before anything reached the member's history.
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { filterProblems } from '../client/member-filter.js';
+import type { MemberFilter } from '../client/member-filter.js';
+import type { MemberSummary, MembershipClient, StaffOptions } from '../client/membership-client.js';
+import type { MemberView } from '../machines/view.js';
+import { BadInput } from './bad-input.js';
+import { open, print } from './runtime-commands.js';
+import type { CommonOptions } from './runtime-commands.js';
+
+type StaffAction = (membership: MembershipClient, memberId: string, options: StaffOptions) => Promise<MemberView>;
+
+interface StaffCommandOptions extends CommonOptions {
+  reason?: string;
+  by?: string;
+  id?: string;
+}
+
+/** "S0001: active → suspended (member status Renewed, paid through 2027-03-31)". */
+export function describeChange(memberId: string, before: string | undefined, view: MemberView): string {
+  const moved = before && before !== view.state ? `${before} → ${view.state}` : view.state;
+  return `${memberId}: ${moved} (member status ${view.memberStatus ?? 'none'}, paid through ${view.paidThrough ?? 'never'})`;
+}
+
+/** Why the workflow refused an Update, in its own words. */
+export function refusalReason(error: unknown): string | null {
+  if (error instanceof WorkflowUpdateFailedError) return error.cause?.message ?? error.message;
+  return null;
+}
+
+async function runStaff(memberId: string, options: StaffCommandOptions, action: StaffAction): Promise<void> {
+  const { membership, association, close } = await open(options);
+  try {
+    const before = await membership.view(memberId);
+    if (!before?.member) throw new Error(`no membership ${memberId} in association ${association.association.id}`);
+    const staff: StaffOptions = { ...(options.reason ? { reason: options.reason } : {}), ...(options.by ? { by: options.by } : {}), ...(options.id ? { id: options.id } : {}) };
+    const view = await action(membership, memberId, staff).catch((error: unknown) => {
+      const reason = refusalReason(error);
+      if (reason !== null) throw new Error(`${memberId}: refused: ${reason}`, { cause: error });
+      if (error instanceof WorkflowNotFoundError) throw new Error(`no running membership ${memberId} in association ${association.association.id}`, { cause: error });
+      throw error;
+    });
+    print(options.json ? JSON.stringify(view, null, 2) : describeChange(memberId, before.member.state, view));
+  } finally {
+    await close();
+  }
+}
+
+function staffCommand(program: Command, name: string, description: string, reasonRequired: boolean): Command {
+  const command = program.command(name).description(description).argument('<memberId>');
+  if (reasonRequired) command.requiredOption('--reason <text>', 'why (kept on the member’s timeline and history)');
+  else command.option('--reason <text>', 'why');
+  return command
+    .requiredOption('--by <name>', 'who is acting')
+    .option('--id <id>', 'command id: the same id again applies once (default: a new one)')
+    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
+    .option('--json', 'print the member as JSON');
+}
+
+export function registerStaffCommands(program: Command): void {
+  staffCommand(program, 'suspend', 'suspend a member (active or past due)', true).action((memberId: string, options: StaffCommandOptions) =>
+    runStaff(memberId, options, (m, id, o) => m.suspend(id, o)),
+  );
+  staffCommand(program, 'reactivate', 'reactivate a suspended or terminated member, if the rules allow it', false).action((memberId: string, options: StaffCommandOptions) =>
+    runStaff(memberId, options, (m, id, o) => m.reactivate(id, o)),
+  );
+  staffCommand(program, 'drop', 'drop a member (terminated)', true).action((memberId: string, options: StaffCommandOptions) =>
+    runStaff(memberId, options, (m, id, o) => m.drop(id, o)),
+  );
+  program
+    .command('change-type')
+    .description('change a member’s membership type (one the association defines)')
+    .argument('<memberId>')
+    .argument('<type>')
+    .option('--by <name>', 'who is acting')
+    .option('--id <id>', 'command id: the same id again applies once (default: a new one)')
+    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
+    .option('--json', 'print the member as JSON')
+    .action((memberId: string, type: string, options: StaffCommandOptions) => runStaff(memberId, options, (m, id, o) => m.changeType(id, type, o)));
+
+  program
+    .command('list')
+    .description('list running memberships from Temporal visibility, by filters')
+    .option('--state <state>', 'pending, active, pastDue, suspended or terminated')
+    .option('--type <code>', 'membership type code')
+    .option('--paid-through-before <date>', 'paid through a day before this one (YYYY-MM-DD), or never paid')
+    .option('--provider-sync <status>', 'ok, pending or failed')
+    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
+    .option('--json', 'print the members as JSON')
+    .action(async (options: CommonOptions & FilterOptions) => {
+      const { membership, association, close } = await open(options);
+      try {
+        const members = await membership.list(filterFrom(association, options));
+        print(options.json ? JSON.stringify(members, null, 2) : formatMembers(members));
+      } finally {
+        await close();
+      }
+    });
+}
+
+export interface FilterOptions {
+  state?: string;
+  type?: string;
+  paidThroughBefore?: string;
+  providerSync?: string;
+}
+
+/** The filter the options name, or bad input naming each option that is wrong. */
+export function filterFrom(association: Parameters<typeof filterProblems>[0], options: FilterOptions): MemberFilter {
+  const input = Object.fromEntries(Object.entries({ state: options.state, type: options.type, paidThroughBefore: options.paidThroughBefore, providerSync: options.providerSync }).filter(([, value]) => value !== undefined));
+  const problems = filterProblems(association, input);
+  if (problems.length > 0) throw new BadInput(problems.map((p) => ({ file: 'command line', field: p.option, message: p.message })));
+  return input as MemberFilter;
+}
+
+export function formatMembers(members: readonly MemberSummary[]): string {
+  const table = new Table({ head: ['member', 'state', 'type', 'role', 'member status', 'paid through', 'providers'], style: { head: [], border: [] } });
+  for (const m of members) table.push([m.memberId, m.state ?? '', m.membershipType ?? '', m.role ?? '', m.memberStatus ?? '', m.paidThrough ?? '', m.providerSync ?? '']);
+  return `${table.toString()}\n${members.length} membership(s)`;
+}

@@ -1,0 +1,49 @@
+// Which members a staff tool means: filters on the membership search attributes, validated, and the
+// Temporal visibility query they make. `standing list`, mass status change and mass drop share it.
+import { z } from 'zod';
+import type { AssociationConfig } from '../schemas/association.js';
+import { memberStates } from '../schemas/events.js';
+import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
+
+export const memberFilterSchema = z.strictObject({
+  state: z.enum(memberStates, { error: `must be one of ${memberStates.join(', ')}` }).optional(),
+  type: z.string().min(1).optional(),
+  /** Members paid through a day before this one (or never paid). */
+  paidThroughBefore: z.iso.date({ error: 'must be a date YYYY-MM-DD' }).optional(),
+  providerSync: z.enum(['ok', 'pending', 'failed'], { error: 'must be one of ok, pending, failed' }).optional(),
+});
+export type MemberFilter = z.output<typeof memberFilterSchema>;
+
+/** Option names as the CLI spells them, for error messages. */
+export const filterOptionNames: Record<keyof MemberFilter, string> = {
+  state: '--state',
+  type: '--type',
+  paidThroughBefore: '--paid-through-before',
+  providerSync: '--provider-sync',
+};
+
+/**
+ * The visibility query for running memberships of the association matching the filter. Values are
+ * validated against closed sets (or the association's own type codes), so none needs escaping.
+ */
+export function visibilityQuery(association: AssociationConfig, filter: MemberFilter): string {
+  const clauses = [`WorkflowType = "membershipWorkflow"`, `ExecutionStatus = "Running"`, `${keys.AssociationId.name} = "${association.association.id}"`];
+  if (filter.state) clauses.push(`${keys.MembershipState.name} = "${filter.state}"`);
+  if (filter.type) clauses.push(`${keys.MembershipType.name} = "${filter.type}"`);
+  if (filter.paidThroughBefore) clauses.push(`(${keys.PaidThrough.name} < "${filter.paidThroughBefore}T00:00:00Z" OR ${keys.PaidThrough.name} IS NULL)`);
+  if (filter.providerSync) clauses.push(`${keys.ProviderSync.name} = "${filter.providerSync}"`);
+  return clauses.join(' AND ');
+}
+
+/** The filter's problems, each naming its option; a type the association does not define is one. */
+export function filterProblems(association: AssociationConfig, input: Record<string, unknown>): { option: string; message: string }[] {
+  const parsed = memberFilterSchema.safeParse(input);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ option: filterOptionNames[issue.path[0] as keyof MemberFilter] ?? String(issue.path[0]), message: issue.message }));
+  const type = input.type;
+  if (typeof type === 'string' && !association.membershipTypes.some((t) => t.code === type)) {
+    problems.push({ option: '--type', message: `${type} is not defined by association ${association.association.id} (types: ${association.membershipTypes.map((t) => t.code).join(', ')})` });
+  }
+  return problems;
+}
