@@ -1,6 +1,7 @@
 // The `standing` command line.
 import { Command, CommanderError } from 'commander';
 import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
+import { registerMassCommands } from './mass-commands.js';
 import { registerProviderCommands } from './provider-commands.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerStaffCommands } from './staff-commands.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerRuntimeCommands(program);
   registerProviderCommands(program);
   registerStaffCommands(program);
+  registerMassCommands(program);
   return program;
 }
 

@@ -24,12 +24,13 @@ import {
   lifecycleEventSignal,
   lifecycleEventsSignal,
   membershipWorkflowId,
+  previewStaffCommandQuery,
   reactivateUpdate,
   retryProviderSyncUpdate,
   suspendUpdate,
   viewQuery,
 } from '../workflows/messages.js';
-import type { MemberStanding, MembershipWorkflowInput, StaffCommand } from '../workflows/messages.js';
+import type { MemberStanding, MembershipWorkflowInput, StaffAction, StaffCommand, StaffPreview } from '../workflows/messages.js';
 import type { membershipWorkflow } from '../workflows/membership.js';
 import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
 
@@ -212,6 +213,11 @@ export class MembershipClient {
       signalled += 1;
     }
     return { signalled, current };
+  }
+
+  /** What a staff command would do to the member now (a dry run: nothing changes). */
+  async preview(memberId: string, action: StaffAction, options: StaffOptions = {}): Promise<StaffPreview> {
+    return this.handle(memberId).query(previewStaffCommandQuery, action, staffCommand(options));
   }
 
   /** Sends again the member's refused provider commands (each under a new idempotency key). */

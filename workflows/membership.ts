@@ -25,6 +25,7 @@ import {
   historyQuery,
   lifecycleEventSignal,
   lifecycleEventsSignal,
+  previewStaffCommandQuery,
   reactivateUpdate,
   repairProviderSignal,
   retryProviderSyncUpdate,
@@ -140,9 +141,14 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     settle();
   });
 
-  const suspend = staffHandler((c: StaffCommand) => staffEvent(c, { type: 'suspended', reason: c.reason ?? 'nonpayment' }));
-  const reactivate = staffHandler((c: StaffCommand) => staffEvent(c, { type: 'reactivated' }));
-  const drop = staffHandler((c: StaffCommand) => staffEvent(c, { type: 'dropped' }));
+  const staffEvents = {
+    suspend: (c: StaffCommand) => staffEvent(c, { type: 'suspended', reason: c.reason ?? 'nonpayment' }),
+    reactivate: (c: StaffCommand) => staffEvent(c, { type: 'reactivated' }),
+    drop: (c: StaffCommand) => staffEvent(c, { type: 'dropped' }),
+  };
+  const suspend = staffHandler(staffEvents.suspend);
+  const reactivate = staffHandler(staffEvents.reactivate);
+  const drop = staffHandler(staffEvents.drop);
   const changeType = staffHandler((c: StaffCommand & { membershipType: string }) => staffEvent(c, { type: 'membershipTypeChanged', membershipType: c.membershipType }));
   const changeRole = staffHandler((c: StaffCommand & { role: 'primary' | 'secondary' }) => staffEvent(c, { type: 'roleChanged', role: c.role }));
   setHandler(suspendUpdate, suspend.handler, { validator: suspend.validator });
@@ -180,6 +186,18 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     };
   });
   setHandler(historyQuery, () => membership.view()?.timeline ?? []);
+  // A dry run on a copy of the member: what the command would do now, with nothing changed.
+  setHandler(previewStaffCommandQuery, (action, command) => {
+    const from = membership.state === 'none' ? null : membership.state;
+    const event = staffEvents[action](command);
+    const problem = eventProblem(event, input.memberId);
+    if (problem) return { outcome: 'rejected', reason: problem, from, to: from };
+    const copy = Membership.restore(association, membership.snapshot());
+    const result = copy.apply(event, Date.now());
+    if (result.outcome !== 'applied') return { outcome: result.outcome, ...(result.outcome === 'rejected' ? { reason: result.reason } : {}), from, to: from };
+    copy.advanceTo(Date.now());
+    return { outcome: 'applied', from, to: copy.state === 'none' ? null : copy.state };
+  });
 
   if (!startEventsFirst) for (const event of startEvents) apply(event);
   settle();

@@ -92,3 +92,17 @@ export interface ProviderRepair {
   readonly found: string | null;
 }
 export const repairProviderSignal = defineSignal<[ProviderRepair]>('repairProvider');
+
+/** A staff command by name, as mass changes and dry runs carry it. */
+export type StaffAction = 'suspend' | 'reactivate' | 'drop';
+
+/** What a staff command would do to the member now: applied (from → to), refused (why), or a repeat. */
+export interface StaffPreview {
+  readonly outcome: 'applied' | 'rejected' | 'duplicate';
+  readonly reason?: string;
+  readonly from: string | null;
+  readonly to: string | null;
+}
+
+/** A dry run of a staff command: nothing changes. */
+export const previewStaffCommandQuery = defineQuery<StaffPreview, [StaffAction, StaffCommand]>('previewStaffCommand');

@@ -16,9 +16,11 @@ export interface DevServer {
 export interface DevServerOptions {
   /** The worker's activities (made once the server's client exists): fake providers that accept everything unless given. */
   readonly activities?: (env: TestWorkflowEnvironment) => object;
+  /** Start the standing worker (default); a test that restarts workers starts its own. */
+  readonly worker?: boolean;
 }
 
-export async function startDevServer({ activities = () => fakeProviders().activities }: DevServerOptions = {}): Promise<DevServer> {
+export async function startDevServer({ activities = () => fakeProviders().activities, worker: withWorker = true }: DevServerOptions = {}): Promise<DevServer> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -28,13 +30,13 @@ export async function startDevServer({ activities = () => fakeProviders().activi
       extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'],
     },
   });
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundle') }, activities: activities(env) });
-  const running = worker.run();
+  const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundle') }, activities: activities(env) }) : null;
+  const running = worker?.run();
   return {
     env,
     address: env.address,
     async stop() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await env.teardown();
     },
