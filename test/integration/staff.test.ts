@@ -28,9 +28,8 @@ const config = association({ daysOverdueToAllowReactivation: 10 });
 const today = new Date().toISOString().slice(0, 10);
 
 /** Members by the state they are imported in, and how long they have been paid for. */
-const roster = [
+const roster: { memberId: string; state: string; paidThrough: string; type?: string }[] = [
   ...['A01', 'A02', 'A03', 'A04'].map((memberId) => ({ memberId, state: 'active', paidThrough: addDays(today, 200) })),
-  // Suspended but paid up: reactivation allowed. Suspended and long overdue: refused.
   ...['S01', 'S02', 'S03'].map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, 100) })),
   ...['S04', 'S05', 'S06'].map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, -120) })),
   ...Array.from({ length: 16 }, (_, i) => ({ memberId: `R${String(i).padStart(2, '0')}`, state: 'active', paidThrough: addDays(today, 300), type: 'AFFILIATE' })),
