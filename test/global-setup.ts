@@ -1,9 +1,10 @@
-// Once per `npm test`: install the pinned Temporal binaries and bundle the workflows, so each test
-// file starts its environment from files on disk.
+// Once per `npm test`: install the pinned Temporal binaries and Debian's Chromium (for the UI
+// browser test), and bundle the workflows, so each test file starts its environment from files on disk.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { ensureChromium } from '../scripts/chromium.js';
 import { ensureTemporalCli, ensureTestServer, projectRoot } from '../scripts/temporal-binaries.js';
 
 declare module 'vitest' {
@@ -11,12 +12,13 @@ declare module 'vitest' {
     temporalCli: string;
     testServer: string;
     workflowBundle: string;
+    chromium: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<void> {
   const log = (line: string) => console.error(`global setup: ${line}`);
-  const [temporalCli, testServer] = [await ensureTemporalCli(log), await ensureTestServer(log)];
+  const [temporalCli, testServer, chromium] = [await ensureTemporalCli(log), await ensureTestServer(log), await ensureChromium(log)];
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(projectRoot, 'workflows', 'index.ts'),
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn: (m) => log(m), error: (m) => log(m) },
@@ -28,4 +30,5 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('temporalCli', temporalCli);
   project.provide('testServer', testServer);
   project.provide('workflowBundle', workflowBundle);
+  project.provide('chromium', chromium);
 }

@@ -18,16 +18,19 @@ export interface DevServerOptions {
   readonly activities?: (env: TestWorkflowEnvironment) => object;
   /** Start the standing worker (default); a test that restarts workers starts its own. */
   readonly worker?: boolean;
+  /** Serve the Temporal Web UI on this port (off by default). */
+  readonly uiPort?: number;
 }
 
-export async function startDevServer({ activities = () => fakeProviders().activities, worker: withWorker = true }: DevServerOptions = {}): Promise<DevServer> {
+export async function startDevServer({ activities = () => fakeProviders().activities, worker: withWorker = true, uiPort }: DevServerOptions = {}): Promise<DevServer> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: inject('temporalCli') },
       ip: '127.0.0.1',
       searchAttributes: Object.values(membershipSearchAttributes),
-      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'],
+      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', ...(uiPort ? ['--ui-ip', '127.0.0.1'] : [])],
+      ...(uiPort ? { ui: true, uiPort } : {}),
     },
   });
   const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundle') }, activities: activities(env) }) : null;
