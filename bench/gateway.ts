@@ -1,0 +1,106 @@
+// npm run bench:gateway [-- --members 500 --concurrency 20]
+// Signed billing events through the gateway (HTTP, HMAC check, zod, signal-with-start) into the
+// membership workflows: events per second and p50/p99 of the 202, against the same kind of events
+// sent straight through MembershipClient (the same signal-with-start, no HTTP) as the baseline.
+// A benchmark, not a test.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import pLimit from 'p-limit';
+import { MembershipClient } from '../client/membership-client.js';
+import { buildGateway } from '../gateway/server.js';
+import { signedHeaders } from '../gateway/signature.js';
+import { temporalSink } from '../gateway/temporal-sink.js';
+import { isTemporalUnavailable } from '../gateway/unavailable.js';
+import { associationConfigSchema } from '../schemas/association.js';
+import type { LifecycleEventInput } from '../schemas/events.js';
+import { TASK_QUEUE } from '../workflows/messages.js';
+import { startBenchDevServer } from './dev-server.js';
+
+const { values } = parseArgs({ options: { members: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '20' } } });
+const members = Number(values.members);
+const concurrency = Number(values.concurrency);
+const secret = 'bench-secret-0123456789abcdef';
+
+const association = associationConfigSchema.parse({
+  association: { id: 'BENCH', timezone: 'America/Chicago' },
+  providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
+  membershipTypes: [{ code: 'REALTOR', gracePeriod: 'P30D', afterGrace: 'suspended', rules: { activated: { m1: 'Active', mls: 'Active' } } }],
+});
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const { env, folder } = await startBenchDevServer('gateway');
+console.log(`Temporal dev server (SQLite with WAL in ${folder}), a worker, and the gateway…`);
+const worker = fork(join(import.meta.dirname, 'runtime-worker.ts'), { execArgv: ['--import', 'tsx'], env: { ...process.env, TEMPORAL_ADDRESS: env.address } });
+await new Promise((resolve) => worker.once('message', resolve));
+const gateway = await buildGateway({ association, sink: temporalSink(env.client, env.connection, association), secrets: [secret], isUnavailable: isTemporalUnavailable });
+const url = `${await gateway.listen({ host: '127.0.0.1', port: 0 })}/v1/events`;
+const client = new MembershipClient(env.client, association, TASK_QUEUE);
+
+/** A member's first month: joined, invoiced, paid; each event sent on its own, as live billing does. */
+function cycle(memberId: string): LifecycleEventInput[] {
+  const today = new Date().toISOString().slice(0, 10);
+  const at = new Date().toISOString();
+  return [
+    { id: `${memberId}-j`, type: 'joined', memberId, at, membershipType: 'REALTOR' },
+    { id: `${memberId}-i`, type: 'invoiceIssued', memberId, at, invoiceId: 'DUES', amount: 500, coversFrom: today, coversThrough: today },
+    { id: `${memberId}-p`, type: 'paymentPosted', memberId, at, paymentId: 'PAY', invoiceId: 'DUES', amount: 500 },
+  ];
+}
+
+interface Result {
+  readonly eventsPerSecond: number;
+  readonly latencies: number[];
+}
+
+async function phase(name: string, prefix: string, send: (event: LifecycleEventInput) => Promise<void>): Promise<Result> {
+  const limit = pLimit(concurrency);
+  const latencies: number[] = [];
+  let done = 0;
+  const progress = setInterval(() => process.stderr.write(`  ${name}: ${done}/${members} members\n`), 5_000);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: members }, (_, index) =>
+      limit(async () => {
+        for (const event of cycle(`${prefix}${String(index).padStart(6, '0')}`)) {
+          const sent = performance.now();
+          await send(event);
+          latencies.push(performance.now() - sent);
+        }
+        done += 1;
+      }),
+    ),
+  );
+  clearInterval(progress);
+  return { eventsPerSecond: ((3 * members) / (performance.now() - started)) * 1000, latencies };
+}
+
+const viaGateway = await phase('gateway', 'G', async (event) => {
+  const body = JSON.stringify(event);
+  const response = await fetch(url, { method: 'POST', headers: signedHeaders(secret, body), body });
+  if (response.status !== 202) throw new Error(`gateway answered ${response.status}: ${await response.text()}`);
+});
+const direct = await phase('client', 'C', async (event) => {
+  await client.sendHistory([event]);
+});
+
+// Every member must have ended active: the 202 meant the events got there.
+const sample = await client.view('G000000');
+await gateway.close();
+worker.send('stop');
+await new Promise((resolve) => worker.once('exit', resolve));
+await env.teardown();
+
+const percentile = (values: readonly number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const row = (name: string, result: Result) =>
+  `| ${name} | ${result.eventsPerSecond.toFixed(0)} | ${percentile(result.latencies, 50).toFixed(0)} ms | ${percentile(result.latencies, 99).toFixed(0)} ms |`;
+console.log(`\n${members.toLocaleString('en-US')} members x 3 events, concurrency ${concurrency}; a sample member ended ${sample?.member?.state ?? 'missing'}\n`);
+console.log('| path | events per second | p50 | p99 |\n| --- | --- | --- | --- |');
+console.log(row('gateway (signed HTTP, one event per request)', viaGateway));
+console.log(row('client (signal-with-start, no HTTP)', direct));
+console.log(`\nthroughput ratio, gateway / client: ${(viaGateway.eventsPerSecond / direct.eventsPerSecond).toFixed(2)}`);
+process.exit(0);
