@@ -14,6 +14,7 @@ import { association, EventLog } from '../test/helpers.js';
 import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from '../test/workflow/deliver.js';
 import { fakeProviders } from '../test/workflow/fake-providers.js';
 import type { DriftReport } from '../activities/reconciliation.js';
+import { createStaffActivities } from '../activities/staff.js';
 import { repairProviderSignal } from '../workflows/messages.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from '../test/workflow/scenarios.js';
 import { registerSearchAttributes } from '../worker/search-attributes.js';
@@ -42,7 +43,7 @@ const providers = fakeProviders((request) => {
 let drift: DriftReport | null = null;
 const findProviderDrift = async ({ associationId }: { associationId: string }): Promise<DriftReport> =>
   Promise.resolve(drift ?? { associationId, membersChecked: 0, recordsChecked: 0, recordsUnsettled: 0, drift: [], unreadable: [] });
-const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities: { ...providers.activities, findProviderDrift } });
+const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities: { ...providers.activities, findProviderDrift, ...createStaffActivities({ client: env.client }) } });
 await mkdir(folder, { recursive: true });
 
 async function save(name: string, workflowId: string, runId?: string): Promise<void> {
@@ -127,5 +128,21 @@ await worker.runUntil(async () => {
   await deliverInTime(env, deferClient, shiftYears(deferred.events, deferredYears), shiftInstant('2028-01-02T00:00:00Z', deferredYears));
   await providersSettled(deferClient, ['DF1']);
   await save('deferred-m1-suspension', deferClient.workflowId('DF1'));
+
+  // A mass drop (v5 on): two members dropped, one refused (no membership).
+  const massClient = new MembershipClient(env.client, association(), taskQueue);
+  const now = await env.currentTimeMs();
+  for (const memberId of ['MD1', 'MD2']) {
+    await massClient.importMember({ id: `import-${memberId}`, type: 'imported', memberId, at: new Date(now).toISOString(), membershipType: 'REALTOR', state: 'suspended', paidThrough: new Date(now + 86_400_000 * 30).toISOString().slice(0, 10) });
+  }
+  const mass = await env.client.workflow.start('massChangeWorkflow', {
+    workflowId: 'mass-drop/TEST/recorded',
+    taskQueue,
+    args: [{ associationId: 'TEST', action: 'drop', memberIds: ['MD1', 'MD2', 'NOBODY'], reason: 'lapsed', by: 'board', concurrency: 2 }],
+  });
+  await mass.result();
+  await providersSettled(massClient, ['MD1', 'MD2']);
+  await save('mass-drop', mass.workflowId);
+  await save('mass-dropped-member', massClient.workflowId('MD1'));
 });
 await env.teardown();

@@ -62,12 +62,16 @@ describe('the billing gateway on the dev server', () => {
     expect(again?.member?.timeline).toHaveLength(1);
   });
 
-  it('signals nothing for a refused request: unsigned, wrongly signed, stale, or with one invalid event among valid ones', async () => {
+  it('signals nothing for a refused request: unsigned, wrongly signed, stale, malformed, oversized, or with one invalid event among valid ones', async () => {
     const events = member('W4');
     const body = JSON.stringify(events);
     expect((await post(events, { 'content-type': 'application/json' })).status).toBe(401);
     expect((await post(events, signedHeaders('some-other-secret-entirely', body))).status).toBe(401);
     expect((await post(events, signedHeaders(secret, body, Date.now() - 10 * 60_000))).status).toBe(401);
+    const malformed = `${body.slice(0, -10)}`;
+    expect((await fetch(`${url}/v1/events`, { method: 'POST', headers: signedHeaders(secret, malformed), body: malformed })).status).toBe(400);
+    const oversized = await post([...events, { id: 'W4-s', type: 'suspended', memberId: 'W4', at: at(5), reason: 'x'.repeat(1_100_000) }]);
+    expect(oversized.status).toBe(413);
     const mixed = await post([...events, { ...events[2], id: 'W4-p2', amount: 'fifty' }]);
     expect(mixed).toMatchObject({ status: 400, body: { problems: [{ field: '[3].amount', message: 'must be a number' }] } });
     expect(await client.view('W4')).toBeNull();

@@ -18,6 +18,8 @@ describe('recorded histories replay on the current workflow code', () => {
     // v4: provider sync (patched 'provider-sync'): deliveries, a refusal retried, a repair, a
     // deferred M1 suspension, and the reconciliation workflow.
     expect(files.filter((file) => file.startsWith('v4-')).length).toBeGreaterThanOrEqual(12);
+    // v5: the mass-change workflow, and a member it dropped.
+    expect(files.filter((file) => file.startsWith('v5-')).length).toBeGreaterThanOrEqual(14);
   });
 
   for (const file of files) {
