@@ -1,19 +1,17 @@
 // standing send, show and import against the real Temporal dev server, as a person runs them.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { addDays, startOfDay } from '../../machines/calendar.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
+import { standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
-const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 const examples = join(root, '..', 'shared', 'spec', 'examples');
 const configFile = join(examples, 'monthly-billing.association.yaml');
@@ -21,18 +19,7 @@ const configFile = join(examples, 'monthly-billing.association.yaml');
 describe('the CLI on the dev server', () => {
   let server: DevServer;
 
-  async function standing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'standing.js'), ...args], {
-        cwd: root,
-        env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default', STANDING_CONFIG: configFile },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-    }
-  }
+  const standing = (...args: string[]) => standingCli(server.address, configFile, args);
 
   async function tempFile(name: string, text: string): Promise<string> {
     const file = join(await mkdtemp(join(tmpdir(), 'standing-')), name);

@@ -1,12 +1,10 @@
 // Provider sync for real: the dev server, a worker with the real provider activities, and the
 // provider simulators over HTTP. An outage ends with every command delivered once, in order; a
 // refusal waits for staff (standing retry-sync); reconciliation repairs drift planted in a provider.
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerSettingsSchema } from '../../activities/providers.js';
@@ -20,11 +18,10 @@ import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedu
 import type { MemberStanding } from '../../workflows/messages.js';
 import type { ReconciliationReport } from '../../workflows/reconciliation.js';
 import { association } from '../helpers.js';
+import { standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
 const config = association();
 /** How the simulators name the providers of this association (its lockbox is SentriLock). */
 const simulated: Record<ProviderName, string> = { m1: 'm1', mls: 'mls', lockbox: 'sentrilock' };
@@ -70,17 +67,7 @@ describe('provider sync against the simulators', () => {
     throw new Error(`${memberId}: ${what} did not happen; last seen ${JSON.stringify(last?.providerSync)}`);
   }
 
-  async function standing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'standing.js'), ...args, '--config', configFile], {
-        cwd: root,
-        env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      return error as { code: number; stdout: string; stderr: string };
-    }
-  }
+  const standing = (...args: string[]) => standingCli(server.address, configFile, args);
 
   /** A member who joins and pays for a year now: activated, so every provider is told Active. */
   async function joinAndPay(memberId: string): Promise<void> {

@@ -1,11 +1,9 @@
 // Staff at work on the dev server, through the real CLI: one-member commands, `standing list`
 // filters, mass status change and mass drop (a dry run shows exactly what the real run then does),
 // and a mass drop that survives a worker restart with every member changed once.
-import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -19,11 +17,10 @@ import { massChangeProgressQuery } from '../../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../../workflows/mass-change.js';
 import { association } from '../helpers.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
+import { standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..', '..');
 const config = association({ daysOverdueToAllowReactivation: 10 });
 const today = new Date().toISOString().slice(0, 10);
 
@@ -52,17 +49,7 @@ describe('staff commands, list, mass change and mass drop', () => {
     running = worker.run();
   };
 
-  async function standing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'standing.js'), ...args, '--config', configFile], {
-        cwd: root,
-        env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' },
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      return error as { code: number; stdout: string; stderr: string };
-    }
-  }
+  const standing = (...args: string[]) => standingCli(server.address, configFile, args);
 
   /** Waits until visibility lists `count` members for the filter (it lags the workflows by a moment). */
   async function listed(args: string[], count: number): Promise<MemberSummary[]> {
