@@ -37,12 +37,18 @@ import { startProviderSenders } from './provider-sync.js';
 import { searchAttributesOf, standingInWords } from './standing.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
+/** Warnings kept (the latest): a sender that keeps sending malformed events cannot grow the member without bound. */
+export const MAX_WARNINGS = 50;
 
 export async function membershipWorkflow(input: MembershipWorkflowInput): Promise<void> {
   let association: AssociationConfig = input.association;
   let configVersion = input.configVersion;
   const membership = input.carried ? Membership.restore(association, input.carried) : Membership.create(association, input.memberId);
-  const warnings: string[] = [...(input.warnings ?? [])];
+  const warnings: string[] = [...(input.warnings ?? [])].slice(-MAX_WARNINGS);
+  const warn = (text: string): void => {
+    warnings.push(text);
+    if (warnings.length > MAX_WARNINGS) warnings.splice(0, warnings.length - MAX_WARNINGS);
+  };
   const limit = input.continueAsNewAfter ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
   let eventsThisRun = 0;
   let woken = false;
@@ -77,7 +83,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   const applyOne = (event: LifecycleEvent): void => {
     const problem = eventProblem(event, input.memberId);
     if (problem) {
-      warnings.push(`ignored a malformed event: ${problem}`);
+      warn(`ignored a malformed event: ${problem}`);
       return;
     }
     eventsThisRun += 1;
@@ -120,7 +126,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
 
   setHandler(lifecycleEventsSignal, (events) => {
     if (!Array.isArray(events)) {
-      warnings.push('ignored a batch of events that is not an array');
+      warn('ignored a batch of events that is not an array');
     } else {
       for (const event of events) applyOne(event);
     }
@@ -135,7 +141,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
       configVersion = version;
       upsertMemo({ configVersion: version });
     } catch (error) {
-      warnings.push(`kept the previous configuration: ${(error as Error).message}`);
+      warn(`kept the previous configuration: ${(error as Error).message}`);
     }
     woken = true;
     settle();

@@ -5,6 +5,8 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
+import { MAX_WARNINGS } from '../../workflows/membership.js';
+import { lifecycleEventSignal } from '../../workflows/messages.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { EventLog, association } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
@@ -147,6 +149,20 @@ describe('durability', () => {
       await env.sleep(Date.parse(at('2026-08-01T00:00:00Z')) - (await env.currentTimeMs()));
       expect((await client.view('G1'))?.member?.state).toBe('pastDue');
       await providersSettled(client, ['G1']);
+    });
+  });
+
+  it('keeps only the latest warnings, so a sender of malformed events cannot grow a member without bound', async () => {
+    const taskQueue = 'warnings';
+    const client = new MembershipClient(env.client, config, taskQueue);
+    const worker = await testWorker(env, taskQueue);
+    await worker.runUntil(async () => {
+      await client.send(shift(new EventLog('MW1').join('2026-06-01').events)[0]);
+      for (let i = 0; i < MAX_WARNINGS + 5; i += 1) await client.handle('MW1').signal(lifecycleEventSignal, { id: `bad-${i}`, memberId: 'MW1' } as unknown as LifecycleEvent);
+      const warnings = (await client.view('MW1'))?.warnings ?? [];
+      expect(warnings).toHaveLength(MAX_WARNINGS);
+      expect(warnings.at(-1)).toMatch(/^ignored a malformed event/);
+      await providersSettled(client, ['MW1']);
     });
   });
 });
