@@ -38,13 +38,15 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({ logger: false, bodyLimit });
   // The signature covers the exact bytes sent: keep them, and parse JSON only once they are verified.
+  // JSON only: any other media type is refused with 415.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'too-large', message: `the body is over ${bodyLimit} bytes; send fewer events per request` });
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'unsupported-media-type', message: 'send Content-Type: application/json' });
     if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'bad-request', message: error.message });
-    return reply.code(500).send({ error: 'internal', message: 'the gateway failed; nothing was lost that a retry will not send' });
+    return reply.code(500).send({ error: 'internal', message: 'the gateway failed on this request; retry it (events already applied are ignored by id)' });
   });
 
   app.post('/v1/events', async (request, reply) => {

@@ -83,6 +83,16 @@ describe('POST /v1/events', () => {
     expect(sent.map((batch) => batch.map((e) => e.id))).toEqual([['G1-j'], ['G2-j', 'G2-p', 'G3-j']]);
   });
 
+  it('takes JSON with a charset, and refuses a body that is not JSON with 415', async () => {
+    const { post, url, sent } = await gateway();
+    const body = JSON.stringify(joined('G1'));
+    expect((await post(body, { ...signedHeaders(secret, body), 'content-type': 'application/json; charset=utf-8' })).status).toBe(202);
+    const { 'content-type': _json, ...unsigned } = signedHeaders(secret, body);
+    const plain = await fetch(`${url}/v1/events`, { method: 'POST', headers: { ...unsigned, 'content-type': 'text/plain' }, body });
+    expect(plain.status).toBe(415);
+    expect(sent).toHaveLength(1);
+  });
+
   it('refuses an unsigned, wrongly signed or stale request with 401 and sends nothing', async () => {
     const { post, sent } = await gateway();
     const body = JSON.stringify(joined('G1'));
