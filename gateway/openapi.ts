@@ -54,6 +54,7 @@ export function openApiDocument(): Record<string, unknown> {
             '400': { description: 'Invalid: every problem named by field; nothing from the request was signalled', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
             '401': { description: 'Missing, wrong or stale signature', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
             '413': { description: 'Body over the size limit (1 MiB by default)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+            '415': { description: 'The body is not application/json', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
             '503': {
               description: 'Temporal cannot be reached; retry the whole request (Retry-After). Events signalled before the failure are ignored by id.',
               headers: { 'Retry-After': { schema: { type: 'integer' } } },
