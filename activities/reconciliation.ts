@@ -5,11 +5,11 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import pLimit from 'p-limit';
+import { memberIdOf, visibilityQuery } from '../client/member-filter.js';
 import { ProviderDeliveries } from '../machines/deliveries.js';
 import { providerOrder } from '../machines/providers.js';
 import type { ProviderName } from '../machines/types.js';
 import { viewQuery } from '../workflows/messages.js';
-import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
 import type { ProviderActivities, ProviderSettings } from './providers.js';
 
 export interface Drift {
@@ -43,9 +43,8 @@ export function createReconciliationActivities({ client, providers, settings, co
       let recordsChecked = 0;
       let recordsUnsettled = 0;
       const checks: Promise<void>[] = [];
-      const query = `WorkflowType = "membershipWorkflow" AND ExecutionStatus = "Running" AND AssociationId = "${associationId}"`;
-      for await (const execution of client.workflow.list({ query })) {
-        const memberId = execution.typedSearchAttributes.get(keys.MemberId) ?? execution.workflowId.split('/').at(-1)!;
+      for await (const execution of client.workflow.list({ query: visibilityQuery(associationId) })) {
+        const memberId = memberIdOf(execution);
         checks.push(
           limit(async () => {
             const standing = await client.workflow.getHandle(execution.workflowId).query(viewQuery).catch((error: unknown) => {

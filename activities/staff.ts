@@ -1,8 +1,9 @@
 // Staff commands sent by a mass change: one Update to one member's workflow. The Update id is the
 // command id (`<batch>/<member>`), and the member ignores a command id it has seen, so a retried
 // activity (a worker restarted mid-batch) changes the member once.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
+import { updateRefusal } from '../client/membership-client.js';
 import type { MemberView } from '../machines/view.js';
 import { dropUpdate, reactivateUpdate, suspendUpdate } from '../workflows/messages.js';
 import type { StaffAction, StaffCommand } from '../workflows/messages.js';
@@ -21,7 +22,8 @@ export function createStaffActivities({ client }: { client: Client }) {
       try {
         view = await client.workflow.getHandle(workflowId).executeUpdate(updates[action], { args: [command], updateId: command.id });
       } catch (error) {
-        if (error instanceof WorkflowUpdateFailedError) return { memberId, outcome: 'refused', reason: error.cause?.message ?? error.message };
+        const reason = updateRefusal(error);
+        if (reason !== null) return { memberId, outcome: 'refused', reason };
         if (error instanceof WorkflowNotFoundError) return { memberId, outcome: 'refused', reason: 'no running membership' };
         throw error;
       }

@@ -1,11 +1,12 @@
 // Staff commands on one member (suspend, reactivate, drop, change-type) and `standing list`. A
 // command is a workflow Update: it prints the member's new state, or the reason it was refused
 // (exit 1), before anything reached the member's history.
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { filterProblems } from '../client/member-filter.js';
 import type { MemberFilter } from '../client/member-filter.js';
+import { updateRefusal } from '../client/membership-client.js';
 import type { MemberSummary, MembershipClient, StaffOptions } from '../client/membership-client.js';
 import type { MemberView } from '../machines/view.js';
 import { BadInput } from './bad-input.js';
@@ -26,12 +27,6 @@ export function describeChange(memberId: string, before: string | undefined, vie
   return `${memberId}: ${moved} (member status ${view.memberStatus ?? 'none'}, paid through ${view.paidThrough ?? 'never'})`;
 }
 
-/** Why the workflow refused an Update, in its own words. */
-export function refusalReason(error: unknown): string | null {
-  if (error instanceof WorkflowUpdateFailedError) return error.cause?.message ?? error.message;
-  return null;
-}
-
 async function runStaff(memberId: string, options: StaffCommandOptions, action: StaffAction): Promise<void> {
   const { membership, association, close } = await open(options);
   try {
@@ -39,7 +34,7 @@ async function runStaff(memberId: string, options: StaffCommandOptions, action: 
     if (!before?.member) throw new Error(`no membership ${memberId} in association ${association.association.id}`);
     const staff: StaffOptions = { ...(options.reason ? { reason: options.reason } : {}), ...(options.by ? { by: options.by } : {}), ...(options.id ? { id: options.id } : {}) };
     const view = await action(membership, memberId, staff).catch((error: unknown) => {
-      const reason = refusalReason(error);
+      const reason = updateRefusal(error);
       if (reason !== null) throw new Error(`${memberId}: refused: ${reason}`, { cause: error });
       if (error instanceof WorkflowNotFoundError) throw new Error(`no running membership ${memberId} in association ${association.association.id}`, { cause: error });
       throw error;

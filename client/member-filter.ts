@@ -1,5 +1,6 @@
 // Which members a staff tool means: filters on the membership search attributes, validated, and the
 // Temporal visibility query they make. `standing list`, mass status change and mass drop share it.
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import type { AssociationConfig } from '../schemas/association.js';
 import { memberStates } from '../schemas/events.js';
@@ -23,11 +24,12 @@ export const filterOptionNames: Record<keyof MemberFilter, string> = {
 };
 
 /**
- * The visibility query for running memberships of the association matching the filter. Values are
- * validated against closed sets (or the association's own type codes), so none needs escaping.
+ * The visibility query for running memberships of the association matching the filter (every one
+ * when the filter is empty). Values are validated against closed sets (or the association's own
+ * type codes, or its id, which has no quotes or spaces), so none needs escaping.
  */
-export function visibilityQuery(association: AssociationConfig, filter: MemberFilter): string {
-  const clauses = [`WorkflowType = "membershipWorkflow"`, `ExecutionStatus = "Running"`, `${keys.AssociationId.name} = "${association.association.id}"`];
+export function visibilityQuery(associationId: string, filter: MemberFilter = {}): string {
+  const clauses = [`WorkflowType = "membershipWorkflow"`, `ExecutionStatus = "Running"`, `${keys.AssociationId.name} = "${associationId}"`];
   if (filter.state) clauses.push(`${keys.MembershipState.name} = "${filter.state}"`);
   if (filter.type) clauses.push(`${keys.MembershipType.name} = "${filter.type}"`);
   if (filter.paidThroughBefore) clauses.push(`(${keys.PaidThrough.name} < "${filter.paidThroughBefore}T00:00:00Z" OR ${keys.PaidThrough.name} IS NULL)`);
@@ -46,4 +48,9 @@ export function filterProblems(association: AssociationConfig, input: Record<str
     problems.push({ option: '--type', message: `${type} is not defined by association ${association.association.id} (types: ${association.membershipTypes.map((t) => t.code).join(', ')})` });
   }
   return problems;
+}
+
+/** The member a listed membership workflow belongs to: its MemberId attribute, else its id's last part. */
+export function memberIdOf(execution: Pick<WorkflowExecutionInfo, 'typedSearchAttributes' | 'workflowId'>): string {
+  return execution.typedSearchAttributes.get(keys.MemberId) ?? execution.workflowId.split('/').at(-1)!;
 }

@@ -1,7 +1,7 @@
 // The typed client for billing systems and the CLI: every event is validated with zod before it is
 // signalled; staff commands are Updates that come back with the member, or the reason they were refused.
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -12,7 +12,7 @@ import { lifecycleEventSchema } from '../schemas/events.js';
 import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
 import { fieldPath } from '../schemas/parse.js';
 import { configVersion } from './config-version.js';
-import { visibilityQuery } from './member-filter.js';
+import { memberIdOf, visibilityQuery } from './member-filter.js';
 import type { MemberFilter } from './member-filter.js';
 import {
   TASK_QUEUE,
@@ -56,6 +56,11 @@ export interface StaffOptions {
 }
 
 export type ImportOutcome = 'started' | 'exists';
+
+/** Why a membership refused a staff Update, in its own words; null for any other error. */
+export function updateRefusal(error: unknown): string | null {
+  return error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : null;
+}
 
 /** One membership as visibility lists it (its search attributes): no query to the workflow needed. */
 export interface MemberSummary {
@@ -201,7 +206,7 @@ export class MembershipClient {
    */
   async broadcastConfiguration(association: AssociationConfig = this.association): Promise<{ signalled: number; current: number }> {
     const version = configVersion(association);
-    const query = `WorkflowType = "membershipWorkflow" AND AssociationId = "${association.association.id}" AND ExecutionStatus = "Running"`;
+    const query = visibilityQuery(association.association.id);
     let signalled = 0;
     let current = 0;
     for await (const execution of this.client.workflow.list({ query })) {
@@ -233,11 +238,11 @@ export class MembershipClient {
   /** Running memberships matching the filter, by member id, from visibility (eventually consistent: seconds). */
   async list(filter: MemberFilter = {}): Promise<MemberSummary[]> {
     const members: MemberSummary[] = [];
-    for await (const execution of this.client.workflow.list({ query: visibilityQuery(this.association, filter) })) {
+    for await (const execution of this.client.workflow.list({ query: visibilityQuery(this.associationId, filter) })) {
       const attributes = execution.typedSearchAttributes;
       const paidThrough = attributes.get(keys.PaidThrough);
       members.push({
-        memberId: attributes.get(keys.MemberId) ?? execution.workflowId.split('/').at(-1)!,
+        memberId: memberIdOf(execution),
         workflowId: execution.workflowId,
         state: attributes.get(keys.MembershipState) ?? null,
         membershipType: attributes.get(keys.MembershipType) ?? null,
