@@ -54,26 +54,34 @@ const dialects: Record<'m1' | 'mls' | 'sentrilock' | 'supra', Dialect> = {
     write: (id) => ({ method: 'PUT', path: `/m1/v1/members/${encode(id)}/status` }),
     read: (id) => `/m1/v1/members/${encode(id)}`,
     request: (status) => ({ status }),
-    answer: z.object({ status: z.string(), updatedAt: z.string() }).transform((a) => ({ status: a.status, recordedAt: a.updatedAt })),
+    answer: z
+      .object({ status: z.string(), updatedAt: z.string() })
+      .transform((a) => ({ status: a.status, recordedAt: a.updatedAt })),
   },
   mls: {
     // RESO Data Dictionary: the Member resource's MemberStatus.
     write: (id) => ({ method: 'PATCH', path: `/mls/odata/Member/${encode(id)}` }),
     read: (id) => `/mls/odata/Member/${encode(id)}`,
     request: (status) => ({ MemberStatus: status }),
-    answer: z.object({ MemberStatus: z.string(), ModificationTimestamp: z.string() }).transform((a) => ({ status: a.MemberStatus, recordedAt: a.ModificationTimestamp })),
+    answer: z
+      .object({ MemberStatus: z.string(), ModificationTimestamp: z.string() })
+      .transform((a) => ({ status: a.MemberStatus, recordedAt: a.ModificationTimestamp })),
   },
   sentrilock: {
     write: (id) => ({ method: 'PUT', path: `/sentrilock/v1/users/${encode(id)}/status` }),
     read: (id) => `/sentrilock/v1/users/${encode(id)}`,
     request: (status) => ({ status }),
-    answer: z.object({ status: z.string(), lastModified: z.string() }).transform((a) => ({ status: a.status, recordedAt: a.lastModified })),
+    answer: z
+      .object({ status: z.string(), lastModified: z.string() })
+      .transform((a) => ({ status: a.status, recordedAt: a.lastModified })),
   },
   supra: {
     write: (id) => ({ method: 'PUT', path: `/supra/v1/agents/${encode(id)}/status` }),
     read: (id) => `/supra/v1/agents/${encode(id)}`,
     request: (status) => ({ status }),
-    answer: z.object({ agentStatus: z.string(), modified: z.string() }).transform((a) => ({ status: a.agentStatus, recordedAt: a.modified })),
+    answer: z
+      .object({ agentStatus: z.string(), modified: z.string() })
+      .transform((a) => ({ status: a.agentStatus, recordedAt: a.modified })),
   },
 };
 
@@ -89,34 +97,55 @@ const refusalTypes: Record<string, string> = {
 export function createProviderActivities({ http, settings }: { http: HttpClient; settings: ProviderSettings }) {
   const target = (provider: ProviderName) => {
     const endpoint = settings[provider];
-    if (!endpoint) throw ApplicationFailure.nonRetryable(`${provider} is not configured for association ${settings.associationId}`, 'ProviderNotConfigured');
+    if (!endpoint)
+      throw ApplicationFailure.nonRetryable(
+        `${provider} is not configured for association ${settings.associationId}`,
+        'ProviderNotConfigured',
+      );
     const dialect = provider === 'lockbox' ? dialects[settings.lockbox!.vendor] : dialects[provider];
     return { endpoint, dialect, name: provider === 'lockbox' ? settings.lockbox!.vendor : provider };
   };
 
   async function call(provider: ProviderName, path: string, init: RequestInit): Promise<Response> {
     const { endpoint, name } = target(provider);
-    const headers: Record<string, string> = { accept: 'application/json', 'x-association-id': settings.associationId, ...(init.headers as Record<string, string>) };
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'x-association-id': settings.associationId,
+      ...(init.headers as Record<string, string>),
+    };
     if (endpoint.apiKey) headers.authorization = `Bearer ${endpoint.apiKey}`;
     let response: Response;
     try {
-      response = await http(`${endpoint.baseUrl.replace(/\/$/, '')}${path}`, { ...init, headers, signal: AbortSignal.timeout(endpoint.timeoutMs) });
+      response = await http(`${endpoint.baseUrl.replace(/\/$/, '')}${path}`, {
+        ...init,
+        headers,
+        signal: AbortSignal.timeout(endpoint.timeoutMs),
+      });
     } catch (error) {
       // Timeouts and network errors: retried by the activity's retry policy.
       throw ApplicationFailure.retryable(`${name} unreachable: ${(error as Error).message}`, 'ProviderUnreachable');
     }
     if (response.status === 429) {
       const seconds = Number(response.headers.get('retry-after') ?? '1');
-      throw ApplicationFailure.create({ message: `${name} rate limited the call`, type: 'ProviderRateLimited', nextRetryDelay: `${Number.isFinite(seconds) ? seconds : 1}s` });
+      throw ApplicationFailure.create({
+        message: `${name} rate limited the call`,
+        type: 'ProviderRateLimited',
+        nextRetryDelay: `${Number.isFinite(seconds) ? seconds : 1}s`,
+      });
     }
-    if (response.status >= 500) throw ApplicationFailure.retryable(`${name} answered ${response.status}`, 'ProviderUnavailable');
+    if (response.status >= 500)
+      throw ApplicationFailure.retryable(`${name} answered ${response.status}`, 'ProviderUnavailable');
     return response;
   }
 
   async function refusalOf(name: string, response: Response): Promise<never> {
     const body = (await response.json().catch(() => ({}))) as { error?: string; message?: string };
-    const type = response.status === 401 ? 'ProviderUnauthorized' : (refusalTypes[body.error ?? ''] ?? 'ProviderRejected');
-    throw ApplicationFailure.nonRetryable(`${name} refused (${response.status} ${body.error ?? ''}): ${body.message ?? 'no reason given'}`, type);
+    const type =
+      response.status === 401 ? 'ProviderUnauthorized' : (refusalTypes[body.error ?? ''] ?? 'ProviderRejected');
+    throw ApplicationFailure.nonRetryable(
+      `${name} refused (${response.status} ${body.error ?? ''}): ${body.message ?? 'no reason given'}`,
+      type,
+    );
   }
 
   return {
@@ -126,23 +155,38 @@ export function createProviderActivities({ http, settings }: { http: HttpClient;
       const { method, path } = dialect.write(request.memberId);
       const response = await call(request.provider, path, {
         method,
-        headers: { 'content-type': 'application/json', 'idempotency-key': request.idempotencyKey, 'x-association-role': request.role },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': request.idempotencyKey,
+          'x-association-role': request.role,
+        },
         body: JSON.stringify(dialect.request(request.status)),
       });
       if (!response.ok) return refusalOf(name, response);
       const parsed = dialect.answer.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`, 'ProviderResponseInvalid');
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`,
+          'ProviderResponseInvalid',
+        );
       return { provider: request.provider, status: parsed.data.status, recordedAt: parsed.data.recordedAt };
     },
 
     /** What a provider holds for a member (null when it has no record), for reconciliation. */
-    async readProviderStatus(request: { readonly provider: ProviderName; readonly memberId: string }): Promise<string | null> {
+    async readProviderStatus(request: {
+      readonly provider: ProviderName;
+      readonly memberId: string;
+    }): Promise<string | null> {
       const { dialect, name } = target(request.provider);
       const response = await call(request.provider, dialect.read(request.memberId), { method: 'GET' });
       if (response.status === 404) return null;
       if (!response.ok) return refusalOf(name, response);
       const parsed = dialect.answer.safeParse(await response.json().catch(() => null));
-      if (!parsed.success) throw ApplicationFailure.nonRetryable(`${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`, 'ProviderResponseInvalid');
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(
+          `${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`,
+          'ProviderResponseInvalid',
+        );
       return parsed.data.status;
     },
   };

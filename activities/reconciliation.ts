@@ -30,10 +30,24 @@ export interface DriftReport {
   readonly recordsUnsettled: number;
   readonly drift: readonly Drift[];
   /** Members or records that could not be read, with why. */
-  readonly unreadable: readonly { readonly memberId: string; readonly provider?: ProviderName; readonly reason: string }[];
+  readonly unreadable: readonly {
+    readonly memberId: string;
+    readonly provider?: ProviderName;
+    readonly reason: string;
+  }[];
 }
 
-export function createReconciliationActivities({ client, providers, settings, concurrency = 8 }: { client: Client; providers: Pick<ProviderActivities, 'readProviderStatus'>; settings: ProviderSettings; concurrency?: number }) {
+export function createReconciliationActivities({
+  client,
+  providers,
+  settings,
+  concurrency = 8,
+}: {
+  client: Client;
+  providers: Pick<ProviderActivities, 'readProviderStatus'>;
+  settings: ProviderSettings;
+  concurrency?: number;
+}) {
   return {
     async findProviderDrift({ associationId }: { associationId: string }): Promise<DriftReport> {
       const limit = pLimit(concurrency);
@@ -47,14 +61,21 @@ export function createReconciliationActivities({ client, providers, settings, co
         const memberId = memberIdOf(execution);
         checks.push(
           limit(async () => {
-            const standing = await client.workflow.getHandle(execution.workflowId).query(viewQuery).catch((error: unknown) => {
-              unreadable.push({ memberId, reason: `query failed: ${(error as Error).message}` });
-              return null;
-            });
+            const standing = await client.workflow
+              .getHandle(execution.workflowId)
+              .query(viewQuery)
+              .catch((error: unknown) => {
+                unreadable.push({ memberId, reason: `query failed: ${(error as Error).message}` });
+                return null;
+              });
             membersChecked += 1;
             Context.current().heartbeat(membersChecked);
             if (!standing?.providerSync) return;
-            const deliveries = new ProviderDeliveries({ deliveries: standing.providerSync.deliveries, syncedThrough: 0, repairs: [] });
+            const deliveries = new ProviderDeliveries({
+              deliveries: standing.providerSync.deliveries,
+              syncedThrough: 0,
+              repairs: [],
+            });
             for (const provider of providerOrder) {
               const expected = deliveries.expected(provider);
               if (expected === null || settings[provider] === undefined) continue;
@@ -65,7 +86,8 @@ export function createReconciliationActivities({ client, providers, settings, co
               recordsChecked += 1;
               try {
                 const found = await providers.readProviderStatus({ provider, memberId });
-                if (found !== expected) drift.push({ memberId, workflowId: execution.workflowId, provider, expected, found });
+                if (found !== expected)
+                  drift.push({ memberId, workflowId: execution.workflowId, provider, expected, found });
               } catch (error) {
                 unreadable.push({ memberId, provider, reason: (error as Error).message });
               }
@@ -75,7 +97,14 @@ export function createReconciliationActivities({ client, providers, settings, co
       }
       await Promise.all(checks);
       const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
-      return { associationId, membersChecked, recordsChecked, recordsUnsettled, drift: drift.sort(byMember), unreadable: unreadable.sort(byMember) };
+      return {
+        associationId,
+        membersChecked,
+        recordsChecked,
+        recordsUnsettled,
+        drift: drift.sort(byMember),
+        unreadable: unreadable.sort(byMember),
+      };
     },
   };
 }

@@ -17,14 +17,27 @@ const changes = { suspend: 'suspended', reactivate: 'reactivated', drop: 'droppe
 
 export function createStaffActivities({ client }: { client: Client }) {
   return {
-    async applyStaffCommand({ workflowId, memberId, action, command }: { workflowId: string; memberId: string; action: StaffAction; command: StaffCommand }): Promise<StaffOutcome> {
+    async applyStaffCommand({
+      workflowId,
+      memberId,
+      action,
+      command,
+    }: {
+      workflowId: string;
+      memberId: string;
+      action: StaffAction;
+      command: StaffCommand;
+    }): Promise<StaffOutcome> {
       let view: MemberView;
       try {
-        view = await client.workflow.getHandle(workflowId).executeUpdate(updates[action], { args: [command], updateId: command.id });
+        view = await client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(updates[action], { args: [command], updateId: command.id });
       } catch (error) {
         const reason = updateRefusal(error);
         if (reason !== null) return { memberId, outcome: 'refused', reason };
-        if (error instanceof WorkflowNotFoundError) return { memberId, outcome: 'refused', reason: 'no running membership' };
+        if (error instanceof WorkflowNotFoundError)
+          return { memberId, outcome: 'refused', reason: 'no running membership' };
         throw error;
       }
       // The change this command made: the last of its kind on the timeline (a repeat finds the same one).

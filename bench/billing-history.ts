@@ -47,7 +47,8 @@ export function* billingHistories(options: HistoryOptions): Generator<LifecycleE
   for (let index = 0; index < options.members; index += 1) {
     const memberId = `M${String(index).padStart(6, '0')}`;
     const roll = between(1, 100);
-    const profile: Profile = roll <= 65 ? 'onTime' : roll <= 80 ? 'late' : roll <= 90 ? 'lapser' : roll <= 95 ? 'dropper' : 'staff';
+    const profile: Profile =
+      roll <= 65 ? 'onTime' : roll <= 80 ? 'late' : roll <= 90 ? 'lapser' : roll <= 95 ? 'dropper' : 'staff';
     const events: LifecycleEvent[] = [];
     let n = 0;
     const push = (at: number, body: Record<string, unknown>) => {
@@ -84,7 +85,10 @@ export function* billingHistories(options: HistoryOptions): Generator<LifecycleE
           break;
         case 'lapser':
           // Stops for three months, then pays all arrears at once.
-          payDelayDays = month >= eventMonth && month < eventMonth + 3 ? (eventMonth + 3 - month) * 30 + between(0, 5) : between(0, 6);
+          payDelayDays =
+            month >= eventMonth && month < eventMonth + 3
+              ? (eventMonth + 3 - month) * 30 + between(0, 5)
+              : between(0, 6);
           break;
         case 'dropper':
           payDelayDays = month >= eventMonth ? null : between(0, 10);
@@ -99,7 +103,12 @@ export function* billingHistories(options: HistoryOptions): Generator<LifecycleE
           break;
       }
       if (payDelayDays !== null) {
-        push(issuedAt + payDelayDays * DAY + between(1, 8) * 3_600_000, { type: 'paymentPosted', paymentId: `PAY-${month}`, invoiceId, amount: 50 });
+        push(issuedAt + payDelayDays * DAY + between(1, 8) * 3_600_000, {
+          type: 'paymentPosted',
+          paymentId: `PAY-${month}`,
+          invoiceId,
+          amount: 50,
+        });
       }
     }
     events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));

@@ -18,7 +18,9 @@ import type { LifecycleEventInput } from '../schemas/events.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { startBenchDevServer } from './dev-server.js';
 
-const { values } = parseArgs({ options: { members: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: { members: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '20' } },
+});
 const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 const secret = 'bench-secret-0123456789abcdef';
@@ -26,15 +28,30 @@ const secret = 'bench-secret-0123456789abcdef';
 const association = associationConfigSchema.parse({
   association: { id: 'BENCH', timezone: 'America/Chicago' },
   providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-  membershipTypes: [{ code: 'REALTOR', gracePeriod: 'P30D', afterGrace: 'suspended', rules: { activated: { m1: 'Active', mls: 'Active' } } }],
+  membershipTypes: [
+    {
+      code: 'REALTOR',
+      gracePeriod: 'P30D',
+      afterGrace: 'suspended',
+      rules: { activated: { m1: 'Active', mls: 'Active' } },
+    },
+  ],
 });
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { env, folder } = await startBenchDevServer('gateway');
 console.log(`Temporal dev server (SQLite with WAL in ${folder}), a worker, and the gateway…`);
-const worker = fork(join(import.meta.dirname, 'runtime-worker.ts'), { execArgv: ['--import', 'tsx'], env: { ...process.env, TEMPORAL_ADDRESS: env.address } });
+const worker = fork(join(import.meta.dirname, 'runtime-worker.ts'), {
+  execArgv: ['--import', 'tsx'],
+  env: { ...process.env, TEMPORAL_ADDRESS: env.address },
+});
 await new Promise((resolve) => worker.once('message', resolve));
-const gateway = await buildGateway({ association, sink: temporalSink(env.client, env.connection, association), secrets: [secret], isUnavailable: isTemporalUnavailable });
+const gateway = await buildGateway({
+  association,
+  sink: temporalSink(env.client, env.connection, association),
+  secrets: [secret],
+  isUnavailable: isTemporalUnavailable,
+});
 const url = `${await gateway.listen({ host: '127.0.0.1', port: 0 })}/v1/events`;
 const client = new MembershipClient(env.client, association, TASK_QUEUE);
 
@@ -44,7 +61,16 @@ function cycle(memberId: string): LifecycleEventInput[] {
   const at = new Date().toISOString();
   return [
     { id: `${memberId}-j`, type: 'joined', memberId, at, membershipType: 'REALTOR' },
-    { id: `${memberId}-i`, type: 'invoiceIssued', memberId, at, invoiceId: 'DUES', amount: 500, coversFrom: today, coversThrough: today },
+    {
+      id: `${memberId}-i`,
+      type: 'invoiceIssued',
+      memberId,
+      at,
+      invoiceId: 'DUES',
+      amount: 500,
+      coversFrom: today,
+      coversThrough: today,
+    },
     { id: `${memberId}-p`, type: 'paymentPosted', memberId, at, paymentId: 'PAY', invoiceId: 'DUES', amount: 500 },
   ];
 }
@@ -54,7 +80,11 @@ interface Result {
   readonly latencies: number[];
 }
 
-async function phase(name: string, prefix: string, send: (event: LifecycleEventInput) => Promise<void>): Promise<Result> {
+async function phase(
+  name: string,
+  prefix: string,
+  send: (event: LifecycleEventInput) => Promise<void>,
+): Promise<Result> {
   const limit = pLimit(concurrency);
   const latencies: number[] = [];
   let done = 0;
@@ -98,9 +128,13 @@ const percentile = (values: readonly number[], p: number) => {
 };
 const row = (name: string, result: Result) =>
   `| ${name} | ${result.eventsPerSecond.toFixed(0)} | ${percentile(result.latencies, 50).toFixed(0)} ms | ${percentile(result.latencies, 99).toFixed(0)} ms |`;
-console.log(`\n${members.toLocaleString('en-US')} members x 3 events, concurrency ${concurrency}; a sample member ended ${sample?.member?.state ?? 'missing'}\n`);
+console.log(
+  `\n${members.toLocaleString('en-US')} members x 3 events, concurrency ${concurrency}; a sample member ended ${sample?.member?.state ?? 'missing'}\n`,
+);
 console.log('| path | events per second | p50 | p99 |\n| --- | --- | --- | --- |');
 console.log(row('gateway (signed HTTP, one event per request)', viaGateway));
 console.log(row('client (signal-with-start, no HTTP)', direct));
-console.log(`\nthroughput ratio, gateway / client: ${(viaGateway.eventsPerSecond / direct.eventsPerSecond).toFixed(2)}`);
+console.log(
+  `\nthroughput ratio, gateway / client: ${(viaGateway.eventsPerSecond / direct.eventsPerSecond).toFixed(2)}`,
+);
 process.exit(0);

@@ -4,14 +4,19 @@
 import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createProviderActivities, providerSettingsSchema } from '../activities/providers.js';
-import { buildSimulator } from '../simulators/server.js';
+import { buildSimulator } from '../provider-simulators/server.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const simulator = await buildSimulator();
 const baseUrl = await simulator.listen({ host: '127.0.0.1', port: 0 });
-const settings = providerSettingsSchema.parse({ associationId: 'BENCH', m1: { baseUrl }, mls: { baseUrl }, lockbox: { baseUrl, vendor: 'sentrilock' } });
+const settings = providerSettingsSchema.parse({
+  associationId: 'BENCH',
+  m1: { baseUrl },
+  mls: { baseUrl },
+  lockbox: { baseUrl, vendor: 'sentrilock' },
+});
 const worker = await Worker.create({
   connection,
   taskQueue: TASK_QUEUE,

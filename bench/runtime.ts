@@ -16,14 +16,23 @@ import { startBenchDevServer } from './dev-server.js';
 import { pingSignal, pingsQuery } from './noop-workflow.js';
 import type { noopWorkflow } from './noop-workflow.js';
 
-const { values } = parseArgs({ options: { members: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
+const { values } = parseArgs({
+  options: { members: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } },
+});
 const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 
 const association = associationConfigSchema.parse({
   association: { id: 'BENCH', timezone: 'America/Chicago' },
   providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-  membershipTypes: [{ code: 'REALTOR', gracePeriod: 'P30D', afterGrace: 'suspended', rules: { activated: { m1: 'Active', mls: 'Active' } } }],
+  membershipTypes: [
+    {
+      code: 'REALTOR',
+      gracePeriod: 'P30D',
+      afterGrace: 'suspended',
+      rules: { activated: { m1: 'Active', mls: 'Active' } },
+    },
+  ],
 });
 
 interface Memory {
@@ -49,7 +58,8 @@ const memory = async (): Promise<Memory> => {
   return (await reply) as Memory;
 };
 
-const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 /** Runs `task` for every index with bounded concurrency; returns the elapsed milliseconds. */
 async function timed(name: string, task: (index: number) => Promise<void>): Promise<number> {
@@ -58,10 +68,14 @@ async function timed(name: string, task: (index: number) => Promise<void>): Prom
   const progress = setInterval(() => process.stderr.write(`  ${name}: ${done}/${members}\n`), 5_000);
   const started = performance.now();
   try {
-    await Promise.all(Array.from({ length: members }, (_, index) => limit(async () => {
-      await task(index);
-      done += 1;
-    })));
+    await Promise.all(
+      Array.from({ length: members }, (_, index) =>
+        limit(async () => {
+          await task(index);
+          done += 1;
+        }),
+      ),
+    );
   } finally {
     clearInterval(progress);
   }
@@ -94,16 +108,47 @@ async function membershipPhase(): Promise<Phase> {
   const nextThrough = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 0)).toISOString().slice(0, 10);
   const id = (index: number) => `M${String(index).padStart(6, '0')}`;
   const startMs = await timed('membership starts', async (index) => {
-    await client.importMember({ id: `import-${id(index)}`, type: 'imported', memberId: id(index), at: new Date().toISOString(), membershipType: 'REALTOR', state: 'active', paidThrough: monthEnd });
+    await client.importMember({
+      id: `import-${id(index)}`,
+      type: 'imported',
+      memberId: id(index),
+      at: new Date().toISOString(),
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough: monthEnd,
+    });
   });
   const latencies: number[] = [];
   const cycleMs = await timed('membership billing cycle', async (index) => {
     const memberId = id(index);
     const at = new Date().toISOString();
-    await client.send({ id: `inv-${memberId}`, type: 'invoiceIssued', memberId, at, invoiceId: `INV-${memberId}`, amount: 50, coversFrom: nextFrom, coversThrough: nextThrough });
+    await client.send({
+      id: `inv-${memberId}`,
+      type: 'invoiceIssued',
+      memberId,
+      at,
+      invoiceId: `INV-${memberId}`,
+      amount: 50,
+      coversFrom: nextFrom,
+      coversThrough: nextThrough,
+    });
     const sent = performance.now();
-    await client.send({ id: `pay-${memberId}`, type: 'paymentPosted', memberId, at, paymentId: `PAY-${memberId}`, invoiceId: `INV-${memberId}`, amount: 50 });
-    latencies.push(await until(sent, () => client.view(memberId), (standing) => standing?.member?.paidThrough === nextThrough));
+    await client.send({
+      id: `pay-${memberId}`,
+      type: 'paymentPosted',
+      memberId,
+      at,
+      paymentId: `PAY-${memberId}`,
+      invoiceId: `INV-${memberId}`,
+      amount: 50,
+    });
+    latencies.push(
+      await until(
+        sent,
+        () => client.view(memberId),
+        (standing) => standing?.member?.paidThrough === nextThrough,
+      ),
+    );
   });
   return { startsPerSecond: (members / startMs) * 1000, eventsPerSecond: ((2 * members) / cycleMs) * 1000, latencies };
 }
@@ -111,18 +156,31 @@ async function membershipPhase(): Promise<Phase> {
 async function noopPhase(): Promise<Phase> {
   const id = (index: number) => `noop/${index}`;
   const startMs = await timed('no-op starts', async (index) => {
-    await env.client.workflow.start<typeof noopWorkflow>('noopWorkflow', { workflowId: id(index), taskQueue: TASK_QUEUE });
+    await env.client.workflow.start<typeof noopWorkflow>('noopWorkflow', {
+      workflowId: id(index),
+      taskQueue: TASK_QUEUE,
+    });
   });
   const latencies: number[] = [];
   // Signal-with-start, as MembershipClient.send does: the same way in, so the ratio compares workflows.
   const ping = (index: number) =>
-    env.client.workflow.signalWithStart<typeof noopWorkflow, []>('noopWorkflow', { workflowId: id(index), taskQueue: TASK_QUEUE, signal: pingSignal });
+    env.client.workflow.signalWithStart<typeof noopWorkflow, []>('noopWorkflow', {
+      workflowId: id(index),
+      taskQueue: TASK_QUEUE,
+      signal: pingSignal,
+    });
   const cycleMs = await timed('no-op signals', async (index) => {
     const handle = env.client.workflow.getHandle(id(index));
     await ping(index);
     const sent = performance.now();
     await ping(index);
-    latencies.push(await until(sent, () => handle.query(pingsQuery), (pings) => pings === 2));
+    latencies.push(
+      await until(
+        sent,
+        () => handle.query(pingsQuery),
+        (pings) => pings === 2,
+      ),
+    );
   });
   return { startsPerSecond: (members / startMs) * 1000, eventsPerSecond: ((2 * members) / cycleMs) * 1000, latencies };
 }
@@ -145,7 +203,9 @@ console.log('| --- | --- | --- | --- | --- |');
 console.log(row('membership', ours));
 console.log(row('no-op baseline', noop));
 const perWorkflowKb = (bytes: number) => (bytes / afterOurs.cached / 1024).toFixed(0);
-console.log(`\nthroughput ratio, membership / no-op: ${(ours.eventsPerSecond / noop.eventsPerSecond).toFixed(2)} (target at least 0.7)`);
+console.log(
+  `\nthroughput ratio, membership / no-op: ${(ours.eventsPerSecond / noop.eventsPerSecond).toFixed(2)} (target at least 0.7)`,
+);
 console.log(
   `worker memory with ${afterOurs.cached} cached membership workflows: heap +${perWorkflowKb(afterOurs.heapUsed - baseline.heapUsed)} KB and RSS +${perWorkflowKb(afterOurs.rss - baseline.rss)} KB per workflow (target at most 1 MB)`,
 );

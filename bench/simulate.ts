@@ -18,7 +18,9 @@ const options = { members: Number(values.members), years: Number(values.years), 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const rate = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString('en-US');
 
-console.log(`generating ${options.members.toLocaleString('en-US')} members × ${options.years} years of monthly billing (seed ${options.seed})…`);
+console.log(
+  `generating ${options.members.toLocaleString('en-US')} members × ${options.years} years of monthly billing (seed ${options.seed})…`,
+);
 const located: LocatedEvent[] = [];
 for (const history of billingHistories(options)) {
   for (const event of history) located.push({ line: located.length + 1, event });
@@ -26,7 +28,9 @@ for (const history of billingHistories(options)) {
 const until = Date.UTC(2016 + options.years, 0, 1);
 const counts = new Map<string, number>();
 for (const { event } of located) counts.set(event.type, (counts.get(event.type) ?? 0) + 1);
-console.log(`${located.length.toLocaleString('en-US')} events: ${[...counts].map(([type, count]) => `${type} ${count.toLocaleString('en-US')}`).join(', ')}`);
+console.log(
+  `${located.length.toLocaleString('en-US')} events: ${[...counts].map(([type, count]) => `${type} ${count.toLocaleString('en-US')}`).join(', ')}`,
+);
 
 globalThis.gc?.();
 const inputHeap = process.memoryUsage().heapUsed;
@@ -56,12 +60,22 @@ for (const member of simulateMembers(benchAssociation, ordered, until)) {
 }
 const simulateMs = performance.now() - started;
 
-console.log(`\nresult: ${changes.toLocaleString('en-US')} changes (${timerChanges.toLocaleString('en-US')} from timers); final states ${[...states].map(([s, c]) => `${s} ${c}`).join(', ')}`);
+console.log(
+  `\nresult: ${changes.toLocaleString('en-US')} changes (${timerChanges.toLocaleString('en-US')} from timers); final states ${[...states].map(([s, c]) => `${s} ${c}`).join(', ')}`,
+);
 console.log('\n| step | time | events per second |');
 console.log('| --- | --- | --- |');
-console.log(`| simulate core (apply every event, fire every timer) | ${(simulateMs / 1000).toFixed(2)} s | **${rate(located.length, simulateMs)}** |`);
+console.log(
+  `| simulate core (apply every event, fire every timer) | ${(simulateMs / 1000).toFixed(2)} s | **${rate(located.length, simulateMs)}** |`,
+);
 console.log(`| order by at (stable sort) | ${(sortMs / 1000).toFixed(2)} s | ${rate(located.length, sortMs)} |`);
-console.log(`| zod validation of every event (CLI input) | ${(validateMs / 1000).toFixed(2)} s | ${rate(located.length, validateMs)} |`);
-console.log(`| end to end: validate + order + simulate | ${((validateMs + sortMs + simulateMs) / 1000).toFixed(2)} s | ${rate(located.length, validateMs + sortMs + simulateMs)} |`);
-console.log(`\nmemory: peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (whole process, generated input included); input events on the heap ${mb(inputHeap)}; heap sampled during the simulation at most ${mb(heapPeak)}, that is ${mb(heapPeak - inputHeap)} over the input`);
+console.log(
+  `| zod validation of every event (CLI input) | ${(validateMs / 1000).toFixed(2)} s | ${rate(located.length, validateMs)} |`,
+);
+console.log(
+  `| end to end: validate + order + simulate | ${((validateMs + sortMs + simulateMs) / 1000).toFixed(2)} s | ${rate(located.length, validateMs + sortMs + simulateMs)} |`,
+);
+console.log(
+  `\nmemory: peak RSS ${mb(process.resourceUsage().maxRSS * 1024)} (whole process, generated input included); input events on the heap ${mb(inputHeap)}; heap sampled during the simulation at most ${mb(heapPeak)}, that is ${mb(heapPeak - inputHeap)} over the input`,
+);
 console.log('target: at least 100,000 events per second on one core (simulate core)');

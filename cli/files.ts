@@ -3,7 +3,7 @@ import { parseEventsFile } from '../schemas/parse.js';
 import type { LocatedEvent, Parsed } from '../schemas/parse.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
-import { loadAssociationFile, readInputFile } from '../worker/config-file.js';
+import { loadAssociationFile, readInputFile } from '../common/association-file.js';
 import { BadInput } from './bad-input.js';
 import { parseRoster } from './roster.js';
 

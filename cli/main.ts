@@ -11,7 +11,10 @@ export function buildProgram(): Command {
   const program = new Command('standing')
     .description('Membership lifecycle engine for associations')
     .exitOverride()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => process.stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
   registerSimulate(program);
   registerRuntimeCommands(program);
   registerProviderCommands(program);

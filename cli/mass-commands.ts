@@ -30,13 +30,39 @@ export type DryRun = Pick<MassChangeReport, 'action' | 'changes' | 'refusals'>;
 
 const actionFor: Record<string, StaffAction> = { suspended: 'suspend', active: 'reactivate', terminated: 'drop' };
 
-export async function dryRun(membership: MembershipClient, action: StaffAction, memberIds: readonly string[], reason: string, by: string): Promise<DryRun> {
+export async function dryRun(
+  membership: MembershipClient,
+  action: StaffAction,
+  memberIds: readonly string[],
+  reason: string,
+  by: string,
+): Promise<DryRun> {
   const limit = pLimit(16);
-  const previews = await Promise.all(memberIds.map((memberId) => limit(async () => ({ memberId, preview: await membership.preview(memberId, action, { reason, by, id: 'dry-run' }) }))));
+  const previews = await Promise.all(
+    memberIds.map((memberId) =>
+      limit(async () => ({
+        memberId,
+        preview: await membership.preview(memberId, action, { reason, by, id: 'dry-run' }),
+      })),
+    ),
+  );
   return {
     action,
-    changes: previews.filter(({ preview }) => preview.outcome === 'applied').map(({ memberId, preview }) => ({ memberId, outcome: 'changed' as const, from: preview.from ?? 'none', to: preview.to ?? 'none' })),
-    refusals: previews.filter(({ preview }) => preview.outcome !== 'applied').map(({ memberId, preview }) => ({ memberId, outcome: 'refused' as const, reason: preview.reason ?? 'already applied' })),
+    changes: previews
+      .filter(({ preview }) => preview.outcome === 'applied')
+      .map(({ memberId, preview }) => ({
+        memberId,
+        outcome: 'changed' as const,
+        from: preview.from ?? 'none',
+        to: preview.to ?? 'none',
+      })),
+    refusals: previews
+      .filter(({ preview }) => preview.outcome !== 'applied')
+      .map(({ memberId, preview }) => ({
+        memberId,
+        outcome: 'refused' as const,
+        reason: preview.reason ?? 'already applied',
+      })),
   };
 }
 
@@ -55,16 +81,37 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
   try {
     const filter = filterFrom(association, options);
     if (Object.keys(filter).length === 0) {
-      throw new BadInput([{ file: 'command line', field: '--state', message: 'give at least one filter (--state, --type, --paid-through-before, --provider-sync): a mass change of every member is not a thing to do by accident' }]);
+      throw new BadInput([
+        {
+          file: 'command line',
+          field: '--state',
+          message:
+            'give at least one filter (--state, --type, --paid-through-before, --provider-sync): a mass change of every member is not a thing to do by accident',
+        },
+      ]);
     }
     const concurrency = Number(options.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) throw new BadInput([{ file: 'command line', field: '--concurrency', message: 'must be a whole number from 1 to 100' }]);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
+      throw new BadInput([
+        { file: 'command line', field: '--concurrency', message: 'must be a whole number from 1 to 100' },
+      ]);
     const memberIds = (await membership.list(filter)).map((member) => member.memberId);
-    if (memberIds.length > MAX_MEMBERS_PER_BATCH) throw new BadInput([{ file: 'command line', field: '--state', message: `${memberIds.length} members match; a batch takes at most ${MAX_MEMBERS_PER_BATCH}: narrow the filters` }]);
+    if (memberIds.length > MAX_MEMBERS_PER_BATCH)
+      throw new BadInput([
+        {
+          file: 'command line',
+          field: '--state',
+          message: `${memberIds.length} members match; a batch takes at most ${MAX_MEMBERS_PER_BATCH}: narrow the filters`,
+        },
+      ]);
 
     if (options.dryRun) {
       const result = await dryRun(membership, action, memberIds, options.reason, options.by);
-      print(options.json ? JSON.stringify(result, null, 2) : formatOutcomes(result, `dry run of ${action} (nothing changed)`));
+      print(
+        options.json
+          ? JSON.stringify(result, null, 2)
+          : formatOutcomes(result, `dry run of ${action} (nothing changed)`),
+      );
       return;
     }
 
@@ -75,7 +122,11 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
       args: [{ associationId, action, memberIds, reason: options.reason, by: options.by, concurrency }],
       staticSummary: `Mass ${action} of ${memberIds.length} member(s) of ${associationId} by ${options.by}: ${options.reason}`,
     });
-    const bar = new SingleBar({ format: `${action} {bar} {value}/{total} | {changed} changed, {refused} refused`, stream: process.stderr, hideCursor: true });
+    const bar = new SingleBar({
+      format: `${action} {bar} {value}/{total} | {changed} changed, {refused} refused`,
+      stream: process.stderr,
+      hideCursor: true,
+    });
     if (!options.json) {
       process.stderr.write(`batch ${handle.workflowId} (follow it in the Temporal UI)\n`);
       bar.start(memberIds.length, 0, { changed: 0, refused: 0 });
@@ -85,7 +136,8 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
     void result.finally(() => (finished = true)).catch(() => undefined);
     while (!finished) {
       const progress = await handle.query(massChangeProgressQuery).catch(() => null);
-      if (progress && !options.json) bar.update(progress.done, { changed: progress.changed, refused: progress.refused });
+      if (progress && !options.json)
+        bar.update(progress.done, { changed: progress.changed, refused: progress.refused });
       await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 300))]);
     }
     const report = await result;
@@ -116,12 +168,21 @@ function massCommand(program: Command, name: string, description: string): Comma
 }
 
 export function registerMassCommands(program: Command): void {
-  massCommand(program, 'mass-drop', 'drop every member the filters select (terminated), as one batch').action((options: MassOptions) => runMass('drop', options));
-  massCommand(program, 'mass-status-change', 'move every member the filters select to a state: suspended (suspend), active (reactivate) or terminated (drop)')
+  massCommand(program, 'mass-drop', 'drop every member the filters select (terminated), as one batch').action(
+    (options: MassOptions) => runMass('drop', options),
+  );
+  massCommand(
+    program,
+    'mass-status-change',
+    'move every member the filters select to a state: suspended (suspend), active (reactivate) or terminated (drop)',
+  )
     .requiredOption('--to <state>', 'suspended, active or terminated')
     .action((options: MassOptions) => {
       const action = actionFor[options.to ?? ''];
-      if (!action) throw new BadInput([{ file: 'command line', field: '--to', message: 'must be suspended, active or terminated' }]);
+      if (!action)
+        throw new BadInput([
+          { file: 'command line', field: '--to', message: 'must be suspended, active or terminated' },
+        ]);
       return runMass(action, options);
     });
 }

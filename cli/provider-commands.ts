@@ -11,22 +11,31 @@ import type { CommonOptions } from './runtime-commands.js';
 export function registerProviderCommands(program: Command): void {
   program
     .command('retry-sync')
-    .description('send again the provider commands a provider refused (after the cause is fixed), for one member or, with --all, every member whose ProviderSync is failed')
+    .description(
+      'send again the provider commands a provider refused (after the cause is fixed), for one member or, with --all, every member whose ProviderSync is failed',
+    )
     .argument('[memberId]')
     .option('--all', 'every member of the association whose ProviderSync is failed')
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--json', 'print the result as JSON')
     .action(async (memberId: string | undefined, options: CommonOptions & { all?: boolean }) => {
       if ((memberId === undefined) === (options.all !== true)) {
-        throw new BadInput([{ file: 'command line', field: 'memberId', message: 'name one member, or pass --all (not both)' }]);
+        throw new BadInput([
+          { file: 'command line', field: 'memberId', message: 'name one member, or pass --all (not both)' },
+        ]);
       }
       const { membership, close } = await open(options);
       try {
         const members = memberId === undefined ? await membership.membersWithFailedSync() : [memberId];
         const results: { memberId: string; retried: number }[] = [];
-        for (const member of members) results.push({ memberId: member, ...(await membership.retryProviderSync(member)) });
+        for (const member of members)
+          results.push({ memberId: member, ...(await membership.retryProviderSync(member)) });
         const retried = results.reduce((sum, r) => sum + r.retried, 0);
-        print(options.json ? JSON.stringify({ retried, members: results }) : `re-sent ${retried} refused provider command(s) of ${results.length} member(s)`);
+        print(
+          options.json
+            ? JSON.stringify({ retried, members: results })
+            : `re-sent ${retried} refused provider command(s) of ${results.length} member(s)`,
+        );
       } finally {
         await close();
       }
@@ -34,7 +43,9 @@ export function registerProviderCommands(program: Command): void {
 
   program
     .command('reconcile')
-    .description("compare what M1, the MLS and the lockbox hold for every running membership with what they were last told, repair drift, and print what was found")
+    .description(
+      'compare what M1, the MLS and the lockbox hold for every running membership with what they were last told, repair drift, and print what was found',
+    )
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--json', 'print the report as JSON')
     .action(async (options: CommonOptions) => {
@@ -56,10 +67,16 @@ export function registerProviderCommands(program: Command): void {
 export function formatReport(report: ReconciliationReport): string {
   const lines = [
     `${report.membersChecked} membership(s), ${report.recordsChecked} provider record(s) checked; ${report.drift.length} drifted; ${report.repairsRequested} repair(s) requested`,
-    ...report.drift.map((d) => `  ${d.memberId} ${d.provider}: expected ${d.expected}, found ${d.found ?? 'no record'}`),
+    ...report.drift.map(
+      (d) => `  ${d.memberId} ${d.provider}: expected ${d.expected}, found ${d.found ?? 'no record'}`,
+    ),
   ];
-  if (report.recordsUnsettled > 0) lines.push(`${report.recordsUnsettled} record(s) skipped: a delivery on its way, or a refusal awaiting staff (standing retry-sync)`);
-  for (const u of report.unreadable) lines.push(`  could not read ${u.memberId}${u.provider ? ` ${u.provider}` : ''}: ${u.reason}`);
+  if (report.recordsUnsettled > 0)
+    lines.push(
+      `${report.recordsUnsettled} record(s) skipped: a delivery on its way, or a refusal awaiting staff (standing retry-sync)`,
+    );
+  for (const u of report.unreadable)
+    lines.push(`  could not read ${u.memberId}${u.provider ? ` ${u.provider}` : ''}: ${u.reason}`);
   for (const r of report.repairsNotRequested) lines.push(`  could not ask ${r.memberId} to repair: ${r.reason}`);
   return lines.join('\n');
 }

@@ -7,8 +7,8 @@ import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import type { MemberStanding } from '../workflows/messages.js';
 import { formatMemberTable } from '../simulate/table.js';
-import { associationFile } from '../worker/config-file.js';
-import { connectClient } from '../worker/connection.js';
+import { associationFile } from '../common/association-file.js';
+import { connectClient } from '../common/temporal-connection.js';
 import { BadInput } from './bad-input.js';
 import { loadAssociationConfig, loadEvents, loadRoster } from './files.js';
 
@@ -20,7 +20,12 @@ export interface CommonOptions {
 export async function open(options: CommonOptions) {
   const association = await loadAssociationConfig(associationFile(options.config));
   const { client, connection } = await connectClient();
-  return { membership: new MembershipClient(client, association), client, association, close: () => connection.close() };
+  return {
+    membership: new MembershipClient(client, association),
+    client,
+    association,
+    close: () => connection.close(),
+  };
 }
 
 export function print(text: string): void {
@@ -33,7 +38,9 @@ export function formatStanding(standing: MemberStanding, zone: string): string {
   if (standing.nextDeadline) lines.push(`next: ${standing.nextDeadline.name} at ${standing.nextDeadline.at}`);
   if (standing.providerSync) {
     lines.push(`providers: ${standing.providerSync.status}`);
-    for (const d of standing.providerSync.deliveries.filter((d) => d.outcome !== 'acknowledged' && d.outcome !== 'superseded')) {
+    for (const d of standing.providerSync.deliveries.filter(
+      (d) => d.outcome !== 'acknowledged' && d.outcome !== 'superseded',
+    )) {
       const detail = d.outcome === 'deferred' ? ` until ${d.notBefore ?? '?'}` : d.reason ? `: ${d.reason}` : '';
       lines.push(`  ${d.provider} ${d.status} (${d.change} at ${d.at}) ${d.outcome}${detail}`);
     }
@@ -45,7 +52,9 @@ export function formatStanding(standing: MemberStanding, zone: string): string {
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('send')
-    .description("send events (JSON Lines or a JSON array) to the membership workflows: each member's events in at order, as one batch")
+    .description(
+      "send events (JSON Lines or a JSON array) to the membership workflows: each member's events in at order, as one batch",
+    )
     .argument('<file>', 'events file')
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--json', 'print the result as JSON')
@@ -54,7 +63,11 @@ export function registerRuntimeCommands(program: Command): void {
       const { membership, close } = await open(options);
       try {
         const workflowIds = await membership.sendHistory(events.map(({ event }) => event));
-        print(options.json ? JSON.stringify({ sent: events.length, workflowIds }) : `sent ${events.length} event(s) to ${workflowIds.length} membership(s)`);
+        print(
+          options.json
+            ? JSON.stringify({ sent: events.length, workflowIds })
+            : `sent ${events.length} event(s) to ${workflowIds.length} membership(s)`,
+        );
       } finally {
         await close();
       }
@@ -62,7 +75,7 @@ export function registerRuntimeCommands(program: Command): void {
 
   program
     .command('show')
-    .description("show a member: state, member status, paid-through, providers and timeline")
+    .description('show a member: state, member status, paid-through, providers and timeline')
     .argument('<memberId>')
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--json', "print the member in simulate's JSON shape")
@@ -70,8 +83,13 @@ export function registerRuntimeCommands(program: Command): void {
       const { membership, association, close } = await open(options);
       try {
         const standing = await membership.view(memberId);
-        if (!standing?.member) throw new Error(`no membership ${memberId} in association ${association.association.id}`);
-        print(options.json ? JSON.stringify(standing.member, null, 2) : formatStanding(standing, association.association.timezone));
+        if (!standing?.member)
+          throw new Error(`no membership ${memberId} in association ${association.association.id}`);
+        print(
+          options.json
+            ? JSON.stringify(standing.member, null, 2)
+            : formatStanding(standing, association.association.timezone),
+        );
       } finally {
         await close();
       }
@@ -79,7 +97,9 @@ export function registerRuntimeCommands(program: Command): void {
 
   program
     .command('import')
-    .description('onboard existing members from a roster CSV; members who already have a workflow are skipped, so it can be re-run')
+    .description(
+      'onboard existing members from a roster CSV; members who already have a workflow are skipped, so it can be re-run',
+    )
     .argument('<roster>', `CSV with columns memberId, membershipType, role, state, paidThrough, joinDate, memberStatus`)
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--at <datetime>', 'the moment of the import (default: now)')
@@ -87,11 +107,16 @@ export function registerRuntimeCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (roster: string, options: CommonOptions & { at?: string; concurrency: string }) => {
       const at = options.at ?? new Date().toISOString();
-      if (Number.isNaN(Date.parse(at))) throw new BadInput([{ file: 'command line', field: '--at', message: 'must be an ISO 8601 date-time' }]);
+      if (Number.isNaN(Date.parse(at)))
+        throw new BadInput([{ file: 'command line', field: '--at', message: 'must be an ISO 8601 date-time' }]);
       const members = await loadRoster(roster, at);
       const { membership, close } = await open(options);
       const counts = { started: 0, exists: 0 };
-      const bar = new SingleBar({ format: 'importing {bar} {value}/{total} members | {started} started, {exists} already there', stream: process.stderr, hideCursor: true });
+      const bar = new SingleBar({
+        format: 'importing {bar} {value}/{total} members | {started} started, {exists} already there',
+        stream: process.stderr,
+        hideCursor: true,
+      });
       if (!options.json) bar.start(members.length, 0, counts);
       try {
         const limit = pLimit(Math.max(1, Number(options.concurrency) || 16));
@@ -107,6 +132,10 @@ export function registerRuntimeCommands(program: Command): void {
         if (!options.json) bar.stop();
         await close();
       }
-      print(options.json ? JSON.stringify(counts) : `imported ${counts.started} member(s); ${counts.exists} already had a workflow and were skipped`);
+      print(
+        options.json
+          ? JSON.stringify(counts)
+          : `imported ${counts.started} member(s); ${counts.exists} already had a workflow and were skipped`,
+      );
     });
 }

@@ -10,7 +10,9 @@ import { loadAssociationConfig, loadEvents } from './files.js';
 const optionsSchema = z.object({
   config: z.string(),
   events: z.string(),
-  until: z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with Z or an offset, like 2026-08-31T00:00:00Z' }).optional(),
+  until: z.iso
+    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with Z or an offset, like 2026-08-31T00:00:00Z' })
+    .optional(),
   format: z.enum(['json', 'table'], { error: 'must be json or table' }),
   json: z.boolean().optional(),
 });
@@ -24,7 +26,13 @@ export type SimulateOptions = z.input<typeof optionsSchema>;
 export async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new BadInput(parsed.error.issues.map((issue) => ({ file: 'command line', field: `--${String(issue.path[0])}`, message: issue.message })));
+    throw new BadInput(
+      parsed.error.issues.map((issue) => ({
+        file: 'command line',
+        field: `--${String(issue.path[0])}`,
+        message: issue.message,
+      })),
+    );
   }
   const options = parsed.data;
   const [association, events] = await Promise.all([loadAssociationConfig(options.config), loadEvents(options.events)]);

@@ -32,11 +32,18 @@ async function runStaff(memberId: string, options: StaffCommandOptions, action: 
   try {
     const before = await membership.view(memberId);
     if (!before?.member) throw new Error(`no membership ${memberId} in association ${association.association.id}`);
-    const staff: StaffOptions = { ...(options.reason ? { reason: options.reason } : {}), ...(options.by ? { by: options.by } : {}), ...(options.id ? { id: options.id } : {}) };
+    const staff: StaffOptions = {
+      ...(options.reason ? { reason: options.reason } : {}),
+      ...(options.by ? { by: options.by } : {}),
+      ...(options.id ? { id: options.id } : {}),
+    };
     const view = await action(membership, memberId, staff).catch((error: unknown) => {
       const reason = updateRefusal(error);
       if (reason !== null) throw new Error(`${memberId}: refused: ${reason}`, { cause: error });
-      if (error instanceof WorkflowNotFoundError) throw new Error(`no running membership ${memberId} in association ${association.association.id}`, { cause: error });
+      if (error instanceof WorkflowNotFoundError)
+        throw new Error(`no running membership ${memberId} in association ${association.association.id}`, {
+          cause: error,
+        });
       throw error;
     });
     print(options.json ? JSON.stringify(view, null, 2) : describeChange(memberId, before.member.state, view));
@@ -57,14 +64,19 @@ function staffCommand(program: Command, name: string, description: string, reaso
 }
 
 export function registerStaffCommands(program: Command): void {
-  staffCommand(program, 'suspend', 'suspend a member (active or past due)', true).action((memberId: string, options: StaffCommandOptions) =>
-    runStaff(memberId, options, (m, id, o) => m.suspend(id, o)),
+  staffCommand(program, 'suspend', 'suspend a member (active or past due)', true).action(
+    (memberId: string, options: StaffCommandOptions) => runStaff(memberId, options, (m, id, o) => m.suspend(id, o)),
   );
-  staffCommand(program, 'reactivate', 'reactivate a suspended or terminated member, if the rules allow it', false).action((memberId: string, options: StaffCommandOptions) =>
+  staffCommand(
+    program,
+    'reactivate',
+    'reactivate a suspended or terminated member, if the rules allow it',
+    false,
+  ).action((memberId: string, options: StaffCommandOptions) =>
     runStaff(memberId, options, (m, id, o) => m.reactivate(id, o)),
   );
-  staffCommand(program, 'drop', 'drop a member (terminated)', true).action((memberId: string, options: StaffCommandOptions) =>
-    runStaff(memberId, options, (m, id, o) => m.drop(id, o)),
+  staffCommand(program, 'drop', 'drop a member (terminated)', true).action(
+    (memberId: string, options: StaffCommandOptions) => runStaff(memberId, options, (m, id, o) => m.drop(id, o)),
   );
   program
     .command('change-type')
@@ -75,7 +87,9 @@ export function registerStaffCommands(program: Command): void {
     .option('--id <id>', 'command id: the same id again applies once (default: a new one)')
     .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--json', 'print the member as JSON')
-    .action((memberId: string, type: string, options: StaffCommandOptions) => runStaff(memberId, options, (m, id, o) => m.changeType(id, type, o)));
+    .action((memberId: string, type: string, options: StaffCommandOptions) =>
+      runStaff(memberId, options, (m, id, o) => m.changeType(id, type, o)),
+    );
 
   program
     .command('list')
@@ -106,14 +120,34 @@ export interface FilterOptions {
 
 /** The filter the options name, or bad input naming each option that is wrong. */
 export function filterFrom(association: Parameters<typeof filterProblems>[0], options: FilterOptions): MemberFilter {
-  const input = Object.fromEntries(Object.entries({ state: options.state, type: options.type, paidThroughBefore: options.paidThroughBefore, providerSync: options.providerSync }).filter(([, value]) => value !== undefined));
+  const input = Object.fromEntries(
+    Object.entries({
+      state: options.state,
+      type: options.type,
+      paidThroughBefore: options.paidThroughBefore,
+      providerSync: options.providerSync,
+    }).filter(([, value]) => value !== undefined),
+  );
   const problems = filterProblems(association, input);
-  if (problems.length > 0) throw new BadInput(problems.map((p) => ({ file: 'command line', field: p.option, message: p.message })));
+  if (problems.length > 0)
+    throw new BadInput(problems.map((p) => ({ file: 'command line', field: p.option, message: p.message })));
   return input as MemberFilter;
 }
 
 export function formatMembers(members: readonly MemberSummary[]): string {
-  const table = new Table({ head: ['member', 'state', 'type', 'role', 'member status', 'paid through', 'providers'], style: { head: [], border: [] } });
-  for (const m of members) table.push([m.memberId, m.state ?? '', m.membershipType ?? '', m.role ?? '', m.memberStatus ?? '', m.paidThrough ?? '', m.providerSync ?? '']);
+  const table = new Table({
+    head: ['member', 'state', 'type', 'role', 'member status', 'paid through', 'providers'],
+    style: { head: [], border: [] },
+  });
+  for (const m of members)
+    table.push([
+      m.memberId,
+      m.state ?? '',
+      m.membershipType ?? '',
+      m.role ?? '',
+      m.memberStatus ?? '',
+      m.paidThrough ?? '',
+      m.providerSync ?? '',
+    ]);
   return `${table.toString()}\n${members.length} membership(s)`;
 }

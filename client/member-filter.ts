@@ -29,23 +29,39 @@ export const filterOptionNames: Record<keyof MemberFilter, string> = {
  * type codes, or its id, which has no quotes or spaces), so none needs escaping.
  */
 export function visibilityQuery(associationId: string, filter: MemberFilter = {}): string {
-  const clauses = [`WorkflowType = "membershipWorkflow"`, `ExecutionStatus = "Running"`, `${keys.AssociationId.name} = "${associationId}"`];
+  const clauses = [
+    `WorkflowType = "membershipWorkflow"`,
+    `ExecutionStatus = "Running"`,
+    `${keys.AssociationId.name} = "${associationId}"`,
+  ];
   if (filter.state) clauses.push(`${keys.MembershipState.name} = "${filter.state}"`);
   if (filter.type) clauses.push(`${keys.MembershipType.name} = "${filter.type}"`);
-  if (filter.paidThroughBefore) clauses.push(`(${keys.PaidThrough.name} < "${filter.paidThroughBefore}T00:00:00Z" OR ${keys.PaidThrough.name} IS NULL)`);
+  if (filter.paidThroughBefore)
+    clauses.push(
+      `(${keys.PaidThrough.name} < "${filter.paidThroughBefore}T00:00:00Z" OR ${keys.PaidThrough.name} IS NULL)`,
+    );
   if (filter.providerSync) clauses.push(`${keys.ProviderSync.name} = "${filter.providerSync}"`);
   return clauses.join(' AND ');
 }
 
 /** The filter's problems, each naming its option; a type the association does not define is one. */
-export function filterProblems(association: AssociationConfig, input: Record<string, unknown>): { option: string; message: string }[] {
+export function filterProblems(
+  association: AssociationConfig,
+  input: Record<string, unknown>,
+): { option: string; message: string }[] {
   const parsed = memberFilterSchema.safeParse(input);
   const problems = parsed.success
     ? []
-    : parsed.error.issues.map((issue) => ({ option: filterOptionNames[issue.path[0] as keyof MemberFilter] ?? String(issue.path[0]), message: issue.message }));
+    : parsed.error.issues.map((issue) => ({
+        option: filterOptionNames[issue.path[0] as keyof MemberFilter] ?? String(issue.path[0]),
+        message: issue.message,
+      }));
   const type = input.type;
   if (typeof type === 'string' && !association.membershipTypes.some((t) => t.code === type)) {
-    problems.push({ option: '--type', message: `${type} is not defined by association ${association.association.id} (types: ${association.membershipTypes.map((t) => t.code).join(', ')})` });
+    problems.push({
+      option: '--type',
+      message: `${type} is not defined by association ${association.association.id} (types: ${association.membershipTypes.map((t) => t.code).join(', ')})`,
+    });
   }
   return problems;
 }

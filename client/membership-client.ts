@@ -1,7 +1,11 @@
 // The typed client for billing systems and the CLI: every event is validated with zod before it is
 // signalled; staff commands are Updates that come back with the member, or the reason they were refused.
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -30,8 +34,14 @@ import {
   suspendUpdate,
   viewQuery,
 } from '../workflows/messages.js';
-import type { MemberStanding, MembershipWorkflowInput, StaffAction, StaffCommand, StaffPreview } from '../workflows/messages.js';
-import type { membershipWorkflow } from '../workflows/membership.js';
+import type {
+  MemberStanding,
+  MembershipWorkflowInput,
+  StaffAction,
+  StaffCommand,
+  StaffPreview,
+} from '../workflows/messages.js';
+import type { membershipWorkflow } from '../workflows/membership-workflow.js';
 import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
 
 /** An event that failed validation: every problem, each naming its field. */
@@ -44,7 +54,10 @@ export class InvalidEvent extends Error {
 
 export function validateEvent(input: unknown): LifecycleEvent {
   const result = lifecycleEventSchema.safeParse(input);
-  if (!result.success) throw new InvalidEvent(result.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(event)', message: issue.message })));
+  if (!result.success)
+    throw new InvalidEvent(
+      result.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(event)', message: issue.message })),
+    );
   return result.data;
 }
 
@@ -98,7 +111,9 @@ export class MembershipClient {
     return {
       workflowId: this.workflowId(memberId),
       taskQueue: this.taskQueue,
-      args: [{ association: this.association, configVersion: version, memberId, ...input }] as [MembershipWorkflowInput],
+      args: [{ association: this.association, configVersion: version, memberId, ...input }] as [
+        MembershipWorkflowInput,
+      ],
       // Visible at once, so a configuration broadcast racing an import skips members started on it.
       memo: { configVersion: version },
       // Findable from the first moment, before the workflow has run at all.
@@ -135,12 +150,17 @@ export class MembershipClient {
       else byMember.set(event.memberId, [event]);
     }
     for (const [memberId, memberEvents] of byMember) {
-      const ordered = memberEvents.map((event, index) => ({ event, index, at: Date.parse(event.at) })).sort((a, b) => a.at - b.at || a.index - b.index);
-      await this.client.workflow.signalWithStart<typeof membershipWorkflow, [readonly LifecycleEvent[]]>('membershipWorkflow', {
-        ...this.startOptions(memberId),
-        signal: lifecycleEventsSignal,
-        signalArgs: [ordered.map(({ event }) => event)],
-      });
+      const ordered = memberEvents
+        .map((event, index) => ({ event, index, at: Date.parse(event.at) }))
+        .sort((a, b) => a.at - b.at || a.index - b.index);
+      await this.client.workflow.signalWithStart<typeof membershipWorkflow, [readonly LifecycleEvent[]]>(
+        'membershipWorkflow',
+        {
+          ...this.startOptions(memberId),
+          signal: lifecycleEventsSignal,
+          signalArgs: [ordered.map(({ event }) => event)],
+        },
+      );
     }
     return [...byMember.keys()].map((memberId) => this.workflowId(memberId));
   }
@@ -204,7 +224,9 @@ export class MembershipClient {
    * Sends the configuration to every running member of the association that is not on it yet
    * (their memo says which version they run). Returns how many were told and how many were current.
    */
-  async broadcastConfiguration(association: AssociationConfig = this.association): Promise<{ signalled: number; current: number }> {
+  async broadcastConfiguration(
+    association: AssociationConfig = this.association,
+  ): Promise<{ signalled: number; current: number }> {
     const version = configVersion(association);
     const query = visibilityQuery(association.association.id);
     let signalled = 0;
@@ -256,7 +278,11 @@ export class MembershipClient {
   }
 
   /** The Update id is the command id, so Temporal itself applies a retried command once. */
-  private async staff<C extends StaffCommand>(memberId: string, update: UpdateDefinition<MemberView, [C]>, command: C): Promise<MemberView> {
+  private async staff<C extends StaffCommand>(
+    memberId: string,
+    update: UpdateDefinition<MemberView, [C]>,
+    command: C,
+  ): Promise<MemberView> {
     return this.handle(memberId).executeUpdate(update, { args: [command], updateId: command.id });
   }
 }

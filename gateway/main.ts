@@ -5,8 +5,8 @@
 //   STANDING_GATEWAY_BODY_LIMIT   largest body in bytes (default 1 MiB)
 // Temporal is found as the worker finds it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...).
 import { z } from 'zod';
-import { associationFile, readAssociationFile } from '../worker/config-file.js';
-import { lazyClient } from '../worker/connection.js';
+import { associationFile, readAssociationFile } from '../common/association-file.js';
+import { lazyClient } from '../common/temporal-connection.js';
 import { DEFAULT_BODY_LIMIT, buildGateway } from './server.js';
 import { temporalSink } from './temporal-sink.js';
 import { isTemporalUnavailable } from './unavailable.js';
@@ -14,8 +14,17 @@ import { isTemporalUnavailable } from './unavailable.js';
 const settingsSchema = z.object({
   STANDING_GATEWAY_SECRET: z
     .string({ error: 'required: the shared secret billing systems sign requests with' })
-    .transform((text) => text.split(',').map((secret) => secret.trim()).filter(Boolean))
-    .pipe(z.array(z.string().min(16, 'each secret must be at least 16 characters')).min(1, 'required: the shared secret billing systems sign requests with')),
+    .transform((text) =>
+      text
+        .split(',')
+        .map((secret) => secret.trim())
+        .filter(Boolean),
+    )
+    .pipe(
+      z
+        .array(z.string().min(16, 'each secret must be at least 16 characters'))
+        .min(1, 'required: the shared secret billing systems sign requests with'),
+    ),
   STANDING_GATEWAY_HOST: z.string().default('127.0.0.1'),
   STANDING_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   STANDING_GATEWAY_BODY_LIMIT: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT),
@@ -37,7 +46,9 @@ const app = await buildGateway({
   isUnavailable: isTemporalUnavailable,
 });
 const url = await app.listen({ host: settings.STANDING_GATEWAY_HOST, port: settings.STANDING_GATEWAY_PORT });
-console.log(`[gateway] POST ${url}/v1/events for association ${association.association.id} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`);
+console.log(
+  `[gateway] POST ${url}/v1/events for association ${association.association.id} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
+);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     void app.close().then(async () => {

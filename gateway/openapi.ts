@@ -11,7 +11,14 @@ const problem = {
   properties: {
     error: { type: 'string' },
     message: { type: 'string' },
-    problems: { type: 'array', items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string', example: '[2].amount' }, message: { type: 'string' } } } },
+    problems: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['field', 'message'],
+        properties: { field: { type: 'string', example: '[2].amount' }, message: { type: 'string' } },
+      },
+    },
   },
 };
 
@@ -29,8 +36,19 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       schemas: { LifecycleEvent: event, Problem: problem },
       securitySchemes: {
-        timestamp: { type: 'apiKey', in: 'header', name: 'Standing-Timestamp', description: 'Unix seconds when the request was signed' },
-        signature: { type: 'apiKey', in: 'header', name: 'Standing-Signature', description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">; several comma-separated while a secret rotates' },
+        timestamp: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Standing-Timestamp',
+          description: 'Unix seconds when the request was signed',
+        },
+        signature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Standing-Signature',
+          description:
+            'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">; several comma-separated while a secret rotates',
+        },
       },
     },
     security: [{ timestamp: [], signature: [] }],
@@ -42,21 +60,55 @@ export function openApiDocument(): Record<string, unknown> {
             required: true,
             content: {
               'application/json': {
-                schema: { oneOf: [{ $ref: '#/components/schemas/LifecycleEvent' }, { type: 'array', minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST, items: { $ref: '#/components/schemas/LifecycleEvent' } }] },
+                schema: {
+                  oneOf: [
+                    { $ref: '#/components/schemas/LifecycleEvent' },
+                    {
+                      type: 'array',
+                      minItems: 1,
+                      maxItems: MAX_EVENTS_PER_REQUEST,
+                      items: { $ref: '#/components/schemas/LifecycleEvent' },
+                    },
+                  ],
+                },
               },
             },
           },
           responses: {
             '202': {
               description: 'Accepted: every event signalled to its member workflow',
-              content: { 'application/json': { schema: { type: 'object', required: ['accepted', 'workflowIds'], properties: { accepted: { type: 'integer' }, workflowIds: { type: 'array', items: { type: 'string' } } } } } },
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['accepted', 'workflowIds'],
+                    properties: {
+                      accepted: { type: 'integer' },
+                      workflowIds: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
+                },
+              },
             },
-            '400': { description: 'Invalid: every problem named by field; nothing from the request was signalled', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-            '401': { description: 'Missing, wrong or stale signature', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-            '413': { description: 'Body over the size limit (1 MiB by default)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-            '415': { description: 'The body is not application/json', content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+            '400': {
+              description: 'Invalid: every problem named by field; nothing from the request was signalled',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
+            '401': {
+              description: 'Missing, wrong or stale signature',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
+            '413': {
+              description: 'Body over the size limit (1 MiB by default)',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
+            '415': {
+              description: 'The body is not application/json',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+            },
             '503': {
-              description: 'Temporal cannot be reached; retry the whole request (Retry-After). Events signalled before the failure are ignored by id.',
+              description:
+                'Temporal cannot be reached; retry the whole request (Retry-After). Events signalled before the failure are ignored by id.',
               headers: { 'Retry-After': { schema: { type: 'integer' } } },
               content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
             },

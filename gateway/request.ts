@@ -10,7 +10,10 @@ export const MAX_EVENTS_PER_REQUEST = 1_000;
 
 export const eventsRequestSchema = z.union([
   lifecycleEventSchema,
-  z.array(lifecycleEventSchema).min(1, 'must hold at least one event').max(MAX_EVENTS_PER_REQUEST, `must hold at most ${MAX_EVENTS_PER_REQUEST} events`),
+  z
+    .array(lifecycleEventSchema)
+    .min(1, 'must hold at least one event')
+    .max(MAX_EVENTS_PER_REQUEST, `must hold at most ${MAX_EVENTS_PER_REQUEST} events`),
 ]);
 
 export interface FieldProblem {
@@ -18,7 +21,8 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-export type EventsRequest = { readonly ok: true; readonly events: LifecycleEvent[] } | { readonly ok: false; readonly problems: FieldProblem[] };
+export type EventsRequest =
+  { readonly ok: true; readonly events: LifecycleEvent[] } | { readonly ok: false; readonly problems: FieldProblem[] };
 
 /**
  * Parses the raw body; a single event is checked as one (its problems name its own fields). Beyond
@@ -35,13 +39,24 @@ export function parseEventsRequest(raw: Buffer, association: AssociationConfig):
   const schema = Array.isArray(json) ? eventsRequestSchema.options[1] : lifecycleEventSchema;
   const result = schema.safeParse(json);
   if (!result.success) {
-    return { ok: false, problems: result.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(body)', message: issue.message })) };
+    return {
+      ok: false,
+      problems: result.error.issues.map((issue) => ({
+        field: fieldPath(issue.path) || '(body)',
+        message: issue.message,
+      })),
+    };
   }
   const events = Array.isArray(result.data) ? result.data : [result.data];
   const types = new Set(association.membershipTypes.map((type) => type.code));
   const problems = events.flatMap((event, index) =>
     'membershipType' in event && !types.has(event.membershipType)
-      ? [{ field: Array.isArray(json) ? `[${index}].membershipType` : 'membershipType', message: `${event.membershipType} is not defined by association ${association.association.id}` }]
+      ? [
+          {
+            field: Array.isArray(json) ? `[${index}].membershipType` : 'membershipType',
+            message: `${event.membershipType} is not defined by association ${association.association.id}`,
+          },
+        ]
       : [],
   );
   return problems.length > 0 ? { ok: false, problems } : { ok: true, events };

@@ -43,20 +43,38 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: 'too-large', message: `the body is over ${bodyLimit} bytes; send fewer events per request` });
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'unsupported-media-type', message: 'send Content-Type: application/json' });
-    if (error.statusCode && error.statusCode < 500) return reply.code(error.statusCode).send({ error: 'bad-request', message: error.message });
-    return reply.code(500).send({ error: 'internal', message: 'the gateway failed on this request; retry it (events already applied are ignored by id)' });
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply
+        .code(413)
+        .send({ error: 'too-large', message: `the body is over ${bodyLimit} bytes; send fewer events per request` });
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return reply.code(415).send({ error: 'unsupported-media-type', message: 'send Content-Type: application/json' });
+    if (error.statusCode && error.statusCode < 500)
+      return reply.code(error.statusCode).send({ error: 'bad-request', message: error.message });
+    return reply.code(500).send({
+      error: 'internal',
+      message: 'the gateway failed on this request; retry it (events already applied are ignored by id)',
+    });
   });
 
   app.post('/v1/events', async (request, reply) => {
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = (name: string) => (typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined);
-    const verdict = verify(secrets, { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) }, raw, now(), options.toleranceSeconds);
+    const header = (name: string) =>
+      typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined;
+    const verdict = verify(
+      secrets,
+      { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) },
+      raw,
+      now(),
+      options.toleranceSeconds,
+    );
     if (!verdict.ok) return reply.code(401).send({ error: 'unauthorized', message: verdict.reason });
 
     const parsed = parseEventsRequest(raw, association);
-    if (!parsed.ok) return reply.code(400).send({ error: 'invalid', message: 'nothing in this request was sent', problems: parsed.problems });
+    if (!parsed.ok)
+      return reply
+        .code(400)
+        .send({ error: 'invalid', message: 'nothing in this request was sent', problems: parsed.problems });
 
     try {
       const workflowIds = await sink.sendHistory(parsed.events);
@@ -64,13 +82,20 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     } catch (error) {
       if (!options.isUnavailable(error)) throw error;
       // Events signalled before the failure are ignored by id when the billing system retries.
-      return reply.code(503).header('retry-after', '5').send({ error: 'unavailable', message: 'Temporal cannot be reached; retry the whole request later' });
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .send({ error: 'unavailable', message: 'Temporal cannot be reached; retry the whole request later' });
     }
   });
 
   app.get('/healthz', async (_request, reply) => {
     const temporal = await sink.reachable().catch(() => false);
-    return reply.code(temporal ? 200 : 503).send({ status: temporal ? 'ok' : 'unavailable', temporal: temporal ? 'reachable' : 'unreachable', association: association.association.id });
+    return reply.code(temporal ? 200 : 503).send({
+      status: temporal ? 'ok' : 'unavailable',
+      temporal: temporal ? 'reachable' : 'unreachable',
+      association: association.association.id,
+    });
   });
 
   app.get('/openapi.json', async () => openApiDocument());

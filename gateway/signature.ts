@@ -16,7 +16,11 @@ export function sign(secret: string, timestamp: number, body: string | Buffer): 
 /** Headers for a request, as a billing system sends them (tests and the benchmark use this too). */
 export function signedHeaders(secret: string, body: string, now: number = Date.now()): Record<string, string> {
   const timestamp = Math.floor(now / 1000);
-  return { 'content-type': 'application/json', [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: sign(secret, timestamp, body) };
+  return {
+    'content-type': 'application/json',
+    [TIMESTAMP_HEADER]: String(timestamp),
+    [SIGNATURE_HEADER]: sign(secret, timestamp, body),
+  };
 }
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -29,14 +33,27 @@ export function verify(
   now: number,
   toleranceSeconds = DEFAULT_TOLERANCE_SECONDS,
 ): Verdict {
-  if (!headers.timestamp || !headers.signature) return { ok: false, reason: `missing ${!headers.timestamp ? 'Standing-Timestamp' : 'Standing-Signature'} header` };
+  if (!headers.timestamp || !headers.signature)
+    return { ok: false, reason: `missing ${!headers.timestamp ? 'Standing-Timestamp' : 'Standing-Signature'} header` };
   if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: 'Standing-Timestamp must be Unix seconds' };
   const timestamp = Number(headers.timestamp);
-  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds) return { ok: false, reason: `Standing-Timestamp is more than ${toleranceSeconds} seconds from the gateway's clock` };
-  const offered = headers.signature.split(',').map((part) => part.trim()).filter((part) => part.startsWith('v1='));
+  if (Math.abs(now / 1000 - timestamp) > toleranceSeconds)
+    return {
+      ok: false,
+      reason: `Standing-Timestamp is more than ${toleranceSeconds} seconds from the gateway's clock`,
+    };
+  const offered = headers.signature
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith('v1='));
   for (const secret of secrets) {
     const expected = Buffer.from(sign(secret, timestamp, body));
-    if (offered.some((candidate) => candidate.length === expected.length && timingSafeEqual(Buffer.from(candidate), expected))) return { ok: true };
+    if (
+      offered.some(
+        (candidate) => candidate.length === expected.length && timingSafeEqual(Buffer.from(candidate), expected),
+      )
+    )
+      return { ok: true };
   }
   return { ok: false, reason: 'signature does not match' };
 }

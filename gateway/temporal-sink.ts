@@ -5,7 +5,12 @@ import { MembershipClient } from '../client/membership-client.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { EventSink } from './server.js';
 
-export function temporalSink(client: Client, connection: Connection, association: AssociationConfig, timeoutMs = 5_000): EventSink {
+export function temporalSink(
+  client: Client,
+  connection: Connection,
+  association: AssociationConfig,
+  timeoutMs = 5_000,
+): EventSink {
   const membership = new MembershipClient(client, association);
   return {
     sendHistory: (events) => connection.withDeadline(Date.now() + timeoutMs, () => membership.sendHistory(events)),

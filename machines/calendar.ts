@@ -53,7 +53,11 @@ function parseDuration(iso: string): CalendarDuration {
   if (!parsed) {
     const duration = Duration.fromISO(iso);
     if (!duration.isValid) throw new Error(`invalid duration ${iso}`);
-    parsed = remember(durations, iso, { years: duration.years, months: duration.months, days: duration.weeks * 7 + duration.days });
+    parsed = remember(durations, iso, {
+      years: duration.years,
+      months: duration.months,
+      days: duration.weeks * 7 + duration.days,
+    });
   }
   return parsed;
 }
@@ -77,7 +81,8 @@ export function addDuration(date: LocalDate, iso: string): LocalDate {
   if (result === undefined) {
     const { years, months, days } = parseDuration(iso);
     // Luxon adds calendar units first and clamps the day to the month's length.
-    const monthsAdded = years === 0 && months === 0 ? date : DateTime.fromISO(date, { zone: 'utc' }).plus({ years, months }).toISODate()!;
+    const monthsAdded =
+      years === 0 && months === 0 ? date : DateTime.fromISO(date, { zone: 'utc' }).plus({ years, months }).toISODate()!;
     result = remember(sums, date, addDays(monthsAdded, days));
   }
   return result;
@@ -104,7 +109,10 @@ export function dateOf(instant: Instant, zone: string): LocalDate {
   const bounds = tableFor(utcDayBounds, zone, () => new Map<number, readonly [Instant, Instant]>());
   let pair = bounds.get(utcDay);
   if (!pair) {
-    pair = remember(bounds, utcDay, [startOfDay(dateOfDayNumber(utcDay), zone), startOfDay(dateOfDayNumber(utcDay + 1), zone)] as const);
+    pair = remember(bounds, utcDay, [
+      startOfDay(dateOfDayNumber(utcDay), zone),
+      startOfDay(dateOfDayNumber(utcDay + 1), zone),
+    ] as const);
   }
   if (instant < pair[0]) return dateOfDayNumber(utcDay - 1);
   return instant < pair[1] ? dateOfDayNumber(utcDay) : dateOfDayNumber(utcDay + 1);

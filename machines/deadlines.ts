@@ -27,9 +27,12 @@ export function deadlinesFor(
       if (paidThrough !== null) found.push({ name: 'expired', at: startOfDay(addDays(paidThrough, 1), zone) });
       break;
     case 'pastDue': {
-      const graceFrom = context.graceRestartedOn === null
-        ? paidThrough
-        : paidThrough === null ? context.graceRestartedOn : laterDate(paidThrough, context.graceRestartedOn);
+      const graceFrom =
+        context.graceRestartedOn === null
+          ? paidThrough
+          : paidThrough === null
+            ? context.graceRestartedOn
+            : laterDate(paidThrough, context.graceRestartedOn);
       if (graceFrom !== null) {
         found.push({ name: 'graceEnded', at: startOfDay(addDays(addDuration(graceFrom, type.gracePeriod), 1), zone) });
       }
@@ -37,7 +40,10 @@ export function deadlinesFor(
     }
     case 'suspended':
       if (type.dropAfterSuspendedDays !== undefined && context.suspension !== null) {
-        found.push({ name: 'dropAfterSuspension', at: startOfDay(addDays(context.suspension.since, type.dropAfterSuspendedDays), zone) });
+        found.push({
+          name: 'dropAfterSuspension',
+          at: startOfDay(addDays(context.suspension.since, type.dropAfterSuspendedDays), zone),
+        });
       }
       break;
     default:

@@ -99,10 +99,22 @@ export class ProviderDeliveries {
     for (let index = this.syncedThrough; index < timeline.length; index += 1) {
       const entry = timeline[index]!;
       for (const command of entry.commands) {
-        const base = { key: `${context.keyBase}/${index}/${command.provider}`, provider: command.provider, status: command.status, change: entry.change, at: entry.at, role: context.role, retries: 0 };
+        const base = {
+          key: `${context.keyBase}/${index}/${command.provider}`,
+          provider: command.provider,
+          status: command.status,
+          change: entry.change,
+          at: entry.at,
+          role: context.role,
+          retries: 0,
+        };
         if (command.outcome === 'sent') fresh.push({ ...base, outcome: 'pending' });
         else if (this.defers(command.provider, command.reason, context.association)) {
-          fresh.push({ ...base, outcome: 'deferred', notBefore: toIsoInstant(windowOpening(context.association, Date.parse(entry.at))) });
+          fresh.push({
+            ...base,
+            outcome: 'deferred',
+            notBefore: toIsoInstant(windowOpening(context.association, Date.parse(entry.at))),
+          });
         }
       }
     }
@@ -110,7 +122,11 @@ export class ProviderDeliveries {
     const lastOfStep = new Map<ProviderName, Delivery>();
     for (const delivery of fresh) lastOfStep.set(delivery.provider, delivery);
     for (const delivery of fresh) {
-      this.deliveries.push(lastOfStep.get(delivery.provider) === delivery ? delivery : { ...delivery, outcome: 'superseded', reason: 'a later change in the same step replaced it' });
+      this.deliveries.push(
+        lastOfStep.get(delivery.provider) === delivery
+          ? delivery
+          : { ...delivery, outcome: 'superseded', reason: 'a later change in the same step replaced it' },
+      );
     }
     this.trim();
     return fresh.length > 0;
@@ -132,7 +148,11 @@ export class ProviderDeliveries {
     return delivery.retries === 0 ? delivery.key : `${delivery.key}/retry-${delivery.retries}`;
   }
 
-  finish(key: string, outcome: Exclude<DeliveryOutcome, 'pending' | 'deferred'>, details: { reason?: string; acknowledgedAt?: string } = {}): void {
+  finish(
+    key: string,
+    outcome: Exclude<DeliveryOutcome, 'pending' | 'deferred'>,
+    details: { reason?: string; acknowledgedAt?: string } = {},
+  ): void {
     this.replace(key, (d) => ({ ...withoutOutcomeDetails(d), outcome, ...details }));
     this.trim();
   }
@@ -148,7 +168,8 @@ export class ProviderDeliveries {
    */
   retryFailed(): number {
     const retried = this.unresolvedFailures();
-    for (const delivery of retried) this.replace(delivery.key, (d) => ({ ...withoutOutcomeDetails(d), outcome: 'pending', retries: d.retries + 1 }));
+    for (const delivery of retried)
+      this.replace(delivery.key, (d) => ({ ...withoutOutcomeDetails(d), outcome: 'pending', retries: d.retries + 1 }));
     return retried.length;
   }
 
@@ -157,10 +178,19 @@ export class ProviderDeliveries {
    * status is `status`. Taken only when that is still so and nothing is on its way to the provider
    * (a stale report changes nothing). Returns why it was not taken, or null.
    */
-  repair(request: { id: string; provider: ProviderName; status: string; at: string; keyBase: string; role: Role }): string | null {
+  repair(request: {
+    id: string;
+    provider: ProviderName;
+    status: string;
+    at: string;
+    keyBase: string;
+    role: Role;
+  }): string | null {
     if (this.repairs.includes(request.id)) return 'already repaired';
-    if (this.deliveries.some((d) => d.provider === request.provider && unfinished.has(d.outcome))) return `a delivery to ${request.provider} is on its way`;
-    if (this.expected(request.provider) !== request.status) return `${request.provider} should now be ${this.expected(request.provider) ?? 'left alone'}, not ${request.status}`;
+    if (this.deliveries.some((d) => d.provider === request.provider && unfinished.has(d.outcome)))
+      return `a delivery to ${request.provider} is on its way`;
+    if (this.expected(request.provider) !== request.status)
+      return `${request.provider} should now be ${this.expected(request.provider) ?? 'left alone'}, not ${request.status}`;
     this.repairs.push(request.id);
     if (this.repairs.length > KEEP_REPAIR_IDS) this.repairs.splice(0, this.repairs.length - KEEP_REPAIR_IDS);
     this.deliveries.push({
@@ -187,7 +217,10 @@ export class ProviderDeliveries {
 
   /** Whether a provider is settled: nothing on its way, no refusal left standing. */
   settled(provider: ProviderName): boolean {
-    return !this.deliveries.some((d) => d.provider === provider && unfinished.has(d.outcome)) && !this.unresolvedFailures().some((d) => d.provider === provider);
+    return (
+      !this.deliveries.some((d) => d.provider === provider && unfinished.has(d.outcome)) &&
+      !this.unresolvedFailures().some((d) => d.provider === provider)
+    );
   }
 
   /** `failed` while a refusal is a provider's latest word; `pending` while anything is on its way. */
@@ -201,18 +234,27 @@ export class ProviderDeliveries {
   }
 
   save(): SavedDeliveries {
-    return { deliveries: this.deliveries.map((d) => ({ ...d })), syncedThrough: this.syncedThrough, repairs: [...this.repairs] };
+    return {
+      deliveries: this.deliveries.map((d) => ({ ...d })),
+      syncedThrough: this.syncedThrough,
+      repairs: [...this.repairs],
+    };
   }
 
   /** Failed deliveries not followed by an acknowledged one to the same provider. */
   private unresolvedFailures(): Delivery[] {
     const latest = new Map<ProviderName, Delivery>();
-    for (const d of this.deliveries) if (d.outcome === 'failed' || d.outcome === 'acknowledged') latest.set(d.provider, d);
+    for (const d of this.deliveries)
+      if (d.outcome === 'failed' || d.outcome === 'acknowledged') latest.set(d.provider, d);
     return providerOrder.map((p) => latest.get(p)).filter((d): d is Delivery => d?.outcome === 'failed');
   }
 
   private defers(provider: ProviderName, reason: string | undefined, association: AssociationConfig): boolean {
-    return provider === 'm1' && reason === 'm1-suspend-window-closed' && association.providers.m1?.deferSuspensionUntilWindow === true;
+    return (
+      provider === 'm1' &&
+      reason === 'm1-suspend-window-closed' &&
+      association.providers.m1?.deferSuspensionUntilWindow === true
+    );
   }
 
   private replace(key: string, change: (delivery: Delivery) => Delivery): void {

@@ -152,7 +152,12 @@ export interface InvoiceInput {
   readonly coversThrough?: LocalDate | undefined;
 }
 
-export function issueInvoice(ledger: Ledger, archive: LedgerArchive, input: InvoiceInput, activationPercent: number): LedgerResult {
+export function issueInvoice(
+  ledger: Ledger,
+  archive: LedgerArchive,
+  input: InvoiceInput,
+  activationPercent: number,
+): LedgerResult {
   if (ledger.invoices[input.invoiceId] || archive.closedInvoice(input.invoiceId)) {
     return { ok: false, reason: `invoice ${input.invoiceId} was already issued` };
   }
@@ -173,7 +178,14 @@ export function issueInvoice(ledger: Ledger, archive: LedgerArchive, input: Invo
     const { [input.invoiceId]: _released, ...stillWaiting } = ledger.waiting;
     next = { ...ledger, waiting: stillWaiting };
   }
-  return settle(next, { ...ledger.invoices, [invoice.id]: invoice }, activationPercent, [invoice.id], waiting.length > 0, null);
+  return settle(
+    next,
+    { ...ledger.invoices, [invoice.id]: invoice },
+    activationPercent,
+    [invoice.id],
+    waiting.length > 0,
+    null,
+  );
 }
 
 export function postPayment(
@@ -198,10 +210,25 @@ export function postPayment(
       return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
     case 'settled':
       // A further payment on a settled invoice is recorded (its id is used) and changes nothing.
-      return { ok: true, ledger, effects: { ...noEffects, paymentApplied: true }, closed: [], paymentId: payment.paymentId };
+      return {
+        ok: true,
+        ledger,
+        effects: { ...noEffects, paymentApplied: true },
+        closed: [],
+        paymentId: payment.paymentId,
+      };
     default: {
-      const waiting = [...(ledger.waiting[payment.invoiceId] ?? []), { paymentId: payment.paymentId, amount: payment.amount }];
-      return { ok: true, ledger: { ...ledger, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } }, effects: noEffects, closed: [], paymentId: payment.paymentId };
+      const waiting = [
+        ...(ledger.waiting[payment.invoiceId] ?? []),
+        { paymentId: payment.paymentId, amount: payment.amount },
+      ];
+      return {
+        ok: true,
+        ledger: { ...ledger, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } },
+        effects: noEffects,
+        closed: [],
+        paymentId: payment.paymentId,
+      };
     }
   }
 }
@@ -214,7 +241,13 @@ export function voidInvoice(ledger: Ledger, archive: LedgerArchive, invoiceId: s
   // Voiding a settled invoice changes nothing (spec 4).
   if (!invoice || invoice.settled) return { ok: true, ledger, effects: noEffects, closed: [], paymentId: null };
   const { [invoiceId]: _voided, ...live } = ledger.invoices;
-  return { ok: true, ledger: { ...ledger, invoices: live }, effects: noEffects, closed: [[invoiceId, 'voided']], paymentId: null };
+  return {
+    ok: true,
+    ledger: { ...ledger, invoices: live },
+    effects: noEffects,
+    closed: [[invoiceId, 'voided']],
+    paymentId: null,
+  };
 }
 
 /** Re-reads every unsettled invoice against a new activation share, after a change of membership type. */

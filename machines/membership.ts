@@ -9,10 +9,18 @@ import { findMembershipType, membershipTypeOf } from './association.js';
 import { dateOf } from './calendar.js';
 import type { Instant } from './calendar.js';
 import { deadlinesFor } from './deadlines.js';
-import { MemberLedgerArchive, emptyLedger, issueInvoice, postPayment, resettle, restartPaidThrough, voidInvoice } from './ledger.js';
+import {
+  MemberLedgerArchive,
+  emptyLedger,
+  issueInvoice,
+  postPayment,
+  resettle,
+  restartPaidThrough,
+  voidInvoice,
+} from './ledger.js';
 import type { Ledger, LedgerChange, LedgerResult, SavedLedgerArchive } from './ledger.js';
-import { membershipMachineFor } from './membership.machine.js';
-import type { MembershipMachine } from './membership.machine.js';
+import { membershipMachineFor } from './statechart.js';
+import type { MembershipMachine } from './statechart.js';
 import { notFitting } from './rejections.js';
 import type { Deadline, MachineEvent, MemberContext, MemberState, Role, TimelineEntry } from './types.js';
 import { memberView } from './view.js';
@@ -130,7 +138,9 @@ export class Membership {
   /** Pending deadlines, earliest first; one already past falls at the last step's moment. */
   deadlines(): Deadline[] {
     const snapshot = this.actor.getSnapshot();
-    return deadlinesFor(snapshot.value, snapshot.context, this.ledger.paidThrough, this.association, this.clock).sort((a, b) => a.at - b.at);
+    return deadlinesFor(snapshot.value, snapshot.context, this.ledger.paidThrough, this.association, this.clock).sort(
+      (a, b) => a.at - b.at,
+    );
   }
 
   nextDeadline(): Deadline | null {
@@ -170,7 +180,14 @@ export class Membership {
   view(): MemberView | null {
     const snapshot = this.actor.getSnapshot();
     if (snapshot.value === 'none') return null;
-    return memberView(snapshot.value, snapshot.context, this.ledger.paidThrough, [...this.timeline], [...this.rejected], this.association);
+    return memberView(
+      snapshot.value,
+      snapshot.context,
+      this.ledger.paidThrough,
+      [...this.timeline],
+      [...this.rejected],
+      this.association,
+    );
   }
 
   snapshot(): MembershipSnapshot {
@@ -203,7 +220,9 @@ export class Membership {
     return now === undefined ? stamped : Math.max(Math.min(stamped, now), this.clock);
   }
 
-  private startActor(from: Pick<MembershipSnapshot, 'state' | 'context'> | { memberId: string }): Actor<MembershipMachine> {
+  private startActor(
+    from: Pick<MembershipSnapshot, 'state' | 'context'> | { memberId: string },
+  ): Actor<MembershipMachine> {
     const actor =
       'context' in from
         ? createActor(this.machine, {
@@ -229,7 +248,8 @@ export class Membership {
   /** Turns a lifecycle event into statechart events and a new ledger, or the reason it does not fit. */
   private prepare(event: LifecycleEvent, at: Instant): Prepared {
     const state = this.state;
-    if (state === 'none' && event.type !== 'joined' && event.type !== 'imported') return { reason: notFitting(state, event.type) };
+    if (state === 'none' && event.type !== 'joined' && event.type !== 'imported')
+      return { reason: notFitting(state, event.type) };
     const ledger = this.ledger;
     const today = dateOf(at, this.association.association.timezone);
     const stamp: Stamp = { at, today, cause: event.type, paidThrough: ledger.paidThrough };
@@ -237,7 +257,13 @@ export class Membership {
       case 'joined': {
         // A rejoin starts paid-through afresh.
         const after = state === 'terminated' ? restartPaidThrough(ledger) : undefined;
-        const joined: MachineEvent = { ...stamp, paidThrough: after ? null : ledger.paidThrough, type: 'joined', membershipType: event.membershipType, role: event.role };
+        const joined: MachineEvent = {
+          ...stamp,
+          paidThrough: after ? null : ledger.paidThrough,
+          type: 'joined',
+          membershipType: event.membershipType,
+          role: event.role,
+        };
         return this.unknownType(event.membershipType) ?? this.fitting(event, joined, after);
       }
       case 'imported': {
@@ -273,11 +299,20 @@ export class Membership {
       case 'membershipTypeChanged': {
         const unknown = this.unknownType(event.membershipType);
         if (unknown) return unknown;
-        const typeChange = this.fitting(event, { ...stamp, type: 'membershipTypeChanged', membershipType: event.membershipType });
+        const typeChange = this.fitting(event, {
+          ...stamp,
+          type: 'membershipTypeChanged',
+          membershipType: event.membershipType,
+        });
         if ('reason' in typeChange) return typeChange;
         // The new type's activation share may settle invoices the old one did not.
-        const resettled = this.billing(stamp, resettle(ledger, membershipTypeOf(this.association, event.membershipType).activationPercent));
-        return 'reason' in resettled ? typeChange : { ...resettled, events: [...typeChange.events, ...resettled.events] };
+        const resettled = this.billing(
+          stamp,
+          resettle(ledger, membershipTypeOf(this.association, event.membershipType).activationPercent),
+        );
+        return 'reason' in resettled
+          ? typeChange
+          : { ...resettled, events: [...typeChange.events, ...resettled.events] };
       }
     }
   }
@@ -302,8 +337,17 @@ export class Membership {
   private billing(stamp: Stamp, result: LedgerResult): Prepared {
     if (!result.ok) return { reason: result.reason };
     const { effects, ledger } = result;
-    if (!effects.duesSettled && !effects.paidThroughAdvanced && !effects.paymentApplied) return { events: [], ledger, archive: result };
-    const changed: MachineEvent = { at: stamp.at, today: stamp.today, cause: stamp.cause, paidThrough: ledger.paidThrough, type: 'ledgerChanged', ledger, effects };
+    if (!effects.duesSettled && !effects.paidThroughAdvanced && !effects.paymentApplied)
+      return { events: [], ledger, archive: result };
+    const changed: MachineEvent = {
+      at: stamp.at,
+      today: stamp.today,
+      cause: stamp.cause,
+      paidThrough: ledger.paidThrough,
+      type: 'ledgerChanged',
+      ledger,
+      effects,
+    };
     return { events: [changed], ledger, archive: result };
   }
 }

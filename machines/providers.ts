@@ -1,5 +1,11 @@
 // Provider command resolution (spec section 7): which status each provider is told on a change.
-import type { AssociationConfig, Change, M1SuspendWindow, MembershipTypeConfig, ProviderName } from '../schemas/association.js';
+import type {
+  AssociationConfig,
+  Change,
+  M1SuspendWindow,
+  MembershipTypeConfig,
+  ProviderName,
+} from '../schemas/association.js';
 import type { Role } from '../schemas/events.js';
 import { yearAndMonthDay } from './calendar.js';
 import type { LocalDate } from './calendar.js';

@@ -18,7 +18,10 @@ const lockboxStatus = z.enum(['Active', 'Inactive', 'Suspended', 'NoChange'], {
 const calendarDuration = z
   .string()
   // A value that is not of this form gets this one message, not a second from the check below.
-  .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, { message: 'must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M', abort: true })
+  .regex(/^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$/, {
+    message: 'must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M',
+    abort: true,
+  })
   .refine((text) => Duration.fromISO(text).isValid, 'is not a valid ISO 8601 duration');
 
 const monthDay = z
@@ -83,14 +86,18 @@ const membershipTypes = z
   .superRefine((types, ctx) => {
     const seen = new Set<string>();
     types.forEach((type, index) => {
-      if (seen.has(type.code)) ctx.addIssue({ code: 'custom', path: [index, 'code'], message: `duplicate code ${type.code}` });
+      if (seen.has(type.code))
+        ctx.addIssue({ code: 'custom', path: [index, 'code'], message: `duplicate code ${type.code}` });
       seen.add(type.code);
     });
   });
 
 export const associationConfigSchema = z.strictObject({
   association: z.strictObject({
-    id: z.string().min(1, 'must not be empty').regex(/^[^/\s]+$/, 'must not contain spaces or slashes'),
+    id: z
+      .string()
+      .min(1, 'must not be empty')
+      .regex(/^[^/\s]+$/, 'must not contain spaces or slashes'),
     name: z.string().optional(),
     timezone: timezone.default('UTC'),
   }),
@@ -98,7 +105,9 @@ export const associationConfigSchema = z.strictObject({
     .strictObject({
       m1: m1Provider.optional(),
       mls: z.strictObject({}).optional(),
-      lockbox: z.strictObject({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) }).optional(),
+      lockbox: z
+        .strictObject({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) })
+        .optional(),
     })
     .default({}),
   membershipTypes,

@@ -48,8 +48,16 @@ export const invoiceIssuedSchema = z
   .superRefine((event, ctx) => {
     if ((event.coversFrom === undefined) !== (event.coversThrough === undefined)) {
       const missing = event.coversFrom === undefined ? 'coversFrom' : 'coversThrough';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'coversFrom and coversThrough go together: give both or neither' });
-    } else if (event.coversFrom !== undefined && event.coversThrough !== undefined && event.coversFrom > event.coversThrough) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [missing],
+        message: 'coversFrom and coversThrough go together: give both or neither',
+      });
+    } else if (
+      event.coversFrom !== undefined &&
+      event.coversThrough !== undefined &&
+      event.coversFrom > event.coversThrough
+    ) {
       ctx.addIssue({ code: 'custom', path: ['coversThrough'], message: 'must be on or after coversFrom' });
     }
   });

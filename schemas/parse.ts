@@ -15,7 +15,8 @@ export interface InputError {
   readonly message: string;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly InputError[] };
+export type Parsed<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly InputError[] };
 
 /** Located events: each keeps the line it came from, so later checks can point at it. */
 export interface LocatedEvent {
@@ -35,11 +36,20 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   }, '');
 }
 
-function issuesToErrors(file: string, issues: readonly z.core.$ZodIssue[], lineOf: (path: readonly PropertyKey[]) => number | undefined): InputError[] {
+function issuesToErrors(
+  file: string,
+  issues: readonly z.core.$ZodIssue[],
+  lineOf: (path: readonly PropertyKey[]) => number | undefined,
+): InputError[] {
   return issues.map((issue) => {
     const field = fieldPath(issue.path);
     const line = lineOf(issue.path);
-    return { file, ...(line === undefined ? {} : { line }), ...(field === '' ? {} : { field }), message: issue.message };
+    return {
+      file,
+      ...(line === undefined ? {} : { line }),
+      ...(field === '' ? {} : { field }),
+      message: issue.message,
+    };
   });
 }
 
@@ -59,7 +69,11 @@ export function parseAssociationConfig(file: string, text: string): Parsed<Assoc
     if (doc.errors.length > 0) {
       return {
         ok: false,
-        errors: doc.errors.map((error) => ({ file, line: lineCounter.linePos(error.pos[0]).line, message: `not valid YAML: ${error.message.split('\n')[0]}` })),
+        errors: doc.errors.map((error) => ({
+          file,
+          line: lineCounter.linePos(error.pos[0]).line,
+          message: `not valid YAML: ${error.message.split('\n')[0]}`,
+        })),
       };
     }
     data = doc.toJS();
@@ -69,7 +83,8 @@ export function parseAssociationConfig(file: string, text: string): Parsed<Assoc
   // The line of the deepest node on the path that exists, so a missing field points at its parent.
   const lineOf = (path: readonly PropertyKey[]) => {
     for (let depth = path.length; depth >= 0; depth -= 1) {
-      const node = doc.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+      const node = doc.getIn(path.slice(0, depth) as unknown[], true) as
+        { range?: [number, number, number] } | undefined;
       if (node && typeof node === 'object' && node.range) return lineCounter.linePos(node.range[0]).line;
     }
     return undefined;
@@ -124,10 +139,15 @@ function jsonArrayItems(file: string, text: string): Parsed<RawItem[]> {
   } catch (error) {
     return { ok: false, errors: [{ file, message: `not valid JSON: ${(error as Error).message}` }] };
   }
-  if (!Array.isArray(data)) return { ok: false, errors: [{ file, message: 'must hold a JSON array of events, or one event per line' }] };
+  if (!Array.isArray(data))
+    return { ok: false, errors: [{ file, message: 'must hold a JSON array of events, or one event per line' }] };
   // JSON is YAML, so the YAML parser can tell which line each element starts on.
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
-  const lines = isSeq(doc.contents) ? doc.contents.items.map((item) => lineCounter.linePos((item as { range?: readonly number[] }).range?.[0] ?? 0).line) : [];
+  const lines = isSeq(doc.contents)
+    ? doc.contents.items.map(
+        (item) => lineCounter.linePos((item as { range?: readonly number[] }).range?.[0] ?? 0).line,
+      )
+    : [];
   return { ok: true, value: data.map((item, index) => ({ line: lines[index] ?? 1, data: item })) };
 }

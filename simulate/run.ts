@@ -22,7 +22,12 @@ export function inTimeOrder(events: readonly LocatedEvent[]): LocatedEvent[] {
  * What makes a history unusable as a whole (spec section 3): a member whose first event is not
  * joined or imported, or a membership type the configuration does not define.
  */
-export function findBadInput(association: AssociationConfig, configFile: string, eventsFile: string, ordered: readonly LocatedEvent[]): InputError[] {
+export function findBadInput(
+  association: AssociationConfig,
+  configFile: string,
+  eventsFile: string,
+  ordered: readonly LocatedEvent[],
+): InputError[] {
   const errors: InputError[] = [];
   const started = new Set<string>();
   const defined = association.membershipTypes.map((type) => type.code).join(', ');
@@ -30,11 +35,21 @@ export function findBadInput(association: AssociationConfig, configFile: string,
     if (!started.has(event.memberId)) {
       started.add(event.memberId);
       if (event.type !== 'joined' && event.type !== 'imported') {
-        errors.push({ file: eventsFile, line, field: 'type', message: `the first event for member ${event.memberId} must be joined or imported, not ${event.type}` });
+        errors.push({
+          file: eventsFile,
+          line,
+          field: 'type',
+          message: `the first event for member ${event.memberId} must be joined or imported, not ${event.type}`,
+        });
       }
     }
     if ('membershipType' in event && !findMembershipType(association, event.membershipType)) {
-      errors.push({ file: eventsFile, line, field: 'membershipType', message: `${event.membershipType} is not defined in ${configFile} (defined: ${defined})` });
+      errors.push({
+        file: eventsFile,
+        line,
+        field: 'membershipType',
+        message: `${event.membershipType} is not defined in ${configFile} (defined: ${defined})`,
+      });
     }
   }
   return errors;
@@ -46,7 +61,11 @@ export function findBadInput(association: AssociationConfig, configFile: string,
  * the end on its own: the same result as one interleaved clock, with one live statechart at a time
  * and nothing kept once a member's view is handed on.
  */
-export function* simulateMembers(association: AssociationConfig, ordered: readonly LocatedEvent[], until: number): Generator<MemberView> {
+export function* simulateMembers(
+  association: AssociationConfig,
+  ordered: readonly LocatedEvent[],
+  until: number,
+): Generator<MemberView> {
   const byMember = new Map<string, LocatedEvent['event'][]>();
   for (const { event } of ordered) {
     if (Date.parse(event.at) > until) break;
@@ -66,7 +85,11 @@ export function* simulateMembers(association: AssociationConfig, ordered: readon
 }
 
 /** The whole simulation at once, as spec section 8 prints it. */
-export function simulate(association: AssociationConfig, ordered: readonly LocatedEvent[], until: number): SimulationResult {
+export function simulate(
+  association: AssociationConfig,
+  ordered: readonly LocatedEvent[],
+  until: number,
+): SimulationResult {
   return { members: [...simulateMembers(association, ordered, until)] };
 }
 

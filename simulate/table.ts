@@ -29,7 +29,10 @@ function summary(member: MemberView): string {
 
 /** One member's block: a summary, the timeline as a table, and any rejected events. */
 export function formatMemberTable(member: MemberView, zone: string): string {
-  const table = new Table({ head: [`when (${zone})`, 'cause', 'change', 'from → to', 'member status', 'provider commands'], style: { head: [], border: [] } });
+  const table = new Table({
+    head: [`when (${zone})`, 'cause', 'change', 'from → to', 'member status', 'provider commands'],
+    style: { head: [], border: [] },
+  });
   for (const entry of member.timeline) {
     table.push([
       localTime(entry.at, zone),

@@ -41,7 +41,17 @@ async function tempFile(name: string, text: string): Promise<string> {
 describe('the worked example (monthly billing)', () => {
   for (const until of ['2026-08-15', '2026-08-31']) {
     it(`prints the expected JSON with --until ${until}`, async () => {
-      const result = await standing('simulate', '--config', config, '--events', events, '--until', `${until}T00:00:00Z`, '--format', 'json');
+      const result = await standing(
+        'simulate',
+        '--config',
+        config,
+        '--events',
+        events,
+        '--until',
+        `${until}T00:00:00Z`,
+        '--format',
+        'json',
+      );
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual(await expected(`monthly-billing.until-${until}.expected.json`));
     });
@@ -54,7 +64,15 @@ describe('the worked example (monthly billing)', () => {
   });
 
   it('prints a table for people by default, in the association time zone', async () => {
-    const result = await standing('simulate', '--config', config, '--events', events, '--until', '2026-08-31T00:00:00Z');
+    const result = await standing(
+      'simulate',
+      '--config',
+      config,
+      '--events',
+      events,
+      '--until',
+      '2026-08-31T00:00:00Z',
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('A1  REALTOR (primary)  suspended');
     expect(result.stdout).toContain('2026-07-21 00:00 CDT');
@@ -65,29 +83,46 @@ describe('the worked example (monthly billing)', () => {
 
 describe('bad input exits 2, prints nothing on stdout and names file, line and field', () => {
   it('for an invalid event field', async () => {
-    const bad = await tempFile('ev.jsonl', `${(await readFile(events, 'utf8')).trim()}\n{"id":"e7","type":"paymentPosted","memberId":"A1","at":"2026-08-08T00:00:00Z","paymentId":"P","invoiceId":"INV-08","amount":0}\n`);
+    const bad = await tempFile(
+      'ev.jsonl',
+      `${(await readFile(events, 'utf8')).trim()}\n{"id":"e7","type":"paymentPosted","memberId":"A1","at":"2026-08-08T00:00:00Z","paymentId":"P","invoiceId":"INV-08","amount":0}\n`,
+    );
     const result = await standing('simulate', '--config', config, '--events', bad, '--format', 'json');
     expect(result).toEqual({ code: 2, stdout: '', stderr: `${bad}:7: amount: must be greater than 0\n` });
   });
 
   it('for a membership type the configuration does not define', async () => {
-    const bad = await tempFile('ev.jsonl', '{"id":"e1","type":"joined","memberId":"B","at":"2026-06-01T00:00:00Z","membershipType":"BROKER"}\n');
+    const bad = await tempFile(
+      'ev.jsonl',
+      '{"id":"e1","type":"joined","memberId":"B","at":"2026-06-01T00:00:00Z","membershipType":"BROKER"}\n',
+    );
     const result = await standing('simulate', '--config', config, '--events', bad);
-    expect(result).toEqual({ code: 2, stdout: '', stderr: `${bad}:1: membershipType: BROKER is not defined in ${config} (defined: REALTOR)\n` });
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `${bad}:1: membershipType: BROKER is not defined in ${config} (defined: REALTOR)\n`,
+    });
   });
 
   it('for a member whose first event is not joined or imported', async () => {
     const bad = await tempFile('ev.jsonl', '{"id":"e1","type":"dropped","memberId":"B","at":"2026-06-01T00:00:00Z"}\n');
     const result = await standing('simulate', '--config', config, '--events', bad);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`${bad}:1: type: the first event for member B must be joined or imported, not dropped\n`);
+    expect(result.stderr).toBe(
+      `${bad}:1: type: the first event for member B must be joined or imported, not dropped\n`,
+    );
   });
 
   it('for an invalid configuration value', async () => {
-    const bad = await tempFile('assoc.yaml', (await readFile(config, 'utf8')).replace('gracePeriod: P20D', 'gracePeriod: twenty days'));
+    const bad = await tempFile(
+      'assoc.yaml',
+      (await readFile(config, 'utf8')).replace('gracePeriod: P20D', 'gracePeriod: twenty days'),
+    );
     const result = await standing('simulate', '--config', bad, '--events', events);
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(new RegExp(`^${bad}:13: membershipTypes\\[0\\]\\.gracePeriod: must be an ISO 8601 duration`));
+    expect(result.stderr).toMatch(
+      new RegExp(`^${bad}:13: membershipTypes\\[0\\]\\.gracePeriod: must be an ISO 8601 duration`),
+    );
   });
 
   it('for a file that does not exist', async () => {
@@ -110,7 +145,10 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
 
 describe('commands on the runtime check their files before connecting to Temporal', () => {
   it('refuse a bad association file with exit 2, every problem on its own line', async () => {
-    const bad = await tempFile('assoc.yaml', 'association:\n  id: X\n  timezone: Mars/Olympus\nmembershipTypes:\n  - code: R\n    gracePeriod: soon\n');
+    const bad = await tempFile(
+      'assoc.yaml',
+      'association:\n  id: X\n  timezone: Mars/Olympus\nmembershipTypes:\n  - code: R\n    gracePeriod: soon\n',
+    );
     const result = await standing('show', 'A1', '--config', bad);
     expect(result).toEqual({
       code: 2,
@@ -128,13 +166,34 @@ describe('commands on the runtime check their files before connecting to Tempora
 describe('events a simulation applies and goes on from', () => {
   it('lists a command that does not fit in the member rejected array, and exits 0', async () => {
     const text = `${(await readFile(events, 'utf8')).trim()}\n{"id":"e7","type":"reactivated","memberId":"A1","at":"2026-08-08T00:00:00Z"}\n`;
-    const result = await standing('simulate', '--config', config, '--events', await tempFile('ev.jsonl', text), '--json');
+    const result = await standing(
+      'simulate',
+      '--config',
+      config,
+      '--events',
+      await tempFile('ev.jsonl', text),
+      '--json',
+    );
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).members[0].rejected).toEqual([{ id: 'e7', reason: 'reactivated does not fit a member who is pastDue: only a suspended member can be reactivated' }]);
+    expect(JSON.parse(result.stdout).members[0].rejected).toEqual([
+      {
+        id: 'e7',
+        reason: 'reactivated does not fit a member who is pastDue: only a suspended member can be reactivated',
+      },
+    ]);
   });
 
   it('prints valid JSON with no members when --until is before every event', async () => {
-    const result = await standing('simulate', '--config', config, '--events', events, '--until', '2020-01-01T00:00:00Z', '--json');
+    const result = await standing(
+      'simulate',
+      '--config',
+      config,
+      '--events',
+      events,
+      '--until',
+      '2020-01-01T00:00:00Z',
+      '--json',
+    );
     expect(JSON.parse(result.stdout)).toEqual({ members: [] });
   });
 
@@ -144,12 +203,28 @@ describe('events a simulation applies and goes on from', () => {
       '{"id":"a1","type":"joined","memberId":"A10","at":"2026-06-02T00:00:00Z","membershipType":"REALTOR"}',
       '{"id":"c1","type":"joined","memberId":"A9","at":"2026-06-03T00:00:00Z","membershipType":"REALTOR"}',
     ].join('\n');
-    const result = await standing('simulate', '--config', config, '--events', await tempFile('ev.jsonl', text), '--json');
+    const result = await standing(
+      'simulate',
+      '--config',
+      config,
+      '--events',
+      await tempFile('ev.jsonl', text),
+      '--json',
+    );
     expect(JSON.parse(result.stdout).members.map((m: { memberId: string }) => m.memberId)).toEqual(['A10', 'A9', 'B2']);
   });
 
   it('does not apply events after --until', async () => {
-    const result = await standing('simulate', '--config', config, '--events', events, '--until', '2026-07-15T00:00:00Z', '--json');
+    const result = await standing(
+      'simulate',
+      '--config',
+      config,
+      '--events',
+      events,
+      '--until',
+      '2026-07-15T00:00:00Z',
+      '--json',
+    );
     const member = JSON.parse(result.stdout).members[0];
     expect(member.state).toBe('pastDue');
     expect(member.paidThrough).toBe('2026-06-30');

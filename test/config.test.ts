@@ -19,18 +19,32 @@ describe('association file', () => {
     expect(parsed.ok && parsed.value).toMatchObject({
       association: { id: 'MRAR', timezone: 'UTC' },
       providers: { m1: { suspendWindow: { anchorYear: 2025, everyYears: 3, from: '01-01', through: '03-01' } } },
-      membershipTypes: [{ code: 'REALTOR', isMember: true, activationPercent: 100, gracePeriod: 'P0D', afterGrace: 'terminated', daysOverdueToAllowReactivation: 0 }],
+      membershipTypes: [
+        {
+          code: 'REALTOR',
+          isMember: true,
+          activationPercent: 100,
+          gracePeriod: 'P0D',
+          afterGrace: 'terminated',
+          daysOverdueToAllowReactivation: 0,
+        },
+      ],
     });
   });
 
   it('reads JSON when the extension says so', () => {
-    const parsed = parseAssociationConfig('a.json', JSON.stringify({ association: { id: 'X' }, membershipTypes: [{ code: 'R' }] }));
+    const parsed = parseAssociationConfig(
+      'a.json',
+      JSON.stringify({ association: { id: 'X' }, membershipTypes: [{ code: 'R' }] }),
+    );
     expect(parsed.ok).toBe(true);
   });
 
   it('refuses SentriLock Null with a message that says it is not selectable', () => {
     const text = `${minimal}    rules:\n      suspended: { lockbox: "Null" }\nproviders:\n  lockbox: { vendor: sentrilock }\n`;
-    expect(errorsOf('a.yaml', text)).toEqual(['a.yaml:6: membershipTypes[0].rules.suspended.lockbox: Null is not selectable: SentriLock has no Null status (use Inactive, Suspended or NoChange)']);
+    expect(errorsOf('a.yaml', text)).toEqual([
+      'a.yaml:6: membershipTypes[0].rules.suspended.lockbox: Null is not selectable: SentriLock has no Null status (use Inactive, Suspended or NoChange)',
+    ]);
   });
 
   it('refuses a status a provider does not have: Terminated is M1 only', () => {
@@ -39,16 +53,21 @@ describe('association file', () => {
   });
 
   it('refuses a misspelt key instead of ignoring it', () => {
-    expect(errorsOf('a.yaml', `${minimal}    gracePeriods: P20D\n`)[0]).toMatch(/^a\.yaml:4: membershipTypes\[0\]: Unrecognized key: "gracePeriods"/);
+    expect(errorsOf('a.yaml', `${minimal}    gracePeriods: P20D\n`)[0]).toMatch(
+      /^a\.yaml:4: membershipTypes\[0\]: Unrecognized key: "gracePeriods"/,
+    );
   });
 
   it('refuses a duration that is not ISO 8601 years, months, weeks and days', () => {
-    expect(errorsOf('a.yaml', `${minimal}    gracePeriod: 20 days\n`)[0]).toBe('a.yaml:5: membershipTypes[0].gracePeriod: must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M');
+    expect(errorsOf('a.yaml', `${minimal}    gracePeriod: 20 days\n`)[0]).toBe(
+      'a.yaml:5: membershipTypes[0].gracePeriod: must be an ISO 8601 duration of years, months, weeks and days, like P20D or P1M',
+    );
     expect(errorsOf('a.yaml', `${minimal}    gracePeriod: PT5H\n`)).toHaveLength(1);
   });
 
   it('refuses an unknown time zone, a duplicate type code and a missing vendor', () => {
-    const text = 'association:\n  id: MRAR\n  timezone: Mars/Olympus\nproviders:\n  lockbox: {}\nmembershipTypes:\n  - code: R\n  - code: R\n';
+    const text =
+      'association:\n  id: MRAR\n  timezone: Mars/Olympus\nproviders:\n  lockbox: {}\nmembershipTypes:\n  - code: R\n  - code: R\n';
     expect(errorsOf('a.yaml', text)).toEqual([
       'a.yaml:3: association.timezone: must be an IANA time zone name, like America/Chicago',
       expect.stringMatching(/^a\.yaml:5: providers\.lockbox\.vendor: /),
@@ -57,11 +76,15 @@ describe('association file', () => {
   });
 
   it('points a missing required field at its parent', () => {
-    expect(errorsOf('a.yaml', 'association:\n  name: Metro\nmembershipTypes:\n  - code: R\n')[0]).toMatch(/^a\.yaml:2: association\.id: /);
+    expect(errorsOf('a.yaml', 'association:\n  name: Metro\nmembershipTypes:\n  - code: R\n')[0]).toMatch(
+      /^a\.yaml:2: association\.id: /,
+    );
   });
 
   it('refuses an M1 window date that is not a day of the year', () => {
-    expect(errorsOf('a.yaml', `${minimal}providers:\n  m1:\n    suspendWindow: { from: "02-30" }\n`)[0]).toBe('a.yaml:7: providers.m1.suspendWindow.from: is not a day of the year');
+    expect(errorsOf('a.yaml', `${minimal}providers:\n  m1:\n    suspendWindow: { from: "02-30" }\n`)[0]).toBe(
+      'a.yaml:7: providers.m1.suspendWindow.from: is not a day of the year',
+    );
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -84,17 +107,32 @@ describe('events file', () => {
   });
 
   it('reads a JSON array and knows the line each event starts on', () => {
-    const parsed = parseEventsFile('ev.json', `[\n  ${JSON.stringify(good)},\n  ${JSON.stringify({ ...good, id: 'e2', type: 'dropped', membershipType: undefined })}\n]`);
+    const parsed = parseEventsFile(
+      'ev.json',
+      `[\n  ${JSON.stringify(good)},\n  ${JSON.stringify({ ...good, id: 'e2', type: 'dropped', membershipType: undefined })}\n]`,
+    );
     expect(parsed.ok && parsed.value.map((e) => e.line)).toEqual([2, 3]);
   });
 
   it('names the line and the field of a bad amount', () => {
-    const bad = { id: 'e2', type: 'paymentPosted', memberId: 'A1', at: '2026-06-02T00:00:00Z', paymentId: 'P', invoiceId: 'I', amount: -5 };
-    expect(eventErrors(`${JSON.stringify(good)}\n${JSON.stringify(bad)}\n`)).toEqual(['ev.jsonl:2: amount: must be greater than 0']);
+    const bad = {
+      id: 'e2',
+      type: 'paymentPosted',
+      memberId: 'A1',
+      at: '2026-06-02T00:00:00Z',
+      paymentId: 'P',
+      invoiceId: 'I',
+      amount: -5,
+    };
+    expect(eventErrors(`${JSON.stringify(good)}\n${JSON.stringify(bad)}\n`)).toEqual([
+      'ev.jsonl:2: amount: must be greater than 0',
+    ]);
   });
 
   it('refuses a date-time without Z or an offset', () => {
-    expect(eventErrors(JSON.stringify({ ...good, at: '2026-06-01T15:00:00' }))).toEqual(['ev.jsonl:1: at: must be an ISO 8601 date-time with Z or an offset']);
+    expect(eventErrors(JSON.stringify({ ...good, at: '2026-06-01T15:00:00' }))).toEqual([
+      'ev.jsonl:1: at: must be an ISO 8601 date-time with Z or an offset',
+    ]);
   });
 
   it('accepts a date-time with an offset', () => {
@@ -102,17 +140,37 @@ describe('events file', () => {
   });
 
   it('refuses coversFrom without coversThrough', () => {
-    const bad = { id: 'e', type: 'invoiceIssued', memberId: 'A1', at: '2026-06-01T00:00:00Z', invoiceId: 'I', amount: 5, coversFrom: '2026-06-01' };
-    expect(eventErrors(JSON.stringify(bad))).toEqual(['ev.jsonl:1: coversThrough: coversFrom and coversThrough go together: give both or neither']);
+    const bad = {
+      id: 'e',
+      type: 'invoiceIssued',
+      memberId: 'A1',
+      at: '2026-06-01T00:00:00Z',
+      invoiceId: 'I',
+      amount: 5,
+      coversFrom: '2026-06-01',
+    };
+    expect(eventErrors(JSON.stringify(bad))).toEqual([
+      'ev.jsonl:1: coversThrough: coversFrom and coversThrough go together: give both or neither',
+    ]);
   });
 
   it('refuses an impossible date', () => {
-    const bad = { id: 'e', type: 'invoiceIssued', memberId: 'A1', at: '2026-06-01T00:00:00Z', invoiceId: 'I', amount: 5, dueDate: '2026-02-30' };
+    const bad = {
+      id: 'e',
+      type: 'invoiceIssued',
+      memberId: 'A1',
+      at: '2026-06-01T00:00:00Z',
+      invoiceId: 'I',
+      amount: 5,
+      dueDate: '2026-02-30',
+    };
     expect(eventErrors(JSON.stringify(bad))).toEqual(['ev.jsonl:1: dueDate: must be a date YYYY-MM-DD']);
   });
 
   it('refuses an unknown type, naming the allowed ones', () => {
-    expect(eventErrors(JSON.stringify({ ...good, type: 'paid' }))[0]).toMatch(/^ev\.jsonl:1: type: type must be one of joined, imported/);
+    expect(eventErrors(JSON.stringify({ ...good, type: 'paid' }))[0]).toMatch(
+      /^ev\.jsonl:1: type: type must be one of joined, imported/,
+    );
   });
 
   it('refuses a line that is not JSON', () => {

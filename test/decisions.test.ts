@@ -8,9 +8,19 @@ const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026
 
 describe('decisions where the spec is silent', () => {
   it('refuses an event with an unknown field, naming it', () => {
-    const line = JSON.stringify({ id: 'e', type: 'invoiceIssued', memberId: 'A', at: '2026-06-01T00:00:00Z', invoiceId: 'I', amount: 5, dueDat: '2026-06-10' });
+    const line = JSON.stringify({
+      id: 'e',
+      type: 'invoiceIssued',
+      memberId: 'A',
+      at: '2026-06-01T00:00:00Z',
+      invoiceId: 'I',
+      amount: 5,
+      dueDat: '2026-06-10',
+    });
     const parsed = parseEventsFile('ev.jsonl', line);
-    expect(parsed.ok ? [] : parsed.errors).toEqual([{ file: 'ev.jsonl', line: 1, message: 'Unrecognized key: "dueDat"' }]);
+    expect(parsed.ok ? [] : parsed.errors).toEqual([
+      { file: 'ev.jsonl', line: 1, message: 'Unrecognized key: "dueDat"' },
+    ]);
   });
 
   it('takes the id of a refused command, so re-sending it does not list it twice', () => {
@@ -25,17 +35,28 @@ describe('decisions where the spec is silent', () => {
 
   it('refuses a role change for a terminated member', () => {
     const log = active().add('dropped', '2026-06-05', {}).add('roleChanged', '2026-06-06', { role: 'secondary' });
-    expect(run(config, log)).toMatchObject({ role: 'primary', rejected: [{ reason: expect.stringMatching(/send joined/) }] });
+    expect(run(config, log)).toMatchObject({
+      role: 'primary',
+      rejected: [{ reason: expect.stringMatching(/send joined/) }],
+    });
   });
 
   it('records no timeline change and sends no commands on a type or role change', () => {
     const before = run(config, active());
-    const after = run(config, active().add('roleChanged', '2026-06-05', { role: 'secondary' }).add('membershipTypeChanged', '2026-06-06', { membershipType: 'AFFILIATE' }));
+    const after = run(
+      config,
+      active()
+        .add('roleChanged', '2026-06-05', { role: 'secondary' })
+        .add('membershipTypeChanged', '2026-06-06', { membershipType: 'AFFILIATE' }),
+    );
     expect(after.timeline).toEqual(before.timeline);
   });
 
   it('refuses voiding an invoice twice', () => {
-    const log = active().add('invoiceIssued', '2026-06-03', { invoiceId: 'F', amount: 5 }).add('invoiceVoided', '2026-06-04', { invoiceId: 'F' }).add('invoiceVoided', '2026-06-05', { invoiceId: 'F' });
+    const log = active()
+      .add('invoiceIssued', '2026-06-03', { invoiceId: 'F', amount: 5 })
+      .add('invoiceVoided', '2026-06-04', { invoiceId: 'F' })
+      .add('invoiceVoided', '2026-06-05', { invoiceId: 'F' });
     expect(run(config, log).rejected.map((r) => r.reason)).toEqual(['invoice F is already voided']);
   });
 
@@ -47,8 +68,20 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('keeps an invoice settled when the type changes to one with a higher activation share', () => {
-    const shares = association({}, { membershipTypes: [{ code: 'HALF', activationPercent: 50, gracePeriod: 'P20D' }, { code: 'FULL', activationPercent: 100, gracePeriod: 'P20D' }] });
-    const log = new EventLog().join('2026-06-01', 'HALF').dues('2026-06').pay('2026-06-02', 'INV-2026-06', 25).add('membershipTypeChanged', '2026-06-05', { membershipType: 'FULL' });
+    const shares = association(
+      {},
+      {
+        membershipTypes: [
+          { code: 'HALF', activationPercent: 50, gracePeriod: 'P20D' },
+          { code: 'FULL', activationPercent: 100, gracePeriod: 'P20D' },
+        ],
+      },
+    );
+    const log = new EventLog()
+      .join('2026-06-01', 'HALF')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06', 25)
+      .add('membershipTypeChanged', '2026-06-05', { membershipType: 'FULL' });
     expect(run(shares, log)).toMatchObject({ state: 'active', paidThrough: '2026-06-30', membershipType: 'FULL' });
   });
 
@@ -57,7 +90,12 @@ describe('decisions where the spec is silent', () => {
     // August 15. A payment covering July 1-20 moves paid-through to July 20, whose own grace would
     // end at the start of August 10: the restarted grace still holds.
     const log = active()
-      .add('invoiceIssued', '2026-07-01', { invoiceId: 'JUL-A', amount: 30, coversFrom: '2026-07-01', coversThrough: '2026-07-20' })
+      .add('invoiceIssued', '2026-07-01', {
+        invoiceId: 'JUL-A',
+        amount: 30,
+        coversFrom: '2026-07-01',
+        coversThrough: '2026-07-20',
+      })
       .add('reactivated', '2026-07-25', {})
       .pay('2026-08-05', 'JUL-A', 30);
     expect(run(config, log, '2026-08-14T23:59:59Z')).toMatchObject({ state: 'pastDue', paidThrough: '2026-07-20' });
@@ -69,12 +107,24 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('keeps the status on reactivation under a non-member type', () => {
-    const log = new EventLog().join('2026-06-01', 'AFFILIATE').dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('suspended', '2026-06-05', {}).add('reactivated', '2026-06-06', {});
+    const log = new EventLog()
+      .join('2026-06-01', 'AFFILIATE')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .add('suspended', '2026-06-05', {})
+      .add('reactivated', '2026-06-06', {});
     expect(run(config, log)).toMatchObject({ state: 'active', memberStatus: null });
   });
 
   it('gives an imported terminated member no terminateDate', () => {
-    const view = run(config, new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'terminated', memberStatus: 'Dropped' }));
+    const view = run(
+      config,
+      new EventLog().add('imported', '2026-06-01', {
+        membershipType: 'REALTOR',
+        state: 'terminated',
+        memberStatus: 'Dropped',
+      }),
+    );
     expect(view).toMatchObject({ state: 'terminated', terminateDate: null, contactStatus: 'I' });
   });
 });

@@ -8,14 +8,21 @@ import { providerSettingsFromEnv } from '../worker/provider-settings.js';
 import { association } from './helpers.js';
 
 const config = association();
-const deferring = association({}, { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } });
+const deferring = association(
+  {},
+  { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } },
+);
 const context = { keyBase: 'membership/TEST/A1/run-1', association: config, role: 'primary' as const };
 
 function entry(change: TimelineEntry['change'], at: string, commands: TimelineEntry['commands']): TimelineEntry {
   return { at, cause: change, change, from: 'active', to: 'active', memberStatus: null, commands };
 }
 const sent = (provider: 'm1' | 'mls' | 'lockbox', status: string) => ({ provider, status, outcome: 'sent' as const });
-const activated = entry('activated', '2026-06-01T12:00:00.000Z', [sent('m1', 'Active'), sent('mls', 'Active'), sent('lockbox', 'Active')]);
+const activated = entry('activated', '2026-06-01T12:00:00.000Z', [
+  sent('m1', 'Active'),
+  sent('mls', 'Active'),
+  sent('lockbox', 'Active'),
+]);
 const suspended = entry('suspended', '2026-06-10T12:00:00.000Z', [
   { provider: 'm1', status: 'Suspended', outcome: 'skipped', reason: 'm1-suspend-window-closed' },
   sent('mls', 'Inactive'),
@@ -50,11 +57,21 @@ describe('provider deliveries', () => {
   it('send only the last command per provider of one step (a backfill), superseding the rest', () => {
     const deliveries = ProviderDeliveries.startingAt(0);
     deliveries.addStep([activated, suspended], context);
-    expect(deliveries.view().deliveries.filter((d) => d.provider === 'mls').map((d) => [d.status, d.outcome])).toEqual([
+    expect(
+      deliveries
+        .view()
+        .deliveries.filter((d) => d.provider === 'mls')
+        .map((d) => [d.status, d.outcome]),
+    ).toEqual([
       ['Active', 'superseded'],
       ['Inactive', 'pending'],
     ]);
-    expect(deliveries.view().deliveries.filter((d) => d.provider === 'm1').map((d) => [d.status, d.outcome])).toEqual([['Active', 'pending']]);
+    expect(
+      deliveries
+        .view()
+        .deliveries.filter((d) => d.provider === 'm1')
+        .map((d) => [d.status, d.outcome]),
+    ).toEqual([['Active', 'pending']]);
   });
 
   it('start after the timeline a run without provider sync left behind', () => {
@@ -66,7 +83,8 @@ describe('provider deliveries', () => {
   it('count a refusal as failed until the provider acknowledges a later command, and retry it under a new key', () => {
     const deliveries = ProviderDeliveries.startingAt(0);
     deliveries.addStep([activated], context);
-    for (const provider of ['m1', 'lockbox'] as const) deliveries.finish(deliveries.next(provider)!.key, 'acknowledged');
+    for (const provider of ['m1', 'lockbox'] as const)
+      deliveries.finish(deliveries.next(provider)!.key, 'acknowledged');
     deliveries.finish(deliveries.next('mls')!.key, 'failed', { reason: 'UnknownMember: no record' });
     expect(deliveries.status()).toBe('failed');
     expect(deliveries.settled('mls')).toBe(false);
@@ -86,10 +104,20 @@ describe('provider deliveries', () => {
   });
 
   it('defer an out-of-window M1 suspension to 00:00 of the day the window opens, in the association zone', () => {
-    const chicago = association({}, { association: { id: 'TEST', timezone: 'America/Chicago' }, providers: { m1: { deferSuspensionUntilWindow: true } } });
+    const chicago = association(
+      {},
+      {
+        association: { id: 'TEST', timezone: 'America/Chicago' },
+        providers: { m1: { deferSuspensionUntilWindow: true } },
+      },
+    );
     const deliveries = ProviderDeliveries.startingAt(0);
     deliveries.addStep([suspended], { ...context, association: chicago });
-    expect(deliveries.next('m1')).toMatchObject({ status: 'Suspended', outcome: 'deferred', notBefore: '2028-01-01T06:00:00.000Z' });
+    expect(deliveries.next('m1')).toMatchObject({
+      status: 'Suspended',
+      outcome: 'deferred',
+      notBefore: '2028-01-01T06:00:00.000Z',
+    });
     expect(deliveries.status()).toBe('pending');
     // Without the option, the spec's skip stands: nothing to deliver.
     const plain = ProviderDeliveries.startingAt(0);
@@ -102,7 +130,10 @@ describe('provider deliveries', () => {
     deliveries.addStep([suspended], { ...context, association: deferring });
     const deferred = deliveries.next('m1')!;
     expect(deliveries.hasLater(deferred)).toBe(false);
-    deliveries.addStep([suspended, entry('reactivated', '2026-07-01T00:00:00.000Z', [sent('m1', 'Active')])], { ...context, association: deferring });
+    deliveries.addStep([suspended, entry('reactivated', '2026-07-01T00:00:00.000Z', [sent('m1', 'Active')])], {
+      ...context,
+      association: deferring,
+    });
     expect(deliveries.hasLater(deferred)).toBe(true);
     deliveries.release(deferred.key);
     expect(deliveries.next('m1')).toMatchObject({ status: 'Suspended', outcome: 'pending' });
@@ -112,12 +143,23 @@ describe('provider deliveries', () => {
   it('take a repair only while the provider is settled on that status, once per id', () => {
     const deliveries = ProviderDeliveries.startingAt(0);
     deliveries.addStep([activated], context);
-    const repair = { id: 'run-9/mls', provider: 'mls' as const, status: 'Active', at: '2026-07-01T03:00:00.000Z', keyBase: context.keyBase, role: 'primary' as const };
+    const repair = {
+      id: 'run-9/mls',
+      provider: 'mls' as const,
+      status: 'Active',
+      at: '2026-07-01T03:00:00.000Z',
+      keyBase: context.keyBase,
+      role: 'primary' as const,
+    };
     expect(deliveries.repair(repair)).toBe('a delivery to mls is on its way');
     deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
     expect(deliveries.repair({ ...repair, status: 'Inactive' })).toBe('mls should now be Active, not Inactive');
     expect(deliveries.repair(repair)).toBeNull();
-    expect(deliveries.next('mls')).toMatchObject({ key: 'membership/TEST/A1/run-1/repair/run-9/mls/mls', change: 'repair', status: 'Active' });
+    expect(deliveries.next('mls')).toMatchObject({
+      key: 'membership/TEST/A1/run-1/repair/run-9/mls/mls',
+      change: 'repair',
+      status: 'Active',
+    });
     deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
     expect(deliveries.repair(repair)).toBe('already repaired');
   });
@@ -126,7 +168,12 @@ describe('provider deliveries', () => {
     const deliveries = ProviderDeliveries.startingAt(0);
     const timeline: TimelineEntry[] = [];
     for (let i = 0; i < 40; i += 1) {
-      timeline.push(entry('renewed', `2026-06-01T12:00:${String(i).padStart(2, '0')}.000Z`, [sent('mls', i % 2 ? 'Active' : 'Inactive'), sent('lockbox', 'Active')]));
+      timeline.push(
+        entry('renewed', `2026-06-01T12:00:${String(i).padStart(2, '0')}.000Z`, [
+          sent('mls', i % 2 ? 'Active' : 'Inactive'),
+          sent('lockbox', 'Active'),
+        ]),
+      );
       deliveries.addStep(timeline, context);
       deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
     }
@@ -153,14 +200,23 @@ describe('the next M1 suspend window', () => {
     expect(nextM1SuspendWindowOpening(window, '2019-05-01')).toBe('2022-01-01');
   });
   it('follows a configured anchor, cycle and opening day', () => {
-    expect(nextM1SuspendWindowOpening({ anchorYear: 2024, everyYears: 2, from: '02-15', through: '03-15' }, '2026-02-16')).toBe('2028-02-15');
-    expect(nextM1SuspendWindowOpening({ anchorYear: 2024, everyYears: 2, from: '02-15', through: '03-15' }, '2026-02-14')).toBe('2026-02-15');
+    expect(
+      nextM1SuspendWindowOpening({ anchorYear: 2024, everyYears: 2, from: '02-15', through: '03-15' }, '2026-02-16'),
+    ).toBe('2028-02-15');
+    expect(
+      nextM1SuspendWindowOpening({ anchorYear: 2024, everyYears: 2, from: '02-15', through: '03-15' }, '2026-02-14'),
+    ).toBe('2026-02-15');
   });
 });
 
 describe('provider settings from the environment', () => {
   it('take one base URL for every provider, per-provider overrides and keys, and the lockbox vendor from the association', () => {
-    const settings = providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790', STANDING_MLS_URL: 'https://mls.example.org', STANDING_MLS_API_KEY: 'k', STANDING_PROVIDER_TIMEOUT_MS: '5000' });
+    const settings = providerSettingsFromEnv(config, {
+      STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790',
+      STANDING_MLS_URL: 'https://mls.example.org',
+      STANDING_MLS_API_KEY: 'k',
+      STANDING_PROVIDER_TIMEOUT_MS: '5000',
+    });
     expect(settings).toEqual({
       associationId: 'TEST',
       m1: { baseUrl: 'http://127.0.0.1:8790', timeoutMs: 5000 },
@@ -172,7 +228,11 @@ describe('provider settings from the environment', () => {
     expect(() => providerSettingsFromEnv(config, { STANDING_M1_URL: 'http://x' })).toThrow(
       'provider settings: STANDING_MLS_URL (or STANDING_PROVIDERS_URL): required, because the association configures mls; STANDING_LOCKBOX_URL (or STANDING_PROVIDERS_URL): required, because the association configures lockbox',
     );
-    expect(() => providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'not a url' })).toThrow(/STANDING_M1_URL: must be a URL/);
-    expect(() => providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'http://x', STANDING_PROVIDER_TIMEOUT_MS: 'soon' })).toThrow(/STANDING_PROVIDER_TIMEOUT_MS/);
+    expect(() => providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'not a url' })).toThrow(
+      /STANDING_M1_URL: must be a URL/,
+    );
+    expect(() =>
+      providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'http://x', STANDING_PROVIDER_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/STANDING_PROVIDER_TIMEOUT_MS/);
   });
 });

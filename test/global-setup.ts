@@ -18,7 +18,11 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<void> {
   const log = (line: string) => console.error(`global setup: ${line}`);
-  const [temporalCli, testServer, chromium] = [await ensureTemporalCli(log), await ensureTestServer(log), await ensureChromium(log)];
+  const [temporalCli, testServer, chromium] = [
+    await ensureTemporalCli(log),
+    await ensureTestServer(log),
+    await ensureChromium(log),
+  ];
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(projectRoot, 'workflows', 'index.ts'),
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn: (m) => log(m), error: (m) => log(m) },

@@ -10,7 +10,10 @@ import { inTimeOrder, simulate } from '../simulate/run.js';
 type TypeInput = AssociationConfigInput['membershipTypes'][number];
 
 /** A UTC association with all three providers and one REALTOR type; `type` overrides its fields. */
-export function association(type: Partial<TypeInput> = {}, rest: Partial<AssociationConfigInput> = {}): AssociationConfig {
+export function association(
+  type: Partial<TypeInput> = {},
+  rest: Partial<AssociationConfigInput> = {},
+): AssociationConfig {
   return associationConfigSchema.parse({
     association: { id: 'TEST', timezone: 'UTC' },
     providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
@@ -33,7 +36,10 @@ export function association(type: Partial<TypeInput> = {}, rest: Partial<Associa
   });
 }
 
-type Body<T extends LifecycleEventInput['type']> = Omit<Extract<LifecycleEventInput, { type: T }>, 'id' | 'memberId' | 'at' | 'type'>;
+type Body<T extends LifecycleEventInput['type']> = Omit<
+  Extract<LifecycleEventInput, { type: T }>,
+  'id' | 'memberId' | 'at' | 'type'
+>;
 
 /** Writes events for one member with generated ids: `ev.at('2026-06-01').joined({...})`. */
 export class EventLog {
@@ -44,7 +50,9 @@ export class EventLog {
   add<T extends LifecycleEventInput['type']>(type: T, at: string, body: Body<T>, id?: string): this {
     this.count += 1;
     const when = at.length === 10 ? `${at}T12:00:00Z` : at;
-    this.events.push(lifecycleEventSchema.parse({ id: id ?? `e${this.count}`, memberId: this.memberId, at: when, type, ...body }));
+    this.events.push(
+      lifecycleEventSchema.parse({ id: id ?? `e${this.count}`, memberId: this.memberId, at: when, type, ...body }),
+    );
     return this;
   }
 
@@ -56,7 +64,12 @@ export class EventLog {
   dues(month: string, invoiceId = `INV-${month}`, amount = 50): this {
     const [year, m] = month.split('-').map(Number) as [number, number];
     const last = new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
-    return this.add('invoiceIssued', `${month}-01T12:00:00Z`, { invoiceId, amount, coversFrom: `${month}-01`, coversThrough: last });
+    return this.add('invoiceIssued', `${month}-01T12:00:00Z`, {
+      invoiceId,
+      amount,
+      coversFrom: `${month}-01`,
+      coversThrough: last,
+    });
   }
 
   pay(at: string, invoiceId: string, amount = 50, paymentId = `PAY-${invoiceId}-${this.count + 1}`): this {
@@ -69,7 +82,8 @@ export function run(config: AssociationConfig, log: EventLog | readonly Lifecycl
   const events = log instanceof EventLog ? log.events : log;
   const ordered = inTimeOrder(events.map((event, index) => ({ line: index + 1, event })));
   const last = ordered.at(-1);
-  const end = until === undefined ? Date.parse(last!.event.at) : Date.parse(until.length === 10 ? `${until}T23:59:59Z` : until);
+  const end =
+    until === undefined ? Date.parse(last!.event.at) : Date.parse(until.length === 10 ? `${until}T23:59:59Z` : until);
   const [member] = simulate(config, ordered, end).members;
   if (!member) throw new Error('no member in the simulation');
   return member;

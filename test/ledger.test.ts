@@ -1,6 +1,14 @@
 // The ledger rules (spec section 4), through the member they decide for, and the pure functions beneath.
 import { describe, expect, it } from 'vitest';
-import { MemberLedgerArchive, emptyLedger, issueInvoice, maxOverdueDays, overdueDays, postPayment, voidInvoice } from '../machines/ledger.js';
+import {
+  MemberLedgerArchive,
+  emptyLedger,
+  issueInvoice,
+  maxOverdueDays,
+  overdueDays,
+  postPayment,
+  voidInvoice,
+} from '../machines/ledger.js';
 import type { Ledger, LedgerArchive, LedgerResult } from '../machines/ledger.js';
 import { EventLog, association, changes, membershipOf, run } from './helpers.js';
 
@@ -8,7 +16,10 @@ const config = association();
 const joined = () => new EventLog().join('2026-06-01');
 
 /** Runs ledger operations in turn, archiving what each closes, as a membership does. */
-function ledgerWith(...steps: ((ledger: Ledger, archive: LedgerArchive) => LedgerResult)[]): { ledger: Ledger; archive: MemberLedgerArchive } {
+function ledgerWith(...steps: ((ledger: Ledger, archive: LedgerArchive) => LedgerResult)[]): {
+  ledger: Ledger;
+  archive: MemberLedgerArchive;
+} {
   const archive = new MemberLedgerArchive();
   const ledger = steps.reduce((current, step) => {
     const result = step(current, archive);
@@ -32,18 +43,32 @@ describe('settlement', () => {
   });
 
   it('is not fooled by float noise: 0.1 + 0.2 settles an invoice of 0.3', () => {
-    const log = joined().add('invoiceIssued', '2026-06-01', { invoiceId: 'I', amount: 0.3, coversFrom: '2026-06-01', coversThrough: '2026-06-30' }).pay('2026-06-02', 'I', 0.1).pay('2026-06-02', 'I', 0.2);
+    const log = joined()
+      .add('invoiceIssued', '2026-06-01', {
+        invoiceId: 'I',
+        amount: 0.3,
+        coversFrom: '2026-06-01',
+        coversThrough: '2026-06-30',
+      })
+      .pay('2026-06-02', 'I', 0.1)
+      .pay('2026-06-02', 'I', 0.2);
     expect(run(config, log).state).toBe('active');
   });
 
   it('settles a dues invoice under a new type with a lower activation share, activating a pending member', () => {
-    const config = association({}, {
-      membershipTypes: [
-        { code: 'REALTOR', activationPercent: 100 },
-        { code: 'INSTALLMENT', activationPercent: 25 },
-      ],
-    });
-    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 20).add('membershipTypeChanged', '2026-06-05', { membershipType: 'INSTALLMENT' });
+    const config = association(
+      {},
+      {
+        membershipTypes: [
+          { code: 'REALTOR', activationPercent: 100 },
+          { code: 'INSTALLMENT', activationPercent: 25 },
+        ],
+      },
+    );
+    const log = joined()
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06', 20)
+      .add('membershipTypeChanged', '2026-06-05', { membershipType: 'INSTALLMENT' });
     const view = run(config, log);
     expect(view.timeline[0]).toMatchObject({ cause: 'membershipTypeChanged', change: 'activated' });
     expect(view.paidThrough).toBe('2026-06-30');
@@ -52,10 +77,15 @@ describe('settlement', () => {
 
 describe('voided invoices', () => {
   it('are never settled', () => {
-    const log = joined().dues('2026-06').add('invoiceVoided', '2026-06-02', { invoiceId: 'INV-2026-06' }).pay('2026-06-03', 'INV-2026-06');
+    const log = joined()
+      .dues('2026-06')
+      .add('invoiceVoided', '2026-06-02', { invoiceId: 'INV-2026-06' })
+      .pay('2026-06-03', 'INV-2026-06');
     const view = run(config, log);
     expect(view.state).toBe('pending');
-    expect(view.rejected).toEqual([{ id: log.events.at(-1)!.id, reason: 'invoice INV-2026-06 is voided; a payment cannot be applied to it' }]);
+    expect(view.rejected).toEqual([
+      { id: log.events.at(-1)!.id, reason: 'invoice INV-2026-06 is voided; a payment cannot be applied to it' },
+    ]);
   });
 
   it('are never overdue', () => {
@@ -69,14 +99,19 @@ describe('voided invoices', () => {
 
   it('change nothing when the invoice was already settled', () => {
     const paid = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06');
-    const voided = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('invoiceVoided', '2026-06-03', { invoiceId: 'INV-2026-06' });
+    const voided = joined()
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .add('invoiceVoided', '2026-06-03', { invoiceId: 'INV-2026-06' });
     const until = '2026-06-10';
     expect({ ...run(config, voided, until), rejected: [] }).toEqual(run(config, paid, until));
   });
 });
 
 describe('overdue days', () => {
-  const { ledger, archive } = ledgerWith((l, a) => issueInvoice(l, a, { invoiceId: 'A', amount: 10, dueDate: '2026-08-01' }, 100));
+  const { ledger, archive } = ledgerWith((l, a) =>
+    issueInvoice(l, a, { invoiceId: 'A', amount: 10, dueDate: '2026-08-01' }, 100),
+  );
 
   it('are whole days from the due date: due today is 0', () => {
     expect(overdueDays(ledger.invoices.A!, '2026-08-01')).toBe(0);
@@ -100,18 +135,31 @@ describe('overdue days', () => {
 
 describe('paidThrough', () => {
   it('becomes the later of itself and coversThrough when a settled dues invoice leaves no gap', () => {
-    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07').pay('2026-07-02', 'INV-2026-07');
+    const log = joined()
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .dues('2026-07')
+      .pay('2026-07-02', 'INV-2026-07');
     expect(run(config, log).paidThrough).toBe('2026-07-31');
   });
 
   it('does not move back for an older invoice paid late', () => {
-    const log = joined().dues('2026-06').dues('2026-07').pay('2026-07-02', 'INV-2026-07').pay('2026-07-03', 'INV-2026-06');
+    const log = joined()
+      .dues('2026-06')
+      .dues('2026-07')
+      .pay('2026-07-02', 'INV-2026-07')
+      .pay('2026-07-03', 'INV-2026-06');
     expect(run(config, log).paidThrough).toBe('2026-07-31');
   });
 
   it('waits for a gap to close before counting a settled invoice, then counts both', () => {
     const longGrace = association({ gracePeriod: 'P60D' });
-    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07').dues('2026-08').pay('2026-08-02', 'INV-2026-08');
+    const log = joined()
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .dues('2026-07')
+      .dues('2026-08')
+      .pay('2026-08-02', 'INV-2026-08');
     expect(run(longGrace, log).paidThrough).toBe('2026-06-30');
     const view = run(longGrace, log.pay('2026-08-03', 'INV-2026-07'));
     expect(view.paidThrough).toBe('2026-08-31');
@@ -119,7 +167,14 @@ describe('paidThrough', () => {
   });
 
   it('is set by the first settled dues invoice whatever its start', () => {
-    const log = joined().add('invoiceIssued', '2026-06-01', { invoiceId: 'Q', amount: 50, coversFrom: '2026-09-01', coversThrough: '2026-09-30' }).pay('2026-06-02', 'Q');
+    const log = joined()
+      .add('invoiceIssued', '2026-06-01', {
+        invoiceId: 'Q',
+        amount: 50,
+        coversFrom: '2026-09-01',
+        coversThrough: '2026-09-30',
+      })
+      .pay('2026-06-02', 'Q');
     expect(run(config, log).paidThrough).toBe('2026-09-30');
   });
 });
@@ -143,18 +198,26 @@ describe('billing systems that re-send', () => {
 
   it('reject a second invoiceIssued for an existing invoiceId', () => {
     const log = joined().dues('2026-06').add('invoiceIssued', '2026-06-02', { invoiceId: 'INV-2026-06', amount: 999 });
-    expect(run(config, log).rejected).toEqual([{ id: log.events.at(-1)!.id, reason: 'invoice INV-2026-06 was already issued' }]);
+    expect(run(config, log).rejected).toEqual([
+      { id: log.events.at(-1)!.id, reason: 'invoice INV-2026-06 was already issued' },
+    ]);
   });
 
   it('reject a payment re-sent under a new event id, so it cannot count twice', () => {
-    const log = joined().dues('2026-06').pay('2026-06-02', 'INV-2026-06', 25, 'P1').pay('2026-06-03', 'INV-2026-06', 25, 'P1');
+    const log = joined()
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06', 25, 'P1')
+      .pay('2026-06-03', 'INV-2026-06', 25, 'P1');
     const view = run(config, log);
     expect(view.state).toBe('pending');
     expect(view.rejected).toEqual([{ id: log.events.at(-1)!.id, reason: 'payment P1 was already posted' }]);
   });
 
   it('reject a payment re-sent while the first copy still waits for its invoice', () => {
-    const log = new EventLog().join('2026-06-01T08:00:00Z').pay('2026-06-01T10:00:00Z', 'INV-2026-06', 50, 'P1').pay('2026-06-01T11:00:00Z', 'INV-2026-06', 50, 'P1');
+    const log = new EventLog()
+      .join('2026-06-01T08:00:00Z')
+      .pay('2026-06-01T10:00:00Z', 'INV-2026-06', 50, 'P1')
+      .pay('2026-06-01T11:00:00Z', 'INV-2026-06', 50, 'P1');
     expect(run(config, log).rejected).toHaveLength(1);
   });
 
@@ -189,7 +252,10 @@ describe('a ledger after years of billing', () => {
     const log = years()
       .add('invoiceIssued', '2029-01-05', { invoiceId: 'INV-2026-01', amount: 50 })
       .add('paymentPosted', '2029-01-06', { paymentId: 'PAY-2026-01', invoiceId: 'INV-2026-01', amount: 50 });
-    expect(run(config, log).rejected.map((r) => r.reason)).toEqual(['invoice INV-2026-01 was already issued', 'payment PAY-2026-01 was already posted']);
+    expect(run(config, log).rejected.map((r) => r.reason)).toEqual([
+      'invoice INV-2026-01 was already issued',
+      'payment PAY-2026-01 was already posted',
+    ]);
   });
 
   it('changes nothing when an old settled invoice is voided', () => {

@@ -31,13 +31,23 @@ describe('memberStatus', () => {
   });
 
   it('becomes Dropped on suspension, and on drop', () => {
-    expect(run(config, active().add('suspended', '2026-06-10', {}))).toMatchObject({ memberStatus: 'Dropped', memberStatusDate: '2026-06-10' });
-    expect(run(config, active().add('dropped', '2026-06-11', {}))).toMatchObject({ memberStatus: 'Dropped', memberStatusDate: '2026-06-11' });
+    expect(run(config, active().add('suspended', '2026-06-10', {}))).toMatchObject({
+      memberStatus: 'Dropped',
+      memberStatusDate: '2026-06-10',
+    });
+    expect(run(config, active().add('dropped', '2026-06-11', {}))).toMatchObject({
+      memberStatus: 'Dropped',
+      memberStatusDate: '2026-06-11',
+    });
   });
 
   it('keeps its date when a drop follows a suspension (the value did not change)', () => {
     const view = run(config, active().add('suspended', '2026-06-10', {}).add('dropped', '2026-06-20', {}));
-    expect(view).toMatchObject({ memberStatus: 'Dropped', memberStatusDate: '2026-06-10', terminateDate: '2026-06-20' });
+    expect(view).toMatchObject({
+      memberStatus: 'Dropped',
+      memberStatusDate: '2026-06-10',
+      terminateDate: '2026-06-20',
+    });
   });
 
   it('becomes Reinstated on reactivation', () => {
@@ -46,42 +56,68 @@ describe('memberStatus', () => {
   });
 
   it('is Reinstated, not New, when a member who was ever Dropped is activated again after a rejoin', () => {
-    const log = active().add('dropped', '2026-06-10', {}).join('2026-09-01').dues('2026-09').pay('2026-09-02', 'INV-2026-09');
+    const log = active()
+      .add('dropped', '2026-06-10', {})
+      .join('2026-09-01')
+      .dues('2026-09')
+      .pay('2026-09-02', 'INV-2026-09');
     expect(run(config, log)).toMatchObject({ memberStatus: 'Reinstated', memberStatusDate: '2026-09-02' });
   });
 
   it('becomes Dropped when the type changes from a member type to a non-member type', () => {
     const view = run(config, active().add('membershipTypeChanged', '2026-06-10', { membershipType: 'AFFILIATE' }));
-    expect(view).toMatchObject({ memberStatus: 'Dropped', memberStatusDate: '2026-06-10', memberFlag: false, state: 'active' });
+    expect(view).toMatchObject({
+      memberStatus: 'Dropped',
+      memberStatusDate: '2026-06-10',
+      memberFlag: false,
+      state: 'active',
+    });
   });
 
   it('becomes Reinstated when the type changes back to a member type while active, having been Dropped', () => {
     const log = active()
       .add('membershipTypeChanged', '2026-06-10', { membershipType: 'AFFILIATE' })
       .add('membershipTypeChanged', '2026-06-12', { membershipType: 'REALTOR' });
-    expect(run(config, log)).toMatchObject({ memberStatus: 'Reinstated', memberStatusDate: '2026-06-12', memberFlag: true });
+    expect(run(config, log)).toMatchObject({
+      memberStatus: 'Reinstated',
+      memberStatusDate: '2026-06-12',
+      memberFlag: true,
+    });
   });
 
   it('becomes New when a never-dropped non-member changes to a member type while past due', () => {
-    const log = new EventLog().join('2026-06-01', 'AFFILIATE').dues('2026-06').pay('2026-06-02', 'INV-2026-06')
+    const log = new EventLog()
+      .join('2026-06-01', 'AFFILIATE')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
       .add('membershipTypeChanged', '2026-07-05', { membershipType: 'REALTOR' });
     expect(run(config, log)).toMatchObject({ state: 'pastDue', memberStatus: 'New', memberStatusDate: '2026-07-05' });
   });
 
   it('does not change when the type changes to a member type while pending', () => {
-    const log = new EventLog().join('2026-06-01', 'AFFILIATE').add('membershipTypeChanged', '2026-06-05', { membershipType: 'REALTOR' });
+    const log = new EventLog()
+      .join('2026-06-01', 'AFFILIATE')
+      .add('membershipTypeChanged', '2026-06-05', { membershipType: 'REALTOR' });
     expect(run(config, log).memberStatus).toBeNull();
   });
 
   it('takes an imported value, dated the import, and never returns to null', () => {
-    const log = new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'active', paidThrough: '2026-12-31', memberStatus: 'Renewed' });
+    const log = new EventLog().add('imported', '2026-06-01', {
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough: '2026-12-31',
+      memberStatus: 'Renewed',
+    });
     expect(run(config, log)).toMatchObject({ memberStatus: 'Renewed', memberStatusDate: '2026-06-01' });
     const rejoined = run(config, log.add('dropped', '2026-06-05', {}).join('2026-06-10'));
     expect(rejoined.memberStatus).toBe('Dropped');
   });
 
   it('counts an imported Dropped status as ever Dropped', () => {
-    const log = new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'pending', memberStatus: 'Dropped' }).dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+    const log = new EventLog()
+      .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'pending', memberStatus: 'Dropped' })
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06');
     expect(run(config, log).memberStatus).toBe('Reinstated');
   });
 });
@@ -110,9 +146,21 @@ describe('memberFlag and contactStatus', () => {
 
 describe('imported members', () => {
   it('start in the given state with no change recorded and no provider commands', () => {
-    const log = new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'suspended', paidThrough: '2026-05-31', joinDate: '2019-04-01', memberStatus: 'Dropped' });
+    const log = new EventLog().add('imported', '2026-06-01', {
+      membershipType: 'REALTOR',
+      state: 'suspended',
+      paidThrough: '2026-05-31',
+      joinDate: '2019-04-01',
+      memberStatus: 'Dropped',
+    });
     const view = run(config, log);
-    expect(view).toMatchObject({ state: 'suspended', joinDate: '2019-04-01', paidThrough: '2026-05-31', timeline: [], providers: { m1: null, mls: null, lockbox: null } });
+    expect(view).toMatchObject({
+      state: 'suspended',
+      joinDate: '2019-04-01',
+      paidThrough: '2026-05-31',
+      timeline: [],
+      providers: { m1: null, mls: null, lockbox: null },
+    });
   });
 
   it('count as suspended for nonpayment on the import date, so a payment can reactivate them', () => {

@@ -6,15 +6,23 @@ import { EventLog, association, membershipOf } from './helpers.js';
 
 const config = association();
 const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
-const event = (body: Record<string, unknown>) => lifecycleEventSchema.parse({ memberId: 'A1', at: '2026-06-10T12:00:00Z', ...body });
+const event = (body: Record<string, unknown>) =>
+  lifecycleEventSchema.parse({ memberId: 'A1', at: '2026-06-10T12:00:00Z', ...body });
 
 describe('check', () => {
   it('answers what apply would, and changes nothing', () => {
     const member = membershipOf(config, active());
     const before = member.snapshot();
-    expect(member.check(event({ id: 'x1', type: 'reactivated' }))).toEqual({ outcome: 'rejected', reason: 'reactivated does not fit a member who is active: only a suspended member can be reactivated' });
+    expect(member.check(event({ id: 'x1', type: 'reactivated' }))).toEqual({
+      outcome: 'rejected',
+      reason: 'reactivated does not fit a member who is active: only a suspended member can be reactivated',
+    });
     expect(member.check(event({ id: 'x2', type: 'suspended' }))).toEqual({ outcome: 'applied' });
-    expect(member.check(event({ id: 'x3', type: 'paymentPosted', paymentId: 'PAY-INV-2026-06-3', invoiceId: 'INV-2026-06', amount: 5 }))).toMatchObject({ outcome: 'rejected' });
+    expect(
+      member.check(
+        event({ id: 'x3', type: 'paymentPosted', paymentId: 'PAY-INV-2026-06-3', invoiceId: 'INV-2026-06', amount: 5 }),
+      ),
+    ).toMatchObject({ outcome: 'rejected' });
     expect(member.check(event({ id: 'e1', type: 'suspended' }))).toEqual({ outcome: 'duplicate' });
     expect(member.snapshot()).toEqual(before);
   });
@@ -22,7 +30,9 @@ describe('check', () => {
 
 describe('deadlines', () => {
   it('name the next timer and its absolute moment', () => {
-    expect(membershipOf(config, active()).deadlines()).toEqual([{ name: 'expired', at: Date.parse('2026-07-01T00:00:00Z') }]);
+    expect(membershipOf(config, active()).deadlines()).toEqual([
+      { name: 'expired', at: Date.parse('2026-07-01T00:00:00Z') },
+    ]);
   });
 });
 
@@ -64,7 +74,10 @@ describe('apply with a runtime clock', () => {
 
   it('applies an event stamped before the last step at the last step', () => {
     const member = membershipOf(config, active().add('suspended', '2026-06-10', {}));
-    member.apply(event({ id: 'l1', type: 'reactivated', at: '2026-06-05T00:00:00Z' }), Date.parse('2026-06-11T00:00:00Z'));
+    member.apply(
+      event({ id: 'l1', type: 'reactivated', at: '2026-06-05T00:00:00Z' }),
+      Date.parse('2026-06-11T00:00:00Z'),
+    );
     expect(member.view()!.timeline.at(-1)).toMatchObject({ at: '2026-06-10T12:00:00.000Z', change: 'reactivated' });
   });
 });

@@ -27,7 +27,15 @@ const configArb = fc
       association: { id: 'PROP', timezone },
       providers: { m1: {}, mls: {}, lockbox: { vendor: 'supra' } },
       membershipTypes: [
-        { code: 'REALTOR', ...type, rules: { activated: { m1: 'Active', mls: 'Active' }, suspended: { m1: 'Suspended', lockbox: 'Inactive' }, dropped: { m1: 'Terminated' } } },
+        {
+          code: 'REALTOR',
+          ...type,
+          rules: {
+            activated: { m1: 'Active', mls: 'Active' },
+            suspended: { m1: 'Suspended', lockbox: 'Inactive' },
+            dropped: { m1: 'Terminated' },
+          },
+        },
         { code: 'AFFILIATE', isMember: false, gracePeriod: 'P5D' },
       ],
     }),
@@ -48,14 +56,40 @@ type Action =
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('dues' as const), amount: fc.constantFrom(50, 120) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('fee' as const), amount: fc.constantFrom(10, 25) }) },
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('pay' as const), pick: fc.nat(), share: fc.constantFrom(0.3, 0.5, 1, 1), ahead: fc.boolean() }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('pay' as const),
+      pick: fc.nat(),
+      share: fc.constantFrom(0.3, 0.5, 1, 1),
+      ahead: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), pick: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('suspend' as const), reason: fc.constantFrom('nonpayment' as const, 'conduct' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('suspend' as const),
+      reason: fc.constantFrom('nonpayment' as const, 'conduct' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'reactivate' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'drop' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'rejoin' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('type' as const), to: fc.constantFrom('REALTOR' as const, 'AFFILIATE' as const) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('role' as const), to: fc.constantFrom('primary' as const, 'secondary' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('type' as const),
+      to: fc.constantFrom('REALTOR' as const, 'AFFILIATE' as const),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('role' as const),
+      to: fc.constantFrom('primary' as const, 'secondary' as const),
+    }),
+  },
 );
 
 const historyArb = fc.record({
@@ -67,7 +101,11 @@ const historyArb = fc.record({
       paidThroughDays: fc.option(fc.integer({ min: -90, max: 90 }), { nil: undefined }),
     }),
   ),
-  steps: fc.array(fc.record({ gapHours: fc.integer({ min: 1, max: 24 * 12 }), action: actionArb }), { minLength: 3, maxLength: 60, size: 'large' }),
+  steps: fc.array(fc.record({ gapHours: fc.integer({ min: 1, max: 24 * 12 }), action: actionArb }), {
+    minLength: 3,
+    maxLength: 60,
+    size: 'large',
+  }),
 });
 
 type History = typeof historyArb extends fc.Arbitrary<infer T> ? T : never;
@@ -82,14 +120,21 @@ function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEv
   let n = 0;
   const add = (body: Record<string, unknown>) => {
     n += 1;
-    events.push(lifecycleEventSchema.parse({ id: `${memberId}-${n}`, memberId, at: new Date(at).toISOString(), ...body }));
+    events.push(
+      lifecycleEventSchema.parse({ id: `${memberId}-${n}`, memberId, at: new Date(at).toISOString(), ...body }),
+    );
   };
   const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   if (history.start.kind === 'joined') {
     add({ type: 'joined', membershipType: 'REALTOR' });
   } else {
     const { state, paidThroughDays } = history.start;
-    add({ type: 'imported', membershipType: 'REALTOR', state, ...(paidThroughDays === undefined ? {} : { paidThrough: date(at + paidThroughDays * 24 * HOUR) }) });
+    add({
+      type: 'imported',
+      membershipType: 'REALTOR',
+      state,
+      ...(paidThroughDays === undefined ? {} : { paidThrough: date(at + paidThroughDays * 24 * HOUR) }),
+    });
   }
   for (const { gapHours, action } of history.steps) {
     at += gapHours * HOUR;
@@ -101,7 +146,13 @@ function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEv
         month += 1;
         invoices.push(invoiceId);
         amounts.set(invoiceId, action.amount);
-        add({ type: 'invoiceIssued', invoiceId, amount: action.amount, coversFrom: date(from.getTime()), coversThrough: date(through.getTime()) });
+        add({
+          type: 'invoiceIssued',
+          invoiceId,
+          amount: action.amount,
+          coversFrom: date(from.getTime()),
+          coversThrough: date(through.getTime()),
+        });
         break;
       }
       case 'fee': {
@@ -116,7 +167,12 @@ function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEv
         // Mostly one of the three latest invoices, as members pay what they were just sent.
         const recent = invoices.length - 1 - (action.pick % Math.min(3, invoices.length));
         const invoiceId = action.ahead || invoices.length === 0 ? `D${month}` : invoices[recent]!;
-        add({ type: 'paymentPosted', paymentId: `P${n}`, invoiceId, amount: Math.max(1, (amounts.get(invoiceId) ?? 50) * action.share) });
+        add({
+          type: 'paymentPosted',
+          paymentId: `P${n}`,
+          invoiceId,
+          amount: Math.max(1, (amounts.get(invoiceId) ?? 50) * action.share),
+        });
         break;
       }
       case 'void':
@@ -149,7 +205,8 @@ function simulateAll(config: AssociationConfig, events: readonly LifecycleEvent[
   return simulate(config, inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))), until).members;
 }
 
-const endOf = (events: readonly LifecycleEvent[]) => Math.max(...events.map((event) => Date.parse(event.at))) + 400 * 24 * HOUR;
+const endOf = (events: readonly LifecycleEvent[]) =>
+  Math.max(...events.map((event) => Date.parse(event.at))) + 400 * 24 * HOUR;
 
 /** Every row of the transition table, as change:from->to. */
 const tableRows = new Set([
@@ -201,13 +258,19 @@ describe('invariants over random histories', () => {
 
   it('a repeated event id changes nothing', () => {
     fc.assert(
-      fc.property(configArb, historyArb, fc.nat(), fc.integer({ min: 0, max: 24 * 60 }), (config, history, pick, laterHours) => {
-        const events = eventsOf(history, 'M');
-        const original = events[pick % events.length]!;
-        const resent = { ...original, at: new Date(Date.parse(events.at(-1)!.at) + laterHours * HOUR).toISOString() };
-        const until = endOf([...events, resent]);
-        expect(simulateAll(config, [...events, resent], until)).toEqual(simulateAll(config, events, until));
-      }),
+      fc.property(
+        configArb,
+        historyArb,
+        fc.nat(),
+        fc.integer({ min: 0, max: 24 * 60 }),
+        (config, history, pick, laterHours) => {
+          const events = eventsOf(history, 'M');
+          const original = events[pick % events.length]!;
+          const resent = { ...original, at: new Date(Date.parse(events.at(-1)!.at) + laterHours * HOUR).toISOString() };
+          const until = endOf([...events, resent]);
+          expect(simulateAll(config, [...events, resent], until)).toEqual(simulateAll(config, events, until));
+        },
+      ),
       runs,
     );
   });
@@ -233,7 +296,10 @@ describe('invariants over random histories', () => {
       fc.property(configArb, historyArb, historyArb, fc.integer(), (config, first, second, seed) => {
         // Members' moments are kept apart by a minute, so every `at` is distinct.
         const events = [...eventsOf(first, 'A'), ...eventsOf(second, 'B', 60_000)];
-        const shuffled = fc.sample(fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }), { seed, numRuns: 1 })[0]!;
+        const shuffled = fc.sample(
+          fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length }),
+          { seed, numRuns: 1 },
+        )[0]!;
         const until = endOf(events);
         expect(simulateAll(config, shuffled, until)).toEqual(simulateAll(config, events, until));
       }),

@@ -6,8 +6,13 @@ import { EventLog, association, run } from './helpers.js';
 const config = association();
 const realtor = config.membershipTypes[0]!;
 const defaultWindow = config.providers.m1!.suspendWindow;
-const commands = (change: Parameters<typeof commandsFor>[0], date: string, role: 'primary' | 'secondary' = 'primary', cfg = config, type = realtor) =>
-  commandsFor(change, { providers: cfg.providers, type, role, date });
+const commands = (
+  change: Parameters<typeof commandsFor>[0],
+  date: string,
+  role: 'primary' | 'secondary' = 'primary',
+  cfg = config,
+  type = realtor,
+) => commandsFor(change, { providers: cfg.providers, type, role, date });
 
 describe('commands on a change', () => {
   it('come in the order m1, mls, lockbox, each sent', () => {
@@ -20,12 +25,16 @@ describe('commands on a change', () => {
 
   it('leave out a provider whose rule is NoChange or absent', () => {
     const type = association({ rules: { suspended: { m1: 'NoChange', lockbox: 'Suspended' } } }).membershipTypes[0]!;
-    expect(commands('suspended', '2028-01-15', 'primary', config, type)).toEqual([{ provider: 'lockbox', status: 'Suspended', outcome: 'sent' }]);
+    expect(commands('suspended', '2028-01-15', 'primary', config, type)).toEqual([
+      { provider: 'lockbox', status: 'Suspended', outcome: 'sent' },
+    ]);
   });
 
   it('leave out a provider the association does not integrate', () => {
     const noLockbox = association({}, { providers: { m1: {}, mls: {} } });
-    expect(commands('activated', '2026-06-02', 'primary', noLockbox, noLockbox.membershipTypes[0]!).map((c) => c.provider)).toEqual(['m1', 'mls']);
+    expect(
+      commands('activated', '2026-06-02', 'primary', noLockbox, noLockbox.membershipTypes[0]!).map((c) => c.provider),
+    ).toEqual(['m1', 'mls']);
   });
 
   it('are none for a change the type has no rule for, or a type with no rules', () => {
@@ -36,12 +45,22 @@ describe('commands on a change', () => {
 
 describe('M1', () => {
   it('skips every M1 command for a secondary association, with reason secondary-association', () => {
-    expect(commands('activated', '2026-06-02', 'secondary')[0]).toEqual({ provider: 'm1', status: 'Active', outcome: 'skipped', reason: 'secondary-association' });
+    expect(commands('activated', '2026-06-02', 'secondary')[0]).toEqual({
+      provider: 'm1',
+      status: 'Active',
+      outcome: 'skipped',
+      reason: 'secondary-association',
+    });
     expect(commands('activated', '2026-06-02', 'secondary')[1]).toMatchObject({ provider: 'mls', outcome: 'sent' });
   });
 
   it('skips Suspended outside the window with reason m1-suspend-window-closed', () => {
-    expect(commands('suspended', '2026-07-21')[0]).toEqual({ provider: 'm1', status: 'Suspended', outcome: 'skipped', reason: 'm1-suspend-window-closed' });
+    expect(commands('suspended', '2026-07-21')[0]).toEqual({
+      provider: 'm1',
+      status: 'Suspended',
+      outcome: 'skipped',
+      reason: 'm1-suspend-window-closed',
+    });
   });
 
   it('sends Suspended inside the window', () => {
@@ -69,19 +88,35 @@ describe('M1', () => {
 
 describe("the member's providers record", () => {
   it('holds the last status sent to each provider, not a skipped one', () => {
-    const log = new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('suspended', '2026-06-10', {});
+    const log = new EventLog()
+      .join('2026-06-01')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .add('suspended', '2026-06-10', {});
     expect(run(config, log).providers).toEqual({ m1: 'Active', mls: 'Inactive', lockbox: 'Inactive' });
   });
 
   it('is null for a provider nothing was sent to', () => {
-    const log = new EventLog().join('2026-06-01', 'REALTOR', 'secondary').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+    const log = new EventLog()
+      .join('2026-06-01', 'REALTOR', 'secondary')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06');
     expect(run(config, log).providers).toEqual({ m1: null, mls: 'Active', lockbox: 'Active' });
   });
 
   it('follows a role change: M1 is skipped after the member becomes secondary', () => {
-    const log = new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('roleChanged', '2026-06-05', { role: 'secondary' }).add('dropped', '2026-06-10', {});
+    const log = new EventLog()
+      .join('2026-06-01')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .add('roleChanged', '2026-06-05', { role: 'secondary' })
+      .add('dropped', '2026-06-10', {});
     const view = run(config, log);
     expect(view.role).toBe('secondary');
-    expect(view.timeline.at(-1)?.commands[0]).toMatchObject({ provider: 'm1', outcome: 'skipped', reason: 'secondary-association' });
+    expect(view.timeline.at(-1)?.commands[0]).toMatchObject({
+      provider: 'm1',
+      outcome: 'skipped',
+      reason: 'secondary-association',
+    });
   });
 });

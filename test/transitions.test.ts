@@ -19,7 +19,10 @@ describe('pending', () => {
   });
 
   it('stays pending when only a non-dues invoice is settled', () => {
-    const log = new EventLog().join('2026-06-01').add('invoiceIssued', '2026-06-01', { invoiceId: 'APP-FEE', amount: 25 }).pay('2026-06-02', 'APP-FEE', 25);
+    const log = new EventLog()
+      .join('2026-06-01')
+      .add('invoiceIssued', '2026-06-01', { invoiceId: 'APP-FEE', amount: 25 })
+      .pay('2026-06-02', 'APP-FEE', 25);
     const view = run(config, log);
     expect(view.state).toBe('pending');
     expect(view.timeline).toEqual([]);
@@ -41,7 +44,13 @@ describe('active', () => {
   it('becomes pastDue with `pastDue` at the start of the day after paidThrough', () => {
     const view = run(config, activeMember(), '2026-07-01T00:00:00Z');
     expect(view.state).toBe('pastDue');
-    expect(view.timeline.at(-1)).toMatchObject({ at: '2026-07-01T00:00:00.000Z', cause: 'timer:expired', change: 'pastDue', from: 'active', to: 'pastDue' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      at: '2026-07-01T00:00:00.000Z',
+      cause: 'timer:expired',
+      change: 'pastDue',
+      from: 'active',
+      to: 'pastDue',
+    });
   });
 
   it('is still active at the last moment of the paid-through day', () => {
@@ -50,7 +59,14 @@ describe('active', () => {
   });
 
   it('records `renewed` and stays active when a payment moves paidThrough later', () => {
-    const log = activeMember().add('invoiceIssued', '2026-06-20', { invoiceId: 'INV-07', amount: 50, coversFrom: '2026-07-01', coversThrough: '2026-07-31' }).pay('2026-06-25', 'INV-07');
+    const log = activeMember()
+      .add('invoiceIssued', '2026-06-20', {
+        invoiceId: 'INV-07',
+        amount: 50,
+        coversFrom: '2026-07-01',
+        coversThrough: '2026-07-31',
+      })
+      .pay('2026-06-25', 'INV-07');
     const view = run(config, log);
     expect(changes(view)).toEqual(['2026-06-02 activated pending->active', '2026-06-25 renewed active->active']);
     expect(view.paidThrough).toBe('2026-07-31');
@@ -59,14 +75,22 @@ describe('active', () => {
   it('can be suspended by staff', () => {
     const view = run(config, activeMember().add('suspended', '2026-06-10', { reason: 'conduct', by: 'staff' }));
     expect(view.state).toBe('suspended');
-    expect(view.timeline.at(-1)).toMatchObject({ cause: 'suspended', change: 'suspended', from: 'active', to: 'suspended' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      cause: 'suspended',
+      change: 'suspended',
+      from: 'active',
+      to: 'suspended',
+    });
   });
 });
 
 describe('pastDue', () => {
   it('returns to active with `renewed` when a payment moves paidThrough to today or later', () => {
     const view = run(config, activeMember().dues('2026-07').pay('2026-07-05', 'INV-2026-07'));
-    expect(changes(view).slice(1)).toEqual(['2026-07-01 pastDue active->pastDue', '2026-07-05 renewed pastDue->active']);
+    expect(changes(view).slice(1)).toEqual([
+      '2026-07-01 pastDue active->pastDue',
+      '2026-07-05 renewed pastDue->active',
+    ]);
   });
 
   it('stays pastDue, with no change, when a payment moves paidThrough later but not to today', () => {
@@ -80,7 +104,13 @@ describe('pastDue', () => {
   it('is suspended with `suspended` at the start of the day after paidThrough + gracePeriod when afterGrace is suspended', () => {
     const view = run(config, activeMember().dues('2026-07'), '2026-07-21T00:00:00Z');
     expect(view.state).toBe('suspended');
-    expect(view.timeline.at(-1)).toMatchObject({ at: '2026-07-21T00:00:00.000Z', cause: 'timer:graceEnded', change: 'suspended', from: 'pastDue', to: 'suspended' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      at: '2026-07-21T00:00:00.000Z',
+      cause: 'timer:graceEnded',
+      change: 'suspended',
+      from: 'pastDue',
+      to: 'suspended',
+    });
   });
 
   it('is still pastDue on the last day of grace', () => {
@@ -92,7 +122,12 @@ describe('pastDue', () => {
     const view = run(association({ afterGrace: 'terminated' }), activeMember().dues('2026-07'), '2026-08-01');
     expect(view.state).toBe('terminated');
     expect(view.terminateDate).toBe('2026-07-21');
-    expect(view.timeline.at(-1)).toMatchObject({ cause: 'timer:graceEnded', change: 'dropped', from: 'pastDue', to: 'terminated' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      cause: 'timer:graceEnded',
+      change: 'dropped',
+      from: 'pastDue',
+      to: 'terminated',
+    });
   });
 
   it('can be suspended by staff', () => {
@@ -107,7 +142,12 @@ describe('suspended', () => {
 
   it('is reactivated into active by a payment that brings paidThrough to today, when eligible', () => {
     const view = run(config, suspendedMember().pay('2026-07-25', 'INV-2026-07'));
-    expect(view.timeline.at(-1)).toMatchObject({ cause: 'paymentPosted', change: 'reactivated', from: 'suspended', to: 'active' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      cause: 'paymentPosted',
+      change: 'reactivated',
+      from: 'suspended',
+      to: 'active',
+    });
   });
 
   it('is reactivated into pastDue by a payment when paidThrough stays before today (the worked example)', () => {
@@ -117,13 +157,19 @@ describe('suspended', () => {
   });
 
   it('is not reactivated by a payment when staff suspended it for another reason than nonpayment', () => {
-    const log = activeMember().add('suspended', '2026-06-10', { reason: 'conduct' }).add('invoiceIssued', '2026-06-12', { invoiceId: 'X', amount: 5 }).pay('2026-06-15', 'X', 5);
+    const log = activeMember()
+      .add('suspended', '2026-06-10', { reason: 'conduct' })
+      .add('invoiceIssued', '2026-06-12', { invoiceId: 'X', amount: 5 })
+      .pay('2026-06-15', 'X', 5);
     const view = run(config, log);
     expect(view.state).toBe('suspended');
   });
 
   it('is reactivated by a payment after a staff suspension whose reason is left at its default, nonpayment', () => {
-    const log = activeMember().add('suspended', '2026-06-10', {}).add('invoiceIssued', '2026-06-12', { invoiceId: 'X', amount: 5 }).pay('2026-06-15', 'X', 5);
+    const log = activeMember()
+      .add('suspended', '2026-06-10', {})
+      .add('invoiceIssued', '2026-06-12', { invoiceId: 'X', amount: 5 })
+      .pay('2026-06-15', 'X', 5);
     expect(run(config, log).state).toBe('active');
   });
 
@@ -142,22 +188,42 @@ describe('suspended', () => {
   });
 
   it('is reactivated by staff into active when paidThrough is today or later', () => {
-    const view = run(config, activeMember().add('suspended', '2026-06-10', { reason: 'conduct' }).add('reactivated', '2026-06-20', { by: 'staff' }));
-    expect(view.timeline.at(-1)).toMatchObject({ cause: 'reactivated', change: 'reactivated', from: 'suspended', to: 'active' });
+    const view = run(
+      config,
+      activeMember()
+        .add('suspended', '2026-06-10', { reason: 'conduct' })
+        .add('reactivated', '2026-06-20', { by: 'staff' }),
+    );
+    expect(view.timeline.at(-1)).toMatchObject({
+      cause: 'reactivated',
+      change: 'reactivated',
+      from: 'suspended',
+      to: 'active',
+    });
   });
 
   it('is reactivated by staff into pastDue with the grace period counted afresh from today', () => {
     const log = suspendedMember().add('reactivated', '2026-07-25', {});
     expect(run(config, log, '2026-08-14T23:59:59Z').state).toBe('pastDue');
     const view = run(config, log, '2026-08-15T00:00:00Z');
-    expect(view.timeline.at(-1)).toMatchObject({ at: '2026-08-15T00:00:00.000Z', cause: 'timer:graceEnded', change: 'suspended' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      at: '2026-08-15T00:00:00.000Z',
+      cause: 'timer:graceEnded',
+      change: 'suspended',
+    });
   });
 
   it('is terminated with `dropped` at the start of the day suspendedOn + dropAfterSuspendedDays', () => {
     const withDrop = association({ dropAfterSuspendedDays: 60 });
     expect(run(withDrop, suspendedMember(), '2026-09-18T23:59:59Z').state).toBe('suspended');
     const view = run(withDrop, suspendedMember(), '2026-09-19T00:00:00Z');
-    expect(view.timeline.at(-1)).toMatchObject({ at: '2026-09-19T00:00:00.000Z', cause: 'timer:dropAfterSuspension', change: 'dropped', from: 'suspended', to: 'terminated' });
+    expect(view.timeline.at(-1)).toMatchObject({
+      at: '2026-09-19T00:00:00.000Z',
+      cause: 'timer:dropAfterSuspension',
+      change: 'dropped',
+      from: 'suspended',
+      to: 'terminated',
+    });
     expect(view.terminateDate).toBe('2026-09-19');
   });
 
@@ -190,7 +256,14 @@ describe('terminated', () => {
     const dropped = activeMember().add('dropped', '2026-06-10', {});
     const before = run(config, dropped);
     const view = run(config, dropped.join('2026-09-01', 'AFFILIATE', 'secondary'));
-    expect(view).toMatchObject({ state: 'pending', paidThrough: null, joinDate: '2026-06-02', memberStatus: 'Dropped', membershipType: 'AFFILIATE', role: 'secondary' });
+    expect(view).toMatchObject({
+      state: 'pending',
+      paidThrough: null,
+      joinDate: '2026-06-02',
+      memberStatus: 'Dropped',
+      membershipType: 'AFFILIATE',
+      role: 'secondary',
+    });
     expect(view.timeline).toEqual(before.timeline);
   });
 
@@ -204,11 +277,19 @@ describe('order in time', () => {
   it('fires a timer due at the very moment of an event before the event', () => {
     // Expiry at 2026-07-01T00:00Z, payment at that same instant: pastDue first, then renewed.
     const view = run(config, activeMember().dues('2026-07').pay('2026-07-01T00:00:00Z', 'INV-2026-07'));
-    expect(changes(view).slice(1)).toEqual(['2026-07-01 pastDue active->pastDue', '2026-07-01 renewed pastDue->active']);
+    expect(changes(view).slice(1)).toEqual([
+      '2026-07-01 pastDue active->pastDue',
+      '2026-07-01 renewed pastDue->active',
+    ]);
   });
 
   it('fires a timer that is already past when an event creates it at once, at that event, through every state in turn', () => {
-    const log = new EventLog().add('imported', '2026-09-10', { membershipType: 'REALTOR', state: 'active', paidThrough: '2026-06-30', memberStatus: 'Renewed' });
+    const log = new EventLog().add('imported', '2026-09-10', {
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough: '2026-06-30',
+      memberStatus: 'Renewed',
+    });
     const view = run(association({ dropAfterSuspendedDays: 0 }), log);
     expect(view.timeline.map((entry) => [entry.at, entry.cause, entry.from, entry.to])).toEqual([
       ['2026-09-10T12:00:00.000Z', 'timer:expired', 'active', 'pastDue'],
@@ -219,12 +300,18 @@ describe('order in time', () => {
 
   it('computes timers from the current ledger: a payment in pastDue moves the grace deadline', () => {
     // paidThrough 07-31 + P60D = 09-29: suspension at the start of 09-30.
-    const member = membershipOf(association({ gracePeriod: 'P60D' }), activeMember().dues('2026-07').dues('2026-08').pay('2026-08-10', 'INV-2026-07'));
+    const member = membershipOf(
+      association({ gracePeriod: 'P60D' }),
+      activeMember().dues('2026-07').dues('2026-08').pay('2026-08-10', 'INV-2026-07'),
+    );
     expect(member.nextDeadline()).toEqual({ name: 'graceEnded', at: Date.parse('2026-09-30T00:00:00Z') });
   });
 
   it('has no expiry or grace timer while paidThrough is null', () => {
-    const member = membershipOf(config, new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'active' }));
+    const member = membershipOf(
+      config,
+      new EventLog().add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'active' }),
+    );
     expect(member.nextDeadline()).toBeNull();
   });
 
@@ -237,11 +324,34 @@ describe('order in time', () => {
 
 describe('commands that do not fit the state', () => {
   const cases: [string, (log: EventLog) => EventLog, RegExp][] = [
-    ['suspending a terminated member', (log) => log.add('dropped', '2026-06-10', {}).add('suspended', '2026-06-11', {}), /suspended does not fit a member who is terminated/],
-    ['joined for a member who is not terminated', (log) => log.join('2026-06-11'), /joined does not fit a member who is active/],
-    ['reactivating an active member', (log) => log.add('reactivated', '2026-06-11', {}), /only a suspended member can be reactivated/],
-    ['suspending a pending member', () => new EventLog().join('2026-06-01').add('suspended', '2026-06-11', {}), /does not fit a member who is pending/],
-    ['changing the type of a terminated member', (log) => log.add('dropped', '2026-06-10', {}).add('membershipTypeChanged', '2026-06-11', { membershipType: 'AFFILIATE' }), /send joined/],
+    [
+      'suspending a terminated member',
+      (log) => log.add('dropped', '2026-06-10', {}).add('suspended', '2026-06-11', {}),
+      /suspended does not fit a member who is terminated/,
+    ],
+    [
+      'joined for a member who is not terminated',
+      (log) => log.join('2026-06-11'),
+      /joined does not fit a member who is active/,
+    ],
+    [
+      'reactivating an active member',
+      (log) => log.add('reactivated', '2026-06-11', {}),
+      /only a suspended member can be reactivated/,
+    ],
+    [
+      'suspending a pending member',
+      () => new EventLog().join('2026-06-01').add('suspended', '2026-06-11', {}),
+      /does not fit a member who is pending/,
+    ],
+    [
+      'changing the type of a terminated member',
+      (log) =>
+        log
+          .add('dropped', '2026-06-10', {})
+          .add('membershipTypeChanged', '2026-06-11', { membershipType: 'AFFILIATE' }),
+      /send joined/,
+    ],
   ];
 
   for (const [name, build, reason] of cases) {

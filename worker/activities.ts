@@ -6,7 +6,19 @@ import type { HttpClient, ProviderSettings } from '../activities/providers.js';
 import { createReconciliationActivities } from '../activities/reconciliation.js';
 import { createStaffActivities } from '../activities/staff.js';
 
-export function createStandingActivities({ client, settings, http = fetch }: { client: Client; settings: ProviderSettings; http?: HttpClient }) {
+export function createStandingActivities({
+  client,
+  settings,
+  http = fetch,
+}: {
+  client: Client;
+  settings: ProviderSettings;
+  http?: HttpClient;
+}) {
   const providers = createProviderActivities({ http, settings });
-  return { ...providers, ...createReconciliationActivities({ client, providers, settings }), ...createStaffActivities({ client }) };
+  return {
+    ...providers,
+    ...createReconciliationActivities({ client, providers, settings }),
+    ...createStaffActivities({ client }),
+  };
 }

@@ -16,6 +16,8 @@ export async function createStandingWorker(
   // A prebuilt bundle starts in milliseconds and is exactly what was tested; without one the worker
   // bundles the TypeScript sources at start-up (development).
   const bundlePath = process.env.STANDING_WORKFLOW_BUNDLE ?? (existsSync(prebuiltBundle) ? prebuiltBundle : undefined);
-  const workflows = bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') };
+  const workflows = bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') };
   return Worker.create({ connection, namespace, taskQueue: TASK_QUEUE, ...workflows, ...options });
 }

@@ -6,8 +6,8 @@ import type { LogLevel } from '@temporalio/worker';
 import { MembershipClient } from '../client/membership-client.js';
 import { providerNames } from '../schemas/association.js';
 import { createStandingActivities } from './activities.js';
-import { associationFile, readAssociationFile } from './config-file.js';
-import { connectClient, connectWorker } from './connection.js';
+import { associationFile, readAssociationFile } from '../common/association-file.js';
+import { connectClient, connectWorker } from '../common/temporal-connection.js';
 import { createStandingWorker } from './create-worker.js';
 import { providerSettingsFromEnv } from './provider-settings.js';
 import { ensureReconciliationSchedule } from './reconciliation-schedule.js';
@@ -20,8 +20,12 @@ let association = await readAssociationFile(file);
 const providers = providerSettingsFromEnv(association);
 const { connection, settings } = await connectWorker();
 const { client, connection: clientConnection } = await connectClient();
-const worker = await createStandingWorker(connection, settings.namespace, { activities: createStandingActivities({ client, settings: providers }) });
-log(`association ${association.association.id} from ${file}; Temporal ${settings.address}, namespace ${settings.namespace}, task queue standing`);
+const worker = await createStandingWorker(connection, settings.namespace, {
+  activities: createStandingActivities({ client, settings: providers }),
+});
+log(
+  `association ${association.association.id} from ${file}; Temporal ${settings.address}, namespace ${settings.namespace}, task queue standing`,
+);
 const endpoints = providerNames.flatMap((p) => (providers[p] ? [`${p} ${providers[p].baseUrl}`] : []));
 log(`providers: ${endpoints.join(', ') || 'none configured'}`);
 const schedule = await ensureReconciliationSchedule(client, association);
@@ -43,11 +47,17 @@ const watcher = watch(file, () => {
         log(`${file} changed`);
         await pushConfiguration();
       })
-      .catch((error: unknown) => log(`${file} changed but is not valid; running memberships keep the previous configuration:\n${(error as Error).message}`));
+      .catch((error: unknown) =>
+        log(
+          `${file} changed but is not valid; running memberships keep the previous configuration:\n${(error as Error).message}`,
+        ),
+      );
   }, 500);
 });
 
-pushConfiguration().catch((error: unknown) => log(`could not send the configuration to running memberships: ${(error as Error).message}`));
+pushConfiguration().catch((error: unknown) =>
+  log(`could not send the configuration to running memberships: ${(error as Error).message}`),
+);
 // Worker.run() shuts down gracefully on SIGINT and SIGTERM: in-flight tasks finish first.
 log('running');
 await worker.run();

@@ -11,7 +11,10 @@ import type { AssociationConfig } from '../schemas/association.js';
 
 const envName = { m1: 'M1', mls: 'MLS', lockbox: 'LOCKBOX' } as const;
 
-export function providerSettingsFromEnv(association: AssociationConfig, env: NodeJS.ProcessEnv = process.env): ProviderSettings {
+export function providerSettingsFromEnv(
+  association: AssociationConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): ProviderSettings {
   const problems: string[] = [];
   const endpoints: Record<string, unknown> = {};
   const timeout = env.STANDING_PROVIDER_TIMEOUT_MS === undefined ? undefined : Number(env.STANDING_PROVIDER_TIMEOUT_MS);
@@ -20,7 +23,9 @@ export function providerSettingsFromEnv(association: AssociationConfig, env: Nod
     const name = envName[provider];
     const baseUrl = env[`STANDING_${name}_URL`] ?? env.STANDING_PROVIDERS_URL;
     if (!baseUrl) {
-      problems.push(`STANDING_${name}_URL (or STANDING_PROVIDERS_URL): required, because the association configures ${provider}`);
+      problems.push(
+        `STANDING_${name}_URL (or STANDING_PROVIDERS_URL): required, because the association configures ${provider}`,
+      );
       continue;
     }
     const apiKey = env[`STANDING_${name}_API_KEY`];
@@ -36,7 +41,10 @@ export function providerSettingsFromEnv(association: AssociationConfig, env: Nod
   if (!parsed.success) {
     const named = parsed.error.issues.map((issue) => {
       const [provider, field] = issue.path as [keyof typeof envName, string];
-      const variable = field === 'timeoutMs' ? 'STANDING_PROVIDER_TIMEOUT_MS' : `STANDING_${envName[provider]}_${field === 'apiKey' ? 'API_KEY' : 'URL'}`;
+      const variable =
+        field === 'timeoutMs'
+          ? 'STANDING_PROVIDER_TIMEOUT_MS'
+          : `STANDING_${envName[provider]}_${field === 'apiKey' ? 'API_KEY' : 'URL'}`;
       return `${variable}: ${issue.message}`;
     });
     throw new Error(`provider settings: ${named.join('; ')}`);

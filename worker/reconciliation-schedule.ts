@@ -13,7 +13,11 @@ export function reconciliationScheduleId(associationId: string): string {
   return `reconcile-providers/${associationId}`;
 }
 
-export async function ensureReconciliationSchedule(client: Client, association: AssociationConfig, cron: string = process.env.STANDING_RECONCILE_CRON ?? DEFAULT_RECONCILE_CRON): Promise<string> {
+export async function ensureReconciliationSchedule(
+  client: Client,
+  association: AssociationConfig,
+  cron: string = process.env.STANDING_RECONCILE_CRON ?? DEFAULT_RECONCILE_CRON,
+): Promise<string> {
   const associationId = association.association.id;
   const scheduleId = reconciliationScheduleId(associationId);
   const paused = cron === 'off';
@@ -30,14 +34,22 @@ export async function ensureReconciliationSchedule(client: Client, association: 
     action,
     // A night's run still going (a large association, a slow provider) is not started twice.
     policies: { overlap: ScheduleOverlapPolicy.SKIP },
-    state: { paused, note: paused ? 'STANDING_RECONCILE_CRON=off' : `nightly provider reconciliation for ${associationId}` },
+    state: {
+      paused,
+      note: paused ? 'STANDING_RECONCILE_CRON=off' : `nightly provider reconciliation for ${associationId}`,
+    },
   };
   try {
     await client.schedule.create(options);
   } catch (error) {
     if (!(error instanceof ScheduleAlreadyRunning)) throw error;
     const handle = client.schedule.getHandle(scheduleId);
-    await handle.update((previous) => ({ ...previous, spec: options.spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+    await handle.update((previous) => ({
+      ...previous,
+      spec: options.spec,
+      action,
+      policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP },
+    }));
     if (paused) await handle.pause(options.state.note);
     else await handle.unpause(options.state.note);
   }

@@ -42,7 +42,8 @@ export interface MassChangeReport extends MassChangeProgress {
 export const massChangeProgressQuery = defineQuery<MassChangeProgress>('progress');
 
 export async function massChangeWorkflow(input: MassChangeInput): Promise<MassChangeReport> {
-  if (input.memberIds.length > MAX_MEMBERS_PER_BATCH) throw new Error(`a batch takes at most ${MAX_MEMBERS_PER_BATCH} members; narrow the filters`);
+  if (input.memberIds.length > MAX_MEMBERS_PER_BATCH)
+    throw new Error(`a batch takes at most ${MAX_MEMBERS_PER_BATCH} members; narrow the filters`);
   const batch = workflowInfo().workflowId;
   const outcomes: StaffOutcome[] = [];
   const progress = (): MassChangeProgress => ({
@@ -54,7 +55,9 @@ export async function massChangeWorkflow(input: MassChangeInput): Promise<MassCh
   setHandler(massChangeProgressQuery, progress);
   const show = () => {
     const p = progress();
-    setCurrentDetails(`**${input.action}**: ${p.done} of ${p.total} done · ${p.changed} changed · ${p.refused} refused`);
+    setCurrentDetails(
+      `**${input.action}**: ${p.done} of ${p.total} done · ${p.changed} changed · ${p.refused} refused`,
+    );
   };
   show();
 
@@ -63,19 +66,37 @@ export async function massChangeWorkflow(input: MassChangeInput): Promise<MassCh
     while (next < input.memberIds.length) {
       const memberId = input.memberIds[next]!;
       next += 1;
-      const command = { id: `${batch}/${memberId}`, by: input.by, ...(input.reason === undefined ? {} : { reason: input.reason }) };
-      outcomes.push(await applyStaffCommand({ workflowId: membershipWorkflowId(input.associationId, memberId), memberId, action: input.action, command }));
+      const command = {
+        id: `${batch}/${memberId}`,
+        by: input.by,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+      };
+      outcomes.push(
+        await applyStaffCommand({
+          workflowId: membershipWorkflowId(input.associationId, memberId),
+          memberId,
+          action: input.action,
+          command,
+        }),
+      );
       show();
     }
   };
-  const senders = Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 10, input.memberIds.length)) }, sender);
+  const senders = Array.from(
+    { length: Math.max(1, Math.min(input.concurrency ?? 10, input.memberIds.length)) },
+    sender,
+  );
   await Promise.all(senders);
 
   const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
   return {
     action: input.action,
     ...progress(),
-    changes: outcomes.filter((o): o is Extract<StaffOutcome, { outcome: 'changed' }> => o.outcome === 'changed').sort(byMember),
-    refusals: outcomes.filter((o): o is Extract<StaffOutcome, { outcome: 'refused' }> => o.outcome === 'refused').sort(byMember),
+    changes: outcomes
+      .filter((o): o is Extract<StaffOutcome, { outcome: 'changed' }> => o.outcome === 'changed')
+      .sort(byMember),
+    refusals: outcomes
+      .filter((o): o is Extract<StaffOutcome, { outcome: 'refused' }> => o.outcome === 'refused')
+      .sort(byMember),
   };
 }

@@ -58,7 +58,9 @@ export interface StaffCommand {
 export const suspendUpdate = defineUpdate<MemberView, [StaffCommand]>('suspend');
 export const reactivateUpdate = defineUpdate<MemberView, [StaffCommand]>('reactivate');
 export const dropUpdate = defineUpdate<MemberView, [StaffCommand]>('drop');
-export const changeTypeUpdate = defineUpdate<MemberView, [StaffCommand & { readonly membershipType: string }]>('changeType');
+export const changeTypeUpdate = defineUpdate<MemberView, [StaffCommand & { readonly membershipType: string }]>(
+  'changeType',
+);
 export const changeRoleUpdate = defineUpdate<MemberView, [StaffCommand & { readonly role: Role }]>('changeRole');
 
 export interface MemberStanding {

@@ -29,7 +29,10 @@ export function startProviderSenders(context: SenderContext): void {
   for (const provider of providerOrder) void send(provider, context);
 }
 
-async function send(provider: ProviderName, { memberId, deliveries, stateNow, changed }: SenderContext): Promise<never> {
+async function send(
+  provider: ProviderName,
+  { memberId, deliveries, stateNow, changed }: SenderContext,
+): Promise<never> {
   for (;;) {
     await condition(() => deliveries.next(provider) !== null);
     const delivery = deliveries.next(provider)!;
@@ -58,10 +61,18 @@ async function send(provider: ProviderName, { memberId, deliveries, stateNow, ch
  * A deferred M1 suspension waits on a durable timer for the window. A later M1 command makes it
  * moot; a member no longer suspended when the window opens is not suspended at M1 either.
  */
-async function releaseWhenWindowOpens(delivery: Delivery, deliveries: ProviderDeliveries, stateNow: () => MemberState | 'none'): Promise<void> {
+async function releaseWhenWindowOpens(
+  delivery: Delivery,
+  deliveries: ProviderDeliveries,
+  stateNow: () => MemberState | 'none',
+): Promise<void> {
   const wait = Date.parse(delivery.notBefore!) - Date.now();
-  const superseded = wait > 0 ? await condition(() => deliveries.hasLater(delivery), wait) : deliveries.hasLater(delivery);
-  if (superseded) deliveries.finish(delivery.key, 'superseded', { reason: 'a later M1 command replaced it before the window opened' });
+  const superseded =
+    wait > 0 ? await condition(() => deliveries.hasLater(delivery), wait) : deliveries.hasLater(delivery);
+  if (superseded)
+    deliveries.finish(delivery.key, 'superseded', {
+      reason: 'a later M1 command replaced it before the window opened',
+    });
   else if (stateNow() !== 'suspended') deliveries.finish(delivery.key, 'skipped', { reason: 'no-longer-suspended' });
   else deliveries.release(delivery.key);
 }

@@ -19,7 +19,11 @@ export interface ReconciliationReport extends DriftReport {
   readonly repairsNotRequested: readonly { readonly memberId: string; readonly reason: string }[];
 }
 
-export async function reconciliationWorkflow({ associationId }: { associationId: string }): Promise<ReconciliationReport> {
+export async function reconciliationWorkflow({
+  associationId,
+}: {
+  associationId: string;
+}): Promise<ReconciliationReport> {
   setCurrentDetails(`Checking every running membership of ${associationId} against the providers…`);
   const found = await findProviderDrift({ associationId });
   const { runId } = workflowInfo();
@@ -27,7 +31,12 @@ export async function reconciliationWorkflow({ associationId }: { associationId:
   const repairsNotRequested: { memberId: string; reason: string }[] = [];
   for (const drift of found.drift) {
     try {
-      await getExternalWorkflowHandle(drift.workflowId).signal(repairProviderSignal, { id: `${runId}/${drift.provider}`, provider: drift.provider, status: drift.expected, found: drift.found });
+      await getExternalWorkflowHandle(drift.workflowId).signal(repairProviderSignal, {
+        id: `${runId}/${drift.provider}`,
+        provider: drift.provider,
+        status: drift.expected,
+        found: drift.found,
+      });
       repairsRequested += 1;
     } catch (error) {
       repairsNotRequested.push({ memberId: drift.memberId, reason: (error as Error).message });
@@ -41,10 +50,13 @@ export async function reconciliationWorkflow({ associationId }: { associationId:
 function reportInWords(report: ReconciliationReport): string {
   const lines = [
     `**${report.drift.length} drifted record(s)** among ${report.recordsChecked} checked for ${report.membersChecked} membership(s); ${report.repairsRequested} repair(s) requested.`,
-    ...report.drift.slice(0, 20).map((d) => `- ${d.memberId} ${d.provider}: expected ${d.expected}, found ${d.found ?? 'no record'}`),
+    ...report.drift
+      .slice(0, 20)
+      .map((d) => `- ${d.memberId} ${d.provider}: expected ${d.expected}, found ${d.found ?? 'no record'}`),
   ];
   if (report.drift.length > 20) lines.push(`- … and ${report.drift.length - 20} more (see the result)`);
-  if (report.recordsUnsettled > 0) lines.push(`${report.recordsUnsettled} record(s) skipped: a delivery on its way or a refusal awaiting staff.`);
+  if (report.recordsUnsettled > 0)
+    lines.push(`${report.recordsUnsettled} record(s) skipped: a delivery on its way or a refusal awaiting staff.`);
   if (report.unreadable.length > 0) lines.push(`${report.unreadable.length} could not be read (see the result).`);
   return lines.join('\n');
 }

@@ -1,6 +1,9 @@
-// Search attributes staff filter on in the Temporal UI and `standing list`; registered on the server
-// (npm start does it for the dev server) with these names and types.
+// Search attributes staff filter on in the Temporal UI and `standing list`: their names and types
+// (registered on the server; npm start does it for the dev server), and their values for a member.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { ProviderSyncView } from '../machines/deliveries.js';
+import type { MemberView } from '../machines/view.js';
 
 export const membershipSearchAttributes = {
   MembershipState: defineSearchAttributeKey('MembershipState', SearchAttributeType.KEYWORD),
@@ -19,3 +22,26 @@ export const membershipSearchAttributes = {
 export const searchAttributeFlags: readonly string[] = Object.values(membershipSearchAttributes).map(
   (key) => `${key.name}=${key.type === SearchAttributeType.DATETIME ? 'Datetime' : 'Keyword'}`,
 );
+
+/** `sync` is null for a run without provider sync (started before it existed): no ProviderSync then. */
+export function searchAttributesOf(
+  associationId: string,
+  memberId: string,
+  view: MemberView | null,
+  sync: ProviderSyncView | null = null,
+): SearchAttributeUpdatePair[] {
+  const attributes: SearchAttributeUpdatePair[] = [
+    { key: membershipSearchAttributes.AssociationId, value: associationId },
+    { key: membershipSearchAttributes.MemberId, value: memberId },
+    { key: membershipSearchAttributes.MembershipState, value: view?.state ?? null },
+    { key: membershipSearchAttributes.MembershipType, value: view?.membershipType ?? null },
+    { key: membershipSearchAttributes.MemberStatus, value: view?.memberStatus ?? null },
+    { key: membershipSearchAttributes.AgentRole, value: view?.role ?? null },
+    {
+      key: membershipSearchAttributes.PaidThrough,
+      value: view?.paidThrough ? new Date(`${view.paidThrough}T00:00:00Z`) : null,
+    },
+  ];
+  if (sync) attributes.push({ key: membershipSearchAttributes.ProviderSync, value: sync.status });
+  return attributes;
+}

@@ -20,8 +20,22 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((app) => app.close()));
 });
 
-const joined = (memberId: string, id = `${memberId}-j`) => ({ id, type: 'joined', memberId, at: '2026-06-01T12:00:00Z', membershipType: 'REALTOR' });
-const payment = (memberId: string) => ({ id: `${memberId}-p`, type: 'paymentPosted', memberId, at: '2026-06-02T12:00:00Z', paymentId: 'P1', invoiceId: 'I1', amount: 50 });
+const joined = (memberId: string, id = `${memberId}-j`) => ({
+  id,
+  type: 'joined',
+  memberId,
+  at: '2026-06-01T12:00:00Z',
+  membershipType: 'REALTOR',
+});
+const payment = (memberId: string) => ({
+  id: `${memberId}-p`,
+  type: 'paymentPosted',
+  memberId,
+  at: '2026-06-02T12:00:00Z',
+  paymentId: 'P1',
+  invoiceId: 'I1',
+  amount: 50,
+});
 
 class Unreachable extends Error {
   code = 14;
@@ -37,12 +51,22 @@ async function gateway(options: { down?: boolean; bodyLimit?: number; secrets?: 
     },
     reachable: async () => Promise.resolve(!options.down),
   };
-  const app = await buildGateway({ association: config, sink, secrets: options.secrets ?? [secret], isUnavailable: isTemporalUnavailable, ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}) });
+  const app = await buildGateway({
+    association: config,
+    sink,
+    secrets: options.secrets ?? [secret],
+    isUnavailable: isTemporalUnavailable,
+    ...(options.bodyLimit ? { bodyLimit: options.bodyLimit } : {}),
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   running.push(app);
   const post = async (body: string, headers: Record<string, string> = signedHeaders(secret, body)) => {
     const response = await fetch(`${url}/v1/events`, { method: 'POST', headers, body });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown>, retryAfter: response.headers.get('retry-after') };
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      retryAfter: response.headers.get('retry-after'),
+    };
   };
   return { url, post, sent };
 }
@@ -51,7 +75,10 @@ describe('signatures', () => {
   const body = Buffer.from('{"hello":"world"}');
   const now = Date.parse('2026-11-21T12:00:00Z');
   const at = Math.floor(now / 1000);
-  const headers = (timestamp: number, signature = sign(secret, timestamp, body)) => ({ timestamp: String(timestamp), signature });
+  const headers = (timestamp: number, signature = sign(secret, timestamp, body)) => ({
+    timestamp: String(timestamp),
+    signature,
+  });
 
   it('accept the shared secret over the timestamp and the exact body, within five minutes either way', () => {
     expect(verify([secret], headers(at), body, now)).toEqual({ ok: true });
@@ -60,35 +87,67 @@ describe('signatures', () => {
   });
 
   it('refuse a stale or future timestamp, another body, another secret, and missing headers, saying which', () => {
-    expect(verify([secret], headers(at - 301), body, now)).toEqual({ ok: false, reason: "Standing-Timestamp is more than 300 seconds from the gateway's clock" });
+    expect(verify([secret], headers(at - 301), body, now)).toEqual({
+      ok: false,
+      reason: "Standing-Timestamp is more than 300 seconds from the gateway's clock",
+    });
     expect(verify([secret], headers(at + 301), body, now)).toMatchObject({ ok: false });
-    expect(verify([secret], headers(at), Buffer.from('{"hello":"World"}'), now)).toEqual({ ok: false, reason: 'signature does not match' });
-    expect(verify(['another-secret-entirely'], headers(at), body, now)).toEqual({ ok: false, reason: 'signature does not match' });
-    expect(verify([secret], { timestamp: undefined, signature: 'v1=00' }, body, now)).toEqual({ ok: false, reason: 'missing Standing-Timestamp header' });
-    expect(verify([secret], { timestamp: String(at), signature: undefined }, body, now)).toEqual({ ok: false, reason: 'missing Standing-Signature header' });
-    expect(verify([secret], { timestamp: '12:00', signature: 'v1=00' }, body, now)).toEqual({ ok: false, reason: 'Standing-Timestamp must be Unix seconds' });
+    expect(verify([secret], headers(at), Buffer.from('{"hello":"World"}'), now)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
+    expect(verify(['another-secret-entirely'], headers(at), body, now)).toEqual({
+      ok: false,
+      reason: 'signature does not match',
+    });
+    expect(verify([secret], { timestamp: undefined, signature: 'v1=00' }, body, now)).toEqual({
+      ok: false,
+      reason: 'missing Standing-Timestamp header',
+    });
+    expect(verify([secret], { timestamp: String(at), signature: undefined }, body, now)).toEqual({
+      ok: false,
+      reason: 'missing Standing-Signature header',
+    });
+    expect(verify([secret], { timestamp: '12:00', signature: 'v1=00' }, body, now)).toEqual({
+      ok: false,
+      reason: 'Standing-Timestamp must be Unix seconds',
+    });
   });
 
   it('accept either of two secrets while one rotates, and any of several signatures offered', () => {
     expect(verify(['new-secret-for-next-year', secret], headers(at), body, now)).toEqual({ ok: true });
-    expect(verify([secret], headers(at, `v1=${'0'.repeat(64)}, ${sign(secret, at, body)}`), body, now)).toEqual({ ok: true });
+    expect(verify([secret], headers(at, `v1=${'0'.repeat(64)}, ${sign(secret, at, body)}`), body, now)).toEqual({
+      ok: true,
+    });
   });
 });
 
 describe('POST /v1/events', () => {
   it('accepts one event, or an array, with 202 and the workflow ids', async () => {
     const { post, sent } = await gateway();
-    expect(await post(JSON.stringify(joined('G1')))).toMatchObject({ status: 202, body: { accepted: 1, workflowIds: ['membership/TEST/G1'] } });
-    expect(await post(JSON.stringify([joined('G2'), payment('G2'), joined('G3')]))).toMatchObject({ status: 202, body: { accepted: 3, workflowIds: ['membership/TEST/G2', 'membership/TEST/G3'] } });
+    expect(await post(JSON.stringify(joined('G1')))).toMatchObject({
+      status: 202,
+      body: { accepted: 1, workflowIds: ['membership/TEST/G1'] },
+    });
+    expect(await post(JSON.stringify([joined('G2'), payment('G2'), joined('G3')]))).toMatchObject({
+      status: 202,
+      body: { accepted: 3, workflowIds: ['membership/TEST/G2', 'membership/TEST/G3'] },
+    });
     expect(sent.map((batch) => batch.map((e) => e.id))).toEqual([['G1-j'], ['G2-j', 'G2-p', 'G3-j']]);
   });
 
   it('takes JSON with a charset, and refuses a body that is not JSON with 415', async () => {
     const { post, url, sent } = await gateway();
     const body = JSON.stringify(joined('G1'));
-    expect((await post(body, { ...signedHeaders(secret, body), 'content-type': 'application/json; charset=utf-8' })).status).toBe(202);
+    expect(
+      (await post(body, { ...signedHeaders(secret, body), 'content-type': 'application/json; charset=utf-8' })).status,
+    ).toBe(202);
     const { 'content-type': _json, ...unsigned } = signedHeaders(secret, body);
-    const plain = await fetch(`${url}/v1/events`, { method: 'POST', headers: { ...unsigned, 'content-type': 'text/plain' }, body });
+    const plain = await fetch(`${url}/v1/events`, {
+      method: 'POST',
+      headers: { ...unsigned, 'content-type': 'text/plain' },
+      body,
+    });
     expect(plain.status).toBe(415);
     expect(sent).toHaveLength(1);
   });
@@ -96,9 +155,18 @@ describe('POST /v1/events', () => {
   it('refuses an unsigned, wrongly signed or stale request with 401 and sends nothing', async () => {
     const { post, sent } = await gateway();
     const body = JSON.stringify(joined('G1'));
-    expect(await post(body, { 'content-type': 'application/json' })).toMatchObject({ status: 401, body: { error: 'unauthorized', message: 'missing Standing-Timestamp header' } });
-    expect(await post(body, signedHeaders('not-the-shared-secret-at-all', body))).toMatchObject({ status: 401, body: { message: 'signature does not match' } });
-    expect(await post(body, signedHeaders(secret, body, Date.now() - 6 * 60_000))).toMatchObject({ status: 401, body: { message: expect.stringContaining('more than 300 seconds') } });
+    expect(await post(body, { 'content-type': 'application/json' })).toMatchObject({
+      status: 401,
+      body: { error: 'unauthorized', message: 'missing Standing-Timestamp header' },
+    });
+    expect(await post(body, signedHeaders('not-the-shared-secret-at-all', body))).toMatchObject({
+      status: 401,
+      body: { message: 'signature does not match' },
+    });
+    expect(await post(body, signedHeaders(secret, body, Date.now() - 6 * 60_000))).toMatchObject({
+      status: 401,
+      body: { message: expect.stringContaining('more than 300 seconds') },
+    });
     // Signed for one body, sent with another (a tampered amount).
     const headers = signedHeaders(secret, body);
     expect(await post(body.replace('G1', 'G9'), headers)).toMatchObject({ status: 401 });
@@ -107,17 +175,28 @@ describe('POST /v1/events', () => {
 
   it('refuses malformed JSON and invalid events with 400, naming every field, and sends none of the valid ones', async () => {
     const { post, sent } = await gateway();
-    expect(await post('{"id": "x",')).toMatchObject({ status: 400, body: { problems: [{ field: '(body)', message: expect.stringMatching(/^not JSON/) }] } });
-    const invalid = await post(JSON.stringify([joined('G1'), { ...payment('G1'), amount: -5, at: 'yesterday' }, { ...joined('G2'), membershipType: 'BROKER' }]));
+    expect(await post('{"id": "x",')).toMatchObject({
+      status: 400,
+      body: { problems: [{ field: '(body)', message: expect.stringMatching(/^not JSON/) }] },
+    });
+    const invalid = await post(
+      JSON.stringify([
+        joined('G1'),
+        { ...payment('G1'), amount: -5, at: 'yesterday' },
+        { ...joined('G2'), membershipType: 'BROKER' },
+      ]),
+    );
     expect(invalid.status).toBe(400);
     expect(invalid.body.problems).toEqual([
       { field: '[1].at', message: 'must be an ISO 8601 date-time with Z or an offset' },
       { field: '[1].amount', message: 'must be greater than 0' },
     ]);
-    expect((await post(JSON.stringify([joined('G1'), { ...joined('G2'), membershipType: 'BROKER' }]))).body.problems).toEqual([
-      { field: '[1].membershipType', message: 'BROKER is not defined by association TEST' },
+    expect(
+      (await post(JSON.stringify([joined('G1'), { ...joined('G2'), membershipType: 'BROKER' }]))).body.problems,
+    ).toEqual([{ field: '[1].membershipType', message: 'BROKER is not defined by association TEST' }]);
+    expect((await post(JSON.stringify({ ...joined('G1'), colour: 'blue' }))).body.problems).toEqual([
+      { field: '(body)', message: 'Unrecognized key: "colour"' },
     ]);
-    expect((await post(JSON.stringify({ ...joined('G1'), colour: 'blue' }))).body.problems).toEqual([{ field: '(body)', message: 'Unrecognized key: "colour"' }]);
     expect((await post('[]')).body.problems).toEqual([{ field: '(body)', message: 'must hold at least one event' }]);
     expect(sent).toEqual([]);
   });
@@ -132,15 +211,25 @@ describe('POST /v1/events', () => {
 
   it('answers 503 with Retry-After when Temporal cannot be reached, so the billing system retries', async () => {
     const { post, url } = await gateway({ down: true });
-    expect(await post(JSON.stringify(joined('G1')))).toMatchObject({ status: 503, retryAfter: '5', body: { error: 'unavailable' } });
+    expect(await post(JSON.stringify(joined('G1')))).toMatchObject({
+      status: 503,
+      retryAfter: '5',
+      body: { error: 'unavailable' },
+    });
     const health = await fetch(`${url}/healthz`);
-    expect([health.status, await health.json()]).toEqual([503, { status: 'unavailable', temporal: 'unreachable', association: 'TEST' }]);
+    expect([health.status, await health.json()]).toEqual([
+      503,
+      { status: 'unavailable', temporal: 'unreachable', association: 'TEST' },
+    ]);
   });
 
   it('reports health and serves its OpenAPI document, which is the committed one', async () => {
     const { url } = await gateway();
     const health = await fetch(`${url}/healthz`);
-    expect([health.status, await health.json()]).toEqual([200, { status: 'ok', temporal: 'reachable', association: 'TEST' }]);
+    expect([health.status, await health.json()]).toEqual([
+      200,
+      { status: 'ok', temporal: 'reachable', association: 'TEST' },
+    ]);
     const served = await (await fetch(`${url}/openapi.json`)).json();
     expect(served).toEqual(openApiDocument());
     const committed = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'docs', 'openapi.json'), 'utf8'));
@@ -151,7 +240,9 @@ describe('POST /v1/events', () => {
 describe('which errors mean Temporal is unreachable', () => {
   it('are gRPC UNAVAILABLE, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED, also as a cause; others are the gateway’s own', () => {
     expect(isTemporalUnavailable(new Unreachable('x'))).toBe(true);
-    expect(isTemporalUnavailable(new Error('wrapped', { cause: Object.assign(new Error('deadline'), { code: 4 }) }))).toBe(true);
+    expect(
+      isTemporalUnavailable(new Error('wrapped', { cause: Object.assign(new Error('deadline'), { code: 4 }) })),
+    ).toBe(true);
     expect(isTemporalUnavailable(new Error('Failed to connect before the deadline'))).toBe(true);
     expect(isTemporalUnavailable(new TypeError('cannot read properties of undefined'))).toBe(false);
     expect(isTemporalUnavailable(Object.assign(new Error('not found'), { code: 5 }))).toBe(false);

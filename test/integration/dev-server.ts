@@ -22,7 +22,11 @@ export interface DevServerOptions {
   readonly uiPort?: number;
 }
 
-export async function startDevServer({ activities = () => fakeProviders().activities, worker: withWorker = true, uiPort }: DevServerOptions = {}): Promise<DevServer> {
+export async function startDevServer({
+  activities = () => fakeProviders().activities,
+  worker: withWorker = true,
+  uiPort,
+}: DevServerOptions = {}): Promise<DevServer> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -33,7 +37,14 @@ export async function startDevServer({ activities = () => fakeProviders().activi
       ...(uiPort ? { ui: true, uiPort } : {}),
     },
   });
-  const worker = withWorker ? await Worker.create({ connection: env.nativeConnection, taskQueue: TASK_QUEUE, workflowBundle: { codePath: inject('workflowBundle') }, activities: activities(env) }) : null;
+  const worker = withWorker
+    ? await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue: TASK_QUEUE,
+        workflowBundle: { codePath: inject('workflowBundle') },
+        activities: activities(env),
+      })
+    : null;
   const running = worker?.run();
   return {
     env,

@@ -11,8 +11,8 @@ import { providerSettingsSchema } from '../../activities/providers.js';
 import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import type { ProviderName } from '../../machines/types.js';
-import { buildSimulator } from '../../simulators/server.js';
-import type { LoggedRequest } from '../../simulators/state.js';
+import { buildSimulator } from '../../provider-simulators/server.js';
+import type { LoggedRequest } from '../../provider-simulators/state.js';
 import { createStandingActivities } from '../../worker/activities.js';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule.js';
 import type { MemberStanding } from '../../workflows/messages.js';
@@ -37,11 +37,23 @@ describe('provider sync against the simulators', () => {
     simulator = await buildSimulator();
     await simulator.listen({ host: '127.0.0.1', port: 0 });
     simulatorUrl = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
-    const settings = providerSettingsSchema.parse({ associationId: 'TEST', m1: { baseUrl: simulatorUrl }, mls: { baseUrl: simulatorUrl }, lockbox: { baseUrl: simulatorUrl, vendor: 'sentrilock' } });
+    const settings = providerSettingsSchema.parse({
+      associationId: 'TEST',
+      m1: { baseUrl: simulatorUrl },
+      mls: { baseUrl: simulatorUrl },
+      lockbox: { baseUrl: simulatorUrl, vendor: 'sentrilock' },
+    });
     server = await startDevServer({ activities: (env) => createStandingActivities({ client: env.client, settings }) });
     client = new MembershipClient(server.env.client, config);
     configFile = join(await mkdtemp(join(tmpdir(), 'standing-')), 'association.yaml');
-    await writeFile(configFile, JSON.stringify({ association: config.association, providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } }, membershipTypes: config.membershipTypes }));
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        association: config.association,
+        providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
+        membershipTypes: config.membershipTypes,
+      }),
+    );
   });
 
   afterAll(async () => {
@@ -50,14 +62,22 @@ describe('provider sync against the simulators', () => {
   });
 
   const admin = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${simulatorUrl}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body) });
+    const response = await fetch(`${simulatorUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? null : JSON.stringify(body),
+    });
     return response.json() as Promise<unknown>;
   };
   const outage = async (on: boolean) => {
     for (const provider of Object.values(simulated)) await admin('PUT', `/admin/faults/${provider}`, { outage: on });
   };
 
-  async function until(memberId: string, done: (standing: MemberStanding) => boolean, what: string): Promise<MemberStanding> {
+  async function until(
+    memberId: string,
+    done: (standing: MemberStanding) => boolean,
+    what: string,
+  ): Promise<MemberStanding> {
     let last: MemberStanding | null = null;
     for (let attempt = 0; attempt < 300; attempt += 1) {
       last = await client.view(memberId);
@@ -75,8 +95,25 @@ describe('provider sync against the simulators', () => {
     const today = new Date(now).toISOString().slice(0, 10);
     const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
     await client.send({ id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' });
-    await client.send({ id: `${memberId}-i`, type: 'invoiceIssued', memberId, at: at(20), invoiceId: 'DUES', amount: 500, coversFrom: today, coversThrough: addDays(today, 364) });
-    await client.send({ id: `${memberId}-p`, type: 'paymentPosted', memberId, at: at(10), paymentId: 'PAY', invoiceId: 'DUES', amount: 500 });
+    await client.send({
+      id: `${memberId}-i`,
+      type: 'invoiceIssued',
+      memberId,
+      at: at(20),
+      invoiceId: 'DUES',
+      amount: 500,
+      coversFrom: today,
+      coversThrough: addDays(today, 364),
+    });
+    await client.send({
+      id: `${memberId}-p`,
+      type: 'paymentPosted',
+      memberId,
+      at: at(10),
+      paymentId: 'PAY',
+      invoiceId: 'DUES',
+      amount: 500,
+    });
   }
 
   it('keeps the membership moving through a provider outage, then delivers every command once, in order', async () => {
@@ -89,7 +126,9 @@ describe('provider sync against the simulators', () => {
       const during = await until('P1', (s) => (s.providerSync?.deliveries.length ?? 0) >= 6, 'every delivery queued');
       expect(during.providerSync?.status).toBe('pending');
       expect(during.providerSync?.deliveries.every((d) => d.outcome === 'pending')).toBe(true);
-      const refusedDuringOutage = ((await admin('GET', '/admin/requests')) as LoggedRequest[]).filter((r) => r.url.includes('/P1') && r.statusCode === 503);
+      const refusedDuringOutage = ((await admin('GET', '/admin/requests')) as LoggedRequest[]).filter(
+        (r) => r.url.includes('/P1') && r.statusCode === 503,
+      );
       expect(refusedDuringOutage.length).toBeGreaterThan(0);
     } finally {
       await outage(false);
@@ -99,9 +138,21 @@ describe('provider sync against the simulators', () => {
     const requests = (await admin('GET', '/admin/requests')) as LoggedRequest[];
     for (const provider of ['m1', 'mls', 'lockbox'] as const) {
       // What the rules said to send, in timeline order, against what the provider applied.
-      const expected = after.member!.timeline.flatMap((entry) => entry.commands.filter((c) => c.provider === provider && c.outcome === 'sent').map((c) => c.status));
-      const applied = requests.filter((r) => r.provider === simulated[provider] && r.method !== 'GET' && r.url.includes('/P1') && r.statusCode === 200 && !r.replayed);
-      expect(applied.map((r) => r.requested), provider).toEqual(expected);
+      const expected = after.member!.timeline.flatMap((entry) =>
+        entry.commands.filter((c) => c.provider === provider && c.outcome === 'sent').map((c) => c.status),
+      );
+      const applied = requests.filter(
+        (r) =>
+          r.provider === simulated[provider] &&
+          r.method !== 'GET' &&
+          r.url.includes('/P1') &&
+          r.statusCode === 200 &&
+          !r.replayed,
+      );
+      expect(
+        applied.map((r) => r.requested),
+        provider,
+      ).toEqual(expected);
       expect(new Set(applied.map((r) => r.idempotencyKey)).size, provider).toBe(applied.length);
     }
     expect(after.providerSync?.deliveries.every((d) => d.outcome === 'acknowledged')).toBe(true);
@@ -109,23 +160,45 @@ describe('provider sync against the simulators', () => {
 
   it('records a refusal without retrying it, lists the member as failed, and sends it again on standing retry-sync', async () => {
     // Imported: the providers have never heard of this member, so they refuse to suspend it.
-    await client.importMember({ id: 'Q1-imp', type: 'imported', memberId: 'Q1', at: new Date().toISOString(), membershipType: 'REALTOR', state: 'active', paidThrough: addDays(new Date().toISOString().slice(0, 10), 300) });
+    await client.importMember({
+      id: 'Q1-imp',
+      type: 'imported',
+      memberId: 'Q1',
+      at: new Date().toISOString(),
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough: addDays(new Date().toISOString().slice(0, 10), 300),
+    });
     await client.suspend('Q1', { reason: 'conduct', id: 'Q1-suspend' });
-    const refused = await until('Q1', (s) => s.providerSync?.status === 'failed' && !s.providerSync.deliveries.some((d) => d.outcome === 'pending'), 'refusal');
+    const refused = await until(
+      'Q1',
+      (s) => s.providerSync?.status === 'failed' && !s.providerSync.deliveries.some((d) => d.outcome === 'pending'),
+      'refusal',
+    );
     const failed = refused.providerSync!.deliveries.filter((d) => d.outcome === 'failed');
     expect(failed.length).toBeGreaterThanOrEqual(2);
-    expect(failed.find((d) => d.provider === 'mls')?.reason).toMatch(/^UnknownMember: mls refused \(404 unknown-member\)/);
-    const writes = ((await admin('GET', '/admin/requests')) as LoggedRequest[]).filter((r) => r.url.includes('/Q1') && r.method !== 'GET');
+    expect(failed.find((d) => d.provider === 'mls')?.reason).toMatch(
+      /^UnknownMember: mls refused \(404 unknown-member\)/,
+    );
+    const writes = ((await admin('GET', '/admin/requests')) as LoggedRequest[]).filter(
+      (r) => r.url.includes('/Q1') && r.method !== 'GET',
+    );
     expect(writes.filter((r) => r.provider === 'mls')).toHaveLength(1);
 
     // Visibility finds the member; staff fix the records at the providers and retry.
-    for (let attempt = 0; attempt < 100 && !(await client.membersWithFailedSync()).includes('Q1'); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let attempt = 0; attempt < 100 && !(await client.membersWithFailedSync()).includes('Q1'); attempt += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await client.membersWithFailedSync()).toEqual(['Q1']);
     for (const d of failed) await admin('PUT', `/admin/records/${simulated[d.provider]}/Q1`, { status: 'Active' });
     const retried = await standing('retry-sync', '--all');
-    expect(retried).toMatchObject({ code: 0, stdout: `re-sent ${failed.length} refused provider command(s) of 1 member(s)\n` });
+    expect(retried).toMatchObject({
+      code: 0,
+      stdout: `re-sent ${failed.length} refused provider command(s) of 1 member(s)\n`,
+    });
     const fixed = await until('Q1', (s) => s.providerSync?.status === 'ok', 'the retry');
-    expect(fixed.providerSync?.deliveries.filter((d) => d.retries === 1).map((d) => d.outcome)).toEqual(failed.map(() => 'acknowledged'));
+    expect(fixed.providerSync?.deliveries.filter((d) => d.retries === 1).map((d) => d.outcome)).toEqual(
+      failed.map(() => 'acknowledged'),
+    );
     const records = (await admin('GET', '/admin/records')) as Record<string, Record<string, { status: string }>>;
     expect(records.mls?.Q1?.status).toBe('Inactive');
   });
@@ -142,13 +215,28 @@ describe('provider sync against the simulators', () => {
       started = (await schedule.describe()).info.recentActions.at(-1)?.action.workflow;
       if (!started) await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    const report: ReconciliationReport = await server.env.client.workflow.getHandle(started!.workflowId, started!.firstExecutionRunId).result();
-    expect(report.drift).toContainEqual({ memberId: 'P1', workflowId: client.workflowId('P1'), provider: 'mls', expected: 'Active', found: 'Inactive' });
+    const report: ReconciliationReport = await server.env.client.workflow
+      .getHandle(started!.workflowId, started!.firstExecutionRunId)
+      .result();
+    expect(report.drift).toContainEqual({
+      memberId: 'P1',
+      workflowId: client.workflowId('P1'),
+      provider: 'mls',
+      expected: 'Active',
+      found: 'Inactive',
+    });
     expect(report.drift.filter((d) => d.memberId === 'P1')).toHaveLength(1);
     expect(report.repairsRequested).toBe(report.drift.length);
 
-    const repaired = await until('P1', (s) => s.providerSync?.deliveries.some((d) => d.change === 'repair' && d.outcome === 'acknowledged') ?? false, 'the repair');
-    expect(repaired.providerSync?.deliveries.find((d) => d.change === 'repair')).toMatchObject({ provider: 'mls', status: 'Active' });
+    const repaired = await until(
+      'P1',
+      (s) => s.providerSync?.deliveries.some((d) => d.change === 'repair' && d.outcome === 'acknowledged') ?? false,
+      'the repair',
+    );
+    expect(repaired.providerSync?.deliveries.find((d) => d.change === 'repair')).toMatchObject({
+      provider: 'mls',
+      status: 'Active',
+    });
     const records = (await admin('GET', '/admin/records')) as Record<string, Record<string, { status: string }>>;
     expect(records.mls?.P1?.status).toBe('Active');
 

@@ -29,7 +29,12 @@ const roster: { memberId: string; state: string; paidThrough: string; type?: str
   ...['A01', 'A02', 'A03', 'A04'].map((memberId) => ({ memberId, state: 'active', paidThrough: addDays(today, 200) })),
   ...['S01', 'S02', 'S03'].map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, 100) })),
   ...['S04', 'S05', 'S06'].map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, -120) })),
-  ...Array.from({ length: 16 }, (_, i) => ({ memberId: `R${String(i).padStart(2, '0')}`, state: 'active', paidThrough: addDays(today, 300), type: 'AFFILIATE' })),
+  ...Array.from({ length: 16 }, (_, i) => ({
+    memberId: `R${String(i).padStart(2, '0')}`,
+    state: 'active',
+    paidThrough: addDays(today, 300),
+    type: 'AFFILIATE',
+  })),
 ];
 
 describe('staff commands, list, mass change and mass drop', () => {
@@ -69,10 +74,25 @@ describe('staff commands, list, mass change and mass drop', () => {
     await startWorker();
     client = new MembershipClient(server.env.client, config);
     configFile = join(await mkdtemp(join(tmpdir(), 'standing-')), 'association.yaml');
-    await writeFile(configFile, JSON.stringify({ association: config.association, providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } }, membershipTypes: config.membershipTypes }));
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        association: config.association,
+        providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
+        membershipTypes: config.membershipTypes,
+      }),
+    );
     const at = new Date().toISOString();
     for (const m of roster) {
-      await client.importMember({ id: `import-${m.memberId}`, type: 'imported', memberId: m.memberId, at, membershipType: m.type ?? 'REALTOR', state: m.state, paidThrough: m.paidThrough });
+      await client.importMember({
+        id: `import-${m.memberId}`,
+        type: 'imported',
+        memberId: m.memberId,
+        at,
+        membershipType: m.type ?? 'REALTOR',
+        state: m.state,
+        paidThrough: m.paidThrough,
+      });
     }
   });
 
@@ -83,10 +103,26 @@ describe('staff commands, list, mass change and mass drop', () => {
   });
 
   it('lists members by state, type, paid-through and provider sync, and names a bad filter', async () => {
-    expect((await listed(['--state', 'suspended'], 6)).map((m) => m.memberId)).toEqual(['S01', 'S02', 'S03', 'S04', 'S05', 'S06']);
-    expect((await listed(['--type', 'REALTOR', '--paid-through-before', addDays(today, 150)], 6)).map((m) => m.memberId)).toEqual(['S01', 'S02', 'S03', 'S04', 'S05', 'S06']);
+    expect((await listed(['--state', 'suspended'], 6)).map((m) => m.memberId)).toEqual([
+      'S01',
+      'S02',
+      'S03',
+      'S04',
+      'S05',
+      'S06',
+    ]);
+    expect(
+      (await listed(['--type', 'REALTOR', '--paid-through-before', addDays(today, 150)], 6)).map((m) => m.memberId),
+    ).toEqual(['S01', 'S02', 'S03', 'S04', 'S05', 'S06']);
     const affiliates = await listed(['--type', 'AFFILIATE', '--provider-sync', 'ok'], 16);
-    expect(affiliates[0]).toMatchObject({ memberId: 'R00', state: 'active', membershipType: 'AFFILIATE', role: 'primary', paidThrough: addDays(today, 300), providerSync: 'ok' });
+    expect(affiliates[0]).toMatchObject({
+      memberId: 'R00',
+      state: 'active',
+      membershipType: 'AFFILIATE',
+      role: 'primary',
+      paidThrough: addDays(today, 300),
+      providerSync: 'ok',
+    });
     const table = await standing('list', '--state', 'suspended');
     expect(table.stdout).toContain('S04');
     expect(table.stdout.trim().endsWith('6 membership(s)')).toBe(true);
@@ -100,40 +136,98 @@ describe('staff commands, list, mass change and mass drop', () => {
   });
 
   it('suspends, reactivates, changes type and drops one member, printing the new state or the refusal', async () => {
-    expect(await standing('suspend', 'A01', '--reason', 'conduct', '--by', 'ethics committee')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^A01: active → suspended \(member status/) });
+    expect(await standing('suspend', 'A01', '--reason', 'conduct', '--by', 'ethics committee')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^A01: active → suspended \(member status/),
+    });
     const again = await standing('suspend', 'A01', '--reason', 'conduct', '--by', 'ethics committee');
     expect(again).toMatchObject({ code: 1, stdout: '' });
-    expect(again.stderr).toBe('standing: A01: refused: suspended does not fit a member who is suspended: only an active or past-due member can be suspended\n');
-    expect(await standing('reactivate', 'A01', '--by', 'ethics committee')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^A01: suspended → active/) });
-    expect(await standing('change-type', 'A02', 'AFFILIATE', '--by', 'membership desk')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^A02: active/) });
+    expect(again.stderr).toBe(
+      'standing: A01: refused: suspended does not fit a member who is suspended: only an active or past-due member can be suspended\n',
+    );
+    expect(await standing('reactivate', 'A01', '--by', 'ethics committee')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^A01: suspended → active/),
+    });
+    expect(await standing('change-type', 'A02', 'AFFILIATE', '--by', 'membership desk')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^A02: active/),
+    });
     expect((await client.view('A02'))?.member?.membershipType).toBe('AFFILIATE');
-    expect(await standing('drop', 'A03', '--reason', 'resigned', '--by', 'membership desk')).toMatchObject({ code: 0, stdout: expect.stringMatching(/^A03: active → terminated/) });
-    expect((await standing('suspend', 'A04', '--by', 'x')).stderr).toContain("required option '--reason <text>' not specified");
-    expect((await standing('suspend', 'NOBODY', '--reason', 'x', '--by', 'y')).stderr).toBe('standing: no membership NOBODY in association TEST\n');
+    expect(await standing('drop', 'A03', '--reason', 'resigned', '--by', 'membership desk')).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^A03: active → terminated/),
+    });
+    expect((await standing('suspend', 'A04', '--by', 'x')).stderr).toContain(
+      "required option '--reason <text>' not specified",
+    );
+    expect((await standing('suspend', 'NOBODY', '--reason', 'x', '--by', 'y')).stderr).toBe(
+      'standing: no membership NOBODY in association TEST\n',
+    );
   });
 
   it('shows in a dry run of a mass status change exactly what the real run then changes and refuses', async () => {
     // REALTOR members now: A01 and A04 active, A03 terminated, S01-S06 suspended (A02 became an AFFILIATE).
     await listed(['--type', 'REALTOR'], 9);
-    const dry = await standing('mass-status-change', '--to', 'suspended', '--type', 'REALTOR', '--reason', 'audit', '--by', 'board', '--dry-run', '--json');
+    const dry = await standing(
+      'mass-status-change',
+      '--to',
+      'suspended',
+      '--type',
+      'REALTOR',
+      '--reason',
+      'audit',
+      '--by',
+      'board',
+      '--dry-run',
+      '--json',
+    );
     const planned = JSON.parse(dry.stdout) as DryRun;
     expect(planned.changes.map((c) => [c.memberId, c.from, c.to])).toEqual([
       ['A01', 'active', 'suspended'],
       ['A04', 'active', 'suspended'],
     ]);
     expect(planned.refusals.map((r) => r.memberId)).toEqual(['A03', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06']);
-    expect(planned.refusals[0]?.reason).toBe('suspended does not fit a member who is terminated: only an active or past-due member can be suspended');
+    expect(planned.refusals[0]?.reason).toBe(
+      'suspended does not fit a member who is terminated: only an active or past-due member can be suspended',
+    );
     // Nothing changed.
     expect((await client.view('A01'))?.member?.state).toBe('active');
-    const table = await standing('mass-status-change', '--to', 'suspended', '--type', 'REALTOR', '--reason', 'audit', '--by', 'board', '--dry-run');
+    const table = await standing(
+      'mass-status-change',
+      '--to',
+      'suspended',
+      '--type',
+      'REALTOR',
+      '--reason',
+      'audit',
+      '--by',
+      'board',
+      '--dry-run',
+    );
     expect(table.stdout).toContain('dry run of suspend (nothing changed): 2 change(s), 7 refused');
 
-    const real = await standing('mass-status-change', '--to', 'suspended', '--type', 'REALTOR', '--reason', 'audit', '--by', 'board', '--json');
+    const real = await standing(
+      'mass-status-change',
+      '--to',
+      'suspended',
+      '--type',
+      'REALTOR',
+      '--reason',
+      'audit',
+      '--by',
+      'board',
+      '--json',
+    );
     expect(real.code).toBe(0);
     const report = JSON.parse(real.stdout) as MassChangeReport;
     expect({ action: report.action, changes: report.changes, refusals: report.refusals }).toEqual(planned);
     expect(report).toMatchObject({ total: 9, done: 9, changed: 2, refused: 7 });
-    expect((await client.view('A04'))?.member?.timeline.at(-1)).toMatchObject({ change: 'suspended', from: 'active', to: 'suspended' });
+    expect((await client.view('A04'))?.member?.timeline.at(-1)).toMatchObject({
+      change: 'suspended',
+      from: 'active',
+      to: 'suspended',
+    });
   });
 
   it('drops every member a mass drop selects, as its dry run said, and asks for a filter first', async () => {
@@ -142,7 +236,21 @@ describe('staff commands, list, mass change and mass drop', () => {
     expect(everyone.stderr).toContain('give at least one filter');
 
     await listed(['--state', 'suspended'], 8);
-    const dry = JSON.parse((await standing('mass-drop', '--state', 'suspended', '--reason', 'lapsed', '--by', 'board', '--dry-run', '--json')).stdout) as DryRun;
+    const dry = JSON.parse(
+      (
+        await standing(
+          'mass-drop',
+          '--state',
+          'suspended',
+          '--reason',
+          'lapsed',
+          '--by',
+          'board',
+          '--dry-run',
+          '--json',
+        )
+      ).stdout,
+    ) as DryRun;
     expect(dry.changes.map((c) => c.to)).toEqual(Array(8).fill('terminated'));
     expect(dry.refusals).toEqual([]);
     const real = await standing('mass-drop', '--state', 'suspended', '--reason', 'lapsed', '--by', 'board', '--json');
@@ -157,7 +265,16 @@ describe('staff commands, list, mass change and mass drop', () => {
     const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>('massChangeWorkflow', {
       workflowId: 'mass-drop/TEST/restart',
       taskQueue: TASK_QUEUE,
-      args: [{ associationId: 'TEST', action: 'drop', memberIds: members, reason: 'restart test', by: 'test', concurrency: 1 }],
+      args: [
+        {
+          associationId: 'TEST',
+          action: 'drop',
+          memberIds: members,
+          reason: 'restart test',
+          by: 'test',
+          concurrency: 1,
+        },
+      ],
     });
     // Stop the worker part-way through, then start a new one.
     let doneBeforeRestart = 0;
@@ -175,8 +292,13 @@ describe('staff commands, list, mass change and mass drop', () => {
     const { EventType } = proto.temporal.api.enums.v1;
     for (const memberId of members) {
       const standingView = await client.view(memberId);
-      expect(standingView?.member?.timeline.filter((e) => e.change === 'dropped'), memberId).toHaveLength(1);
-      const accepted = ((await client.handle(memberId).fetchHistory()).events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+      expect(
+        standingView?.member?.timeline.filter((e) => e.change === 'dropped'),
+        memberId,
+      ).toHaveLength(1);
+      const accepted = ((await client.handle(memberId).fetchHistory()).events ?? []).filter(
+        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+      );
       expect(accepted, memberId).toHaveLength(1);
     }
   });

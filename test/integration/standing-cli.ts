@@ -13,7 +13,11 @@ export interface CommandResult {
 }
 
 /** `standing ...args` with Temporal at `address` and the association in `configFile`. */
-export async function standingCli(address: string, configFile: string, args: readonly string[]): Promise<CommandResult> {
+export async function standingCli(
+  address: string,
+  configFile: string,
+  args: readonly string[],
+): Promise<CommandResult> {
   try {
     const { stdout, stderr } = await run(process.execPath, [join(projectRoot, 'bin', 'standing.js'), ...args], {
       cwd: projectRoot,

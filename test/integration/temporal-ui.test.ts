@@ -33,16 +33,52 @@ describe('the Temporal UI as the staff console', () => {
     const at = new Date().toISOString();
     const paidThrough = addDays(at.slice(0, 10), 90);
     const test = new MembershipClient(server.env.client, association());
-    const other = new MembershipClient(server.env.client, association({}, { association: { id: 'OTHER', timezone: 'UTC' } }));
-    await test.importMember({ id: 'i-UI1', type: 'imported', memberId: 'UI1', at, membershipType: 'REALTOR', state: 'suspended', paidThrough });
-    await test.importMember({ id: 'i-UI2', type: 'imported', memberId: 'UI2', at, membershipType: 'REALTOR', state: 'active', paidThrough });
-    await other.importMember({ id: 'i-UI3', type: 'imported', memberId: 'UI3', at, membershipType: 'REALTOR', state: 'suspended', paidThrough });
+    const other = new MembershipClient(
+      server.env.client,
+      association({}, { association: { id: 'OTHER', timezone: 'UTC' } }),
+    );
+    await test.importMember({
+      id: 'i-UI1',
+      type: 'imported',
+      memberId: 'UI1',
+      at,
+      membershipType: 'REALTOR',
+      state: 'suspended',
+      paidThrough,
+    });
+    await test.importMember({
+      id: 'i-UI2',
+      type: 'imported',
+      memberId: 'UI2',
+      at,
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough,
+    });
+    await other.importMember({
+      id: 'i-UI3',
+      type: 'imported',
+      memberId: 'UI3',
+      at,
+      membershipType: 'REALTOR',
+      state: 'suspended',
+      paidThrough,
+    });
     // Visibility lags the workflows by a moment: wait until it lists what the UI will be asked for.
-    for (let attempt = 0; attempt < 100 && (await test.list({ state: 'suspended' })).length === 0; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let attempt = 0; attempt < 100 && (await test.list({ state: 'suspended' })).length === 0; attempt += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     browser = await chromium.launch({
       executablePath: inject('chromium'),
       // This machine's network is closed: without these, Chromium keeps trying to reach Google.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -73,7 +109,16 @@ describe('the Temporal UI as the staff console', () => {
       if (attempt > 0) await page.reload();
       await page.getByText('User Metadata', { exact: true }).click();
       await page.waitForTimeout(1_000);
-      shown = (await Promise.all(page.frames().map((frame) => frame.locator('body').innerText().catch(() => '')))).join('\n');
+      shown = (
+        await Promise.all(
+          page.frames().map((frame) =>
+            frame
+              .locator('body')
+              .innerText()
+              .catch(() => ''),
+          ),
+        )
+      ).join('\n');
     }
     expect(shown).toMatch(standing);
     expect(shown).toContain('Membership of UI1 in TEST');

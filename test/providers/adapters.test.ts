@@ -7,8 +7,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProviderActivities, providerSettingsSchema } from '../../activities/providers.js';
 import type { ProviderStatusRequest } from '../../activities/providers.js';
-import { buildSimulator } from '../../simulators/server.js';
-import type { SimulatorOptions } from '../../simulators/server.js';
+import { buildSimulator } from '../../provider-simulators/server.js';
+import type { SimulatorOptions } from '../../provider-simulators/server.js';
 
 const running: FastifyInstance[] = [];
 
@@ -25,9 +25,15 @@ async function setup(options: SimulatorOptions = {}, vendor: 'sentrilock' | 'sup
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   running.push(app);
   const endpoint = { baseUrl, timeoutMs };
-  const settings = providerSettingsSchema.parse({ associationId: 'MRAR', m1: endpoint, mls: endpoint, lockbox: { ...endpoint, vendor } });
+  const settings = providerSettingsSchema.parse({
+    associationId: 'MRAR',
+    m1: endpoint,
+    mls: endpoint,
+    lockbox: { ...endpoint, vendor },
+  });
   const activities = createProviderActivities({ http: fetch, settings });
-  const admin = async <T = Records>(path: string, init?: RequestInit): Promise<T> => (await fetch(`${baseUrl}${path}`, init)).json() as Promise<T>;
+  const admin = async <T = Records>(path: string, init?: RequestInit): Promise<T> =>
+    (await fetch(`${baseUrl}${path}`, init)).json() as Promise<T>;
   return { app, baseUrl, activities, admin };
 }
 
@@ -41,7 +47,10 @@ const command = (overrides: Partial<ProviderStatusRequest> = {}): ProviderStatus
 });
 
 async function failure(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(ApplicationFailure);
   return error as ApplicationFailure;
 }
@@ -50,17 +59,29 @@ describe('provider adapters against the simulators', () => {
   it('sets a status at M1, the MLS and the lockbox, each in its own dialect', async () => {
     const { activities, admin } = await setup();
     for (const provider of ['m1', 'mls', 'lockbox'] as const) {
-      expect(await activities.applyProviderStatus(command({ provider }))).toEqual({ provider, status: 'Active', recordedAt: '2026-07-21T15:00:00.000Z' });
+      expect(await activities.applyProviderStatus(command({ provider }))).toEqual({
+        provider,
+        status: 'Active',
+        recordedAt: '2026-07-21T15:00:00.000Z',
+      });
     }
     const records = await admin('/admin/records');
-    expect([records.m1?.A1?.status, records.mls?.A1?.status, records.sentrilock?.A1?.status]).toEqual(['Active', 'Active', 'Active']);
+    expect([records.m1?.A1?.status, records.mls?.A1?.status, records.sentrilock?.A1?.status]).toEqual([
+      'Active',
+      'Active',
+      'Active',
+    ]);
   });
 
   it('applies a retried call once: the same idempotency key gets the first answer', async () => {
     const { activities, admin } = await setup();
     const first = command({ idempotencyKey: 'membership/MRAR/A1:activated:1' });
     await activities.applyProviderStatus(first);
-    await admin('/admin/records/m1/A1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'Inactive' }) });
+    await admin('/admin/records/m1/A1', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'Inactive' }),
+    });
     expect(await activities.applyProviderStatus(first)).toMatchObject({ status: 'Active' });
     expect((await admin('/admin/records')).m1?.A1?.status).toBe('Inactive');
     const requests = await admin<{ idempotencyKey: string }[]>('/admin/requests');
@@ -83,17 +104,23 @@ describe('provider adapters against the simulators', () => {
   it('sends Suspended to M1 inside the window', async () => {
     const { activities } = await setup({ now: () => new Date('2028-02-10T15:00:00Z') });
     await activities.applyProviderStatus(command());
-    expect(await activities.applyProviderStatus(command({ status: 'Suspended' }))).toMatchObject({ status: 'Suspended' });
+    expect(await activities.applyProviderStatus(command({ status: 'Suspended' }))).toMatchObject({
+      status: 'Suspended',
+    });
   });
 
   it('fails without retry for a member the provider does not know', async () => {
     const { activities } = await setup();
-    expect(await failure(activities.applyProviderStatus(command({ provider: 'mls', status: 'Inactive' })))).toMatchObject({ type: 'UnknownMember', nonRetryable: true });
+    expect(
+      await failure(activities.applyProviderStatus(command({ provider: 'mls', status: 'Inactive' }))),
+    ).toMatchObject({ type: 'UnknownMember', nonRetryable: true });
   });
 
   it('fails without retry when SentriLock is asked for Null', async () => {
     const { activities } = await setup();
-    expect(await failure(activities.applyProviderStatus(command({ provider: 'lockbox', status: 'Null' })))).toMatchObject({ type: 'NullNotSelectable', nonRetryable: true });
+    expect(
+      await failure(activities.applyProviderStatus(command({ provider: 'lockbox', status: 'Null' }))),
+    ).toMatchObject({ type: 'NullNotSelectable', nonRetryable: true });
   });
 
   it('speaks Supra when the lockbox vendor is Supra', async () => {
@@ -104,9 +131,15 @@ describe('provider adapters against the simulators', () => {
 
   it('retries an outage (503) and a timeout, and waits out a 429 for its Retry-After', async () => {
     const outage = await setup({ faults: { m1: { outage: true } } });
-    expect(await failure(outage.activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderUnavailable', nonRetryable: false });
+    expect(await failure(outage.activities.applyProviderStatus(command()))).toMatchObject({
+      type: 'ProviderUnavailable',
+      nonRetryable: false,
+    });
     const slow = await setup({ faults: { mls: { latencyMs: 300 } } }, 'sentrilock', 100);
-    expect(await failure(slow.activities.applyProviderStatus(command({ provider: 'mls' })))).toMatchObject({ type: 'ProviderUnreachable', nonRetryable: false });
+    expect(await failure(slow.activities.applyProviderStatus(command({ provider: 'mls' })))).toMatchObject({
+      type: 'ProviderUnreachable',
+      nonRetryable: false,
+    });
     const limited = await setup({ faults: { m1: { rateLimited: 1, retryAfterSeconds: 7 } } });
     const rateLimited = await failure(limited.activities.applyProviderStatus(command()));
     expect(rateLimited).toMatchObject({ type: 'ProviderRateLimited', nonRetryable: false, nextRetryDelay: '7s' });
@@ -115,14 +148,21 @@ describe('provider adapters against the simulators', () => {
 
   it('takes faults from the admin endpoint, per provider', async () => {
     const { activities, admin } = await setup();
-    await admin('/admin/faults/m1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outage: true }) });
+    await admin('/admin/faults/m1', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ outage: true }),
+    });
     expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderUnavailable' });
     expect(await activities.applyProviderStatus(command({ provider: 'mls' }))).toMatchObject({ status: 'Active' });
   });
 
   it('fails without retry when the credentials are refused', async () => {
     const { activities } = await setup({ apiKeys: { m1: 'secret' } });
-    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderUnauthorized', nonRetryable: true });
+    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({
+      type: 'ProviderUnauthorized',
+      nonRetryable: true,
+    });
   });
 
   it('reads what a provider holds, or null when it has no record', async () => {
@@ -134,9 +174,16 @@ describe('provider adapters against the simulators', () => {
 
   it('refuses an answer in an unexpected shape without retrying', async () => {
     const settings = providerSettingsSchema.parse({ associationId: 'MRAR', m1: { baseUrl: 'http://127.0.0.1:1' } });
-    const http = async () => new Response(JSON.stringify({ state: 'Active' }), { status: 200, headers: { 'content-type': 'application/json' } });
+    const http = async () =>
+      new Response(JSON.stringify({ state: 'Active' }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
     const activities = createProviderActivities({ http, settings });
-    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({ type: 'ProviderResponseInvalid', nonRetryable: true });
+    expect(await failure(activities.applyProviderStatus(command()))).toMatchObject({
+      type: 'ProviderResponseInvalid',
+      nonRetryable: true,
+    });
   });
 
   it('keeps its state on disk across a restart', async () => {
@@ -153,7 +200,11 @@ describe('provider adapters against the simulators', () => {
     const { activities, app } = await setup({ stateFile });
     const members = Array.from({ length: 20 }, (_, i) => `C${i}`);
     const answers = await Promise.allSettled(
-      members.flatMap((memberId) => (['m1', 'mls', 'lockbox'] as const).map((provider) => activities.applyProviderStatus(command({ provider, memberId })))),
+      members.flatMap((memberId) =>
+        (['m1', 'mls', 'lockbox'] as const).map((provider) =>
+          activities.applyProviderStatus(command({ provider, memberId })),
+        ),
+      ),
     );
     expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
     await app.close();
@@ -163,11 +214,27 @@ describe('provider adapters against the simulators', () => {
 
   it('seeds records a roster brings, keeping the ones it has', async () => {
     const { admin } = await setup();
-    await admin('/admin/records/mls/S1', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'Inactive' }) });
-    const seed = (records: unknown) => admin<{ added: number; kept: number }>('/admin/records', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
-    expect(await seed([{ provider: 'mls', id: 'S1', status: 'Active' }, { provider: 'supra', id: 'S1', status: 'Active' }])).toEqual({ added: 1, kept: 1 });
+    await admin('/admin/records/mls/S1', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'Inactive' }),
+    });
+    const seed = (records: unknown) =>
+      admin<{ added: number; kept: number }>('/admin/records', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ records }),
+      });
+    expect(
+      await seed([
+        { provider: 'mls', id: 'S1', status: 'Active' },
+        { provider: 'supra', id: 'S1', status: 'Active' },
+      ]),
+    ).toEqual({ added: 1, kept: 1 });
     const records = await admin('/admin/records');
     expect([records.mls?.S1?.status, records.supra?.S1?.status]).toEqual(['Inactive', 'Active']);
-    expect(await seed([{ provider: 'lockbox', id: 'S1', status: 'Active' }])).toMatchObject({ error: 'invalid-records' });
+    expect(await seed([{ provider: 'lockbox', id: 'S1', status: 'Active' }])).toMatchObject({
+      error: 'invalid-records',
+    });
   });
 });

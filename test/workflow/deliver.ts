@@ -17,7 +17,10 @@ const dateFields = ['dueDate', 'coversFrom', 'coversThrough', 'paidThrough', 'jo
 export function shiftYears(events: readonly LifecycleEvent[], years: number): LifecycleEvent[] {
   const shiftDate = (date: string) => DateTime.fromISO(date, { zone: 'utc' }).plus({ years }).toISODate()!;
   return events.map((event) => {
-    const shifted: Record<string, unknown> = { ...event, at: DateTime.fromISO(event.at, { setZone: true }).plus({ years }).toISO() };
+    const shifted: Record<string, unknown> = {
+      ...event,
+      at: DateTime.fromISO(event.at, { setZone: true }).plus({ years }).toISO(),
+    };
     for (const field of dateFields) {
       const value = (event as Record<string, unknown>)[field];
       if (typeof value === 'string') shifted[field] = shiftDate(value);
@@ -39,7 +42,12 @@ export function shiftInstant(iso: string, years: number): string {
 }
 
 /** Sends each event when the server's clock reaches its `at`, then lets time run to `until`. */
-export async function deliverInTime(env: TestWorkflowEnvironment, client: MembershipClient, events: readonly LifecycleEvent[], until: string): Promise<void> {
+export async function deliverInTime(
+  env: TestWorkflowEnvironment,
+  client: MembershipClient,
+  events: readonly LifecycleEvent[],
+  until: string,
+): Promise<void> {
   for (const { event } of inTimeOrder(events.map((event, index) => ({ line: index + 1, event })))) {
     const wait = Date.parse(event.at) - (await env.currentTimeMs());
     if (wait > 0) await env.sleep(wait);
@@ -49,8 +57,16 @@ export async function deliverInTime(env: TestWorkflowEnvironment, client: Member
   if (rest > 0) await env.sleep(rest);
 }
 
-export function simulated(association: AssociationConfig, events: readonly LifecycleEvent[], until: string): MemberView[] {
-  return simulate(association, inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))), Date.parse(until)).members;
+export function simulated(
+  association: AssociationConfig,
+  events: readonly LifecycleEvent[],
+  until: string,
+): MemberView[] {
+  return simulate(
+    association,
+    inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))),
+    Date.parse(until),
+  ).members;
 }
 
 /**
@@ -64,7 +80,8 @@ export async function providersSettled(client: MembershipClient, memberIds: read
       const standing = await client.view(memberId);
       const waiting = standing?.providerSync?.deliveries.some((d) => d.outcome === 'pending') ?? false;
       if (!waiting) break;
-      if (attempt > 500) throw new Error(`provider deliveries of ${memberId} still pending: ${JSON.stringify(standing?.providerSync)}`);
+      if (attempt > 500)
+        throw new Error(`provider deliveries of ${memberId} still pending: ${JSON.stringify(standing?.providerSync)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

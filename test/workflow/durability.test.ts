@@ -5,7 +5,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
-import { MAX_WARNINGS } from '../../workflows/membership.js';
+import { MAX_WARNINGS } from '../../workflows/membership-workflow.js';
 import { lifecycleEventSignal } from '../../workflows/messages.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { EventLog, association } from '../helpers.js';
@@ -44,7 +44,9 @@ describe('durability', () => {
     const taskQueue = 'continue-as-new';
     const client = new MembershipClient(env.client, config, taskQueue);
     // The fifth event lands on July 10, in the grace period, and makes the run continue as new.
-    const events = shift(pastDueInJuly('CAN1').add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 }).events);
+    const events = shift(
+      pastDueInJuly('CAN1').add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 }).events,
+    );
     const worker = await testWorker(env, taskQueue);
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('membershipWorkflow', {
@@ -55,10 +57,17 @@ describe('durability', () => {
       await deliverInTime(env, client, events, at('2026-07-10T13:00:00Z'));
       const continued = await env.client.workflow.getHandle(handle.workflowId).describe();
       expect(continued.runId).not.toBe(handle.firstExecutionRunId);
-      expect((await client.view('CAN1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: at('2026-07-21T00:00:00.000Z') });
+      expect((await client.view('CAN1'))?.nextDeadline).toEqual({
+        name: 'graceEnded',
+        at: at('2026-07-21T00:00:00.000Z'),
+      });
       await env.sleep(Date.parse(at('2026-07-22T00:00:00Z')) - (await env.currentTimeMs()));
       const standing = await client.view('CAN1');
-      expect(standing?.member?.timeline.at(-1)).toMatchObject({ at: at('2026-07-21T00:00:00.000Z'), change: 'suspended', cause: 'timer:graceEnded' });
+      expect(standing?.member?.timeline.at(-1)).toMatchObject({
+        at: at('2026-07-21T00:00:00.000Z'),
+        change: 'suspended',
+        cause: 'timer:graceEnded',
+      });
       expect(standing?.member).toEqual(simulated(config, events, at('2026-07-22T00:00:00Z'))[0]);
       await providersSettled(client, ['CAN1']);
     });
@@ -97,13 +106,24 @@ describe('durability', () => {
       const before = (await client.handle('U1').fetchHistory()).events ?? [];
       const refused = await client.reactivate('U1', { reason: 'appeal', by: 'staff' }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toBe('reactivated does not fit a member who is pending: only a suspended member can be reactivated');
+      expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toBe(
+        'reactivated does not fit a member who is pending: only a suspended member can be reactivated',
+      );
       // A real server drops the speculative workflow task of a refused Update (the dev-server
       // integration test checks the history is unchanged); this test server keeps the task's own
       // three events, and nothing else: no Update accepted, nothing applied.
-      const added = ((await client.handle('U1').fetchHistory()).events ?? []).slice(before.length).map((event) => event.eventType);
+      const added = ((await client.handle('U1').fetchHistory()).events ?? [])
+        .slice(before.length)
+        .map((event) => event.eventType);
       const { EventType } = proto.temporal.api.enums.v1;
-      expect(added.every((type) => type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED || type === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(true);
+      expect(
+        added.every(
+          (type) =>
+            type === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED ||
+            type === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED ||
+            type === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+        ),
+      ).toBe(true);
       expect((await client.view('U1'))?.member?.rejected).toEqual([]);
       await providersSettled(client, ['U1']);
     });
@@ -114,7 +134,10 @@ describe('durability', () => {
     const client = new MembershipClient(env.client, config, taskQueue);
     const worker = await testWorker(env, taskQueue);
     await worker.runUntil(async () => {
-      for (const event of shift(new EventLog('U2').join('2026-06-01').dues('2026-06').pay('2026-06-01T13:00:00Z', 'INV-2026-06').events)) await client.send(event);
+      for (const event of shift(
+        new EventLog('U2').join('2026-06-01').dues('2026-06').pay('2026-06-01T13:00:00Z', 'INV-2026-06').events,
+      ))
+        await client.send(event);
       const view = await client.suspend('U2', { reason: 'conduct', by: 'ethics committee', id: 'cmd-1' });
       expect(view.state).toBe('suspended');
       expect(view.timeline.at(-1)).toMatchObject({ cause: 'suspended', change: 'suspended', from: 'active' });
@@ -132,7 +155,9 @@ describe('durability', () => {
     await worker.runUntil(async () => {
       await client.send(shift(new EventLog('U3').join('2026-06-01').events)[0]);
       const refused = await client.changeType('U3', 'BROKER').catch((error: unknown) => error);
-      expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toBe('membershipType BROKER is not defined by association TEST');
+      expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toBe(
+        'membershipType BROKER is not defined by association TEST',
+      );
       await providersSettled(client, ['U3']);
     });
   });
@@ -145,7 +170,10 @@ describe('durability', () => {
     await worker.runUntil(async () => {
       await deliverInTime(env, client, events, at('2026-07-05T00:00:00Z'));
       await client.configure('G1', association({ gracePeriod: 'P45D' }));
-      expect((await client.view('G1'))?.nextDeadline).toEqual({ name: 'graceEnded', at: at('2026-08-15T00:00:00.000Z') });
+      expect((await client.view('G1'))?.nextDeadline).toEqual({
+        name: 'graceEnded',
+        at: at('2026-08-15T00:00:00.000Z'),
+      });
       await env.sleep(Date.parse(at('2026-08-01T00:00:00Z')) - (await env.currentTimeMs()));
       expect((await client.view('G1'))?.member?.state).toBe('pastDue');
       await providersSettled(client, ['G1']);
@@ -158,7 +186,10 @@ describe('durability', () => {
     const worker = await testWorker(env, taskQueue);
     await worker.runUntil(async () => {
       await client.send(shift(new EventLog('MW1').join('2026-06-01').events)[0]);
-      for (let i = 0; i < MAX_WARNINGS + 5; i += 1) await client.handle('MW1').signal(lifecycleEventSignal, { id: `bad-${i}`, memberId: 'MW1' } as unknown as LifecycleEvent);
+      for (let i = 0; i < MAX_WARNINGS + 5; i += 1)
+        await client
+          .handle('MW1')
+          .signal(lifecycleEventSignal, { id: `bad-${i}`, memberId: 'MW1' } as unknown as LifecycleEvent);
       const warnings = (await client.view('MW1'))?.warnings ?? [];
       expect(warnings).toHaveLength(MAX_WARNINGS);
       expect(warnings.at(-1)).toMatch(/^ignored a malformed event/);

@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { registerSearchAttributes } from '../../worker/search-attributes.js';
+import { registerSearchAttributes } from '../../common/register-search-attributes.js';
 import { fakeProviders } from './fake-providers.js';
 
 export { providersSettled } from './deliver.js';
@@ -20,7 +20,9 @@ function quietRuntime(): void {
 /** The time-skipping server, with the membership search attributes registered. */
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: inject('testServer') } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: inject('testServer') } },
+  });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
@@ -29,7 +31,11 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
  * A worker on the environment's task queue, running the suite's prebuilt workflow bundle, with
  * fake providers that accept everything unless the test hands in its own.
  */
-export async function testWorker(env: TestWorkflowEnvironment, taskQueue: string, options: Partial<WorkerOptions> = {}): Promise<Worker> {
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  taskQueue: string,
+  options: Partial<WorkerOptions> = {},
+): Promise<Worker> {
   return Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
@@ -39,4 +45,3 @@ export async function testWorker(env: TestWorkflowEnvironment, taskQueue: string
     ...options,
   });
 }
-

@@ -15,7 +15,9 @@ export interface FakeProviders {
   readonly records: Map<string, string>;
 }
 
-export function fakeProviders(refuse: (request: ProviderStatusRequest) => ApplicationFailure | null = () => null): FakeProviders {
+export function fakeProviders(
+  refuse: (request: ProviderStatusRequest) => ApplicationFailure | null = () => null,
+): FakeProviders {
   const calls: ProviderStatusRequest[] = [];
   const applied: ProviderStatusRequest[] = [];
   const records = new Map<string, string>();
@@ -31,7 +33,11 @@ export function fakeProviders(refuse: (request: ProviderStatusRequest) => Applic
         applied.push(request);
         records.set(`${request.provider}/${request.memberId}`, request.status);
       }
-      return Promise.resolve({ provider: request.provider, status: request.status, recordedAt: new Date().toISOString() });
+      return Promise.resolve({
+        provider: request.provider,
+        status: request.status,
+        recordedAt: new Date().toISOString(),
+      });
     },
     async readProviderStatus({ provider, memberId }) {
       return Promise.resolve(records.get(`${provider}/${memberId}`) ?? null);

@@ -48,10 +48,16 @@ describe('the workflow and simulate agree', () => {
   }
 
   async function providersAgree(client: MembershipClient, members: readonly MemberView[]): Promise<void> {
-    await providersSettled(client, members.map((m) => m.memberId));
+    await providersSettled(
+      client,
+      members.map((m) => m.memberId),
+    );
     for (const member of members) {
       for (const [provider, status] of Object.entries(member.providers)) {
-        if (status !== null) expect(providers.records.get(`${provider}/${member.memberId}`), `${member.memberId} ${provider}`).toBe(status);
+        if (status !== null)
+          expect(providers.records.get(`${provider}/${member.memberId}`), `${member.memberId} ${provider}`).toBe(
+            status,
+          );
       }
     }
   }
@@ -70,7 +76,11 @@ describe('the workflow and simulate agree', () => {
   });
 
   it('on an imported member whose deadlines have all passed', async () => {
-    await compare(association({ dropAfterSuspendedDays: 40 }, { association: { id: 'TEST', timezone: 'America/Chicago' } }), importedLapsed(), '2026-06-30T00:00:00Z');
+    await compare(
+      association({ dropAfterSuspendedDays: 40 }, { association: { id: 'TEST', timezone: 'America/Chicago' } }),
+      importedLapsed(),
+      '2026-06-30T00:00:00Z',
+    );
   });
 
   it('on messy billing: early payments, re-sent ids and payments, voids and a refused command', async () => {

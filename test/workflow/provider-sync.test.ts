@@ -17,16 +17,25 @@ import { fakeProviders } from './fake-providers.js';
 
 const taskQueue = 'provider-sync';
 const config = association();
-const deferring = association({}, { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } });
+const deferring = association(
+  {},
+  { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } },
+);
 
 /** Joined June 1 and paid: activated, so every provider is told Active. */
-const paidMember = (memberId: string) => new EventLog(memberId).join('2026-06-01').dues('2026-06').pay('2026-06-01T13:00:00Z', 'INV-2026-06');
+const paidMember = (memberId: string) =>
+  new EventLog(memberId).join('2026-06-01').dues('2026-06').pay('2026-06-01T13:00:00Z', 'INV-2026-06');
 
 /** Joined June 1 and paid through 2029, so no expiry intervenes before the 2028 M1 window. */
 const paidForYears = (memberId: string) =>
   new EventLog(memberId)
     .join('2026-06-01')
-    .add('invoiceIssued', '2026-06-01T12:00:00Z', { invoiceId: 'INV-LONG', amount: 150, coversFrom: '2026-06-01', coversThrough: '2029-12-31' })
+    .add('invoiceIssued', '2026-06-01T12:00:00Z', {
+      invoiceId: 'INV-LONG',
+      amount: 150,
+      coversFrom: '2026-06-01',
+      coversThrough: '2029-12-31',
+    })
     .pay('2026-06-01T13:00:00Z', 'INV-LONG', 150);
 
 describe('provider sync', () => {
@@ -37,11 +46,17 @@ describe('provider sync', () => {
   /** What the fake providers refuse, switched by the tests. */
   const refusing = { mlsFor: new Set<string>() };
   const providers = fakeProviders((request) => {
-    if (request.provider === 'mls' && refusing.mlsFor.has(request.memberId)) return ApplicationFailure.nonRetryable('mls refused (404 unknown-member): no record of this member', 'UnknownMember');
+    if (request.provider === 'mls' && refusing.mlsFor.has(request.memberId))
+      return ApplicationFailure.nonRetryable(
+        'mls refused (404 unknown-member): no record of this member',
+        'UnknownMember',
+      );
     return null;
   });
-  const callsOf = (memberId: string, provider: string) => providers.calls.filter((c) => c.memberId === memberId && c.provider === provider);
-  const appliedOf = (memberId: string, provider: string) => providers.applied.filter((c) => c.memberId === memberId && c.provider === provider);
+  const callsOf = (memberId: string, provider: string) =>
+    providers.calls.filter((c) => c.memberId === memberId && c.provider === provider);
+  const appliedOf = (memberId: string, provider: string) =>
+    providers.applied.filter((c) => c.memberId === memberId && c.provider === provider);
 
   beforeAll(async () => {
     env = await timeSkippingEnvironment();
@@ -61,7 +76,8 @@ describe('provider sync', () => {
 
   const shift = (events: readonly LifecycleEvent[]) => shiftYears(events, years);
   const at = (iso: string) => shiftInstant(iso, years);
-  const providerSyncAttribute = async (client: MembershipClient, memberId: string) => (await client.handle(memberId).describe()).typedSearchAttributes.get(keys.ProviderSync);
+  const providerSyncAttribute = async (client: MembershipClient, memberId: string) =>
+    (await client.handle(memberId).describe()).typedSearchAttributes.get(keys.ProviderSync);
 
   it('records a business refusal without retrying it, and sends it again under a new key when staff ask', async () => {
     const client = new MembershipClient(env.client, config, taskQueue);
@@ -74,9 +90,16 @@ describe('provider sync', () => {
     expect(standing?.member?.state).toBe('active');
     expect(standing?.providerSync?.status).toBe('failed');
     const mls = standing?.providerSync?.deliveries.find((d) => d.provider === 'mls');
-    expect(mls).toMatchObject({ status: 'Active', change: 'activated', outcome: 'failed', reason: 'UnknownMember: mls refused (404 unknown-member): no record of this member' });
+    expect(mls).toMatchObject({
+      status: 'Active',
+      change: 'activated',
+      outcome: 'failed',
+      reason: 'UnknownMember: mls refused (404 unknown-member): no record of this member',
+    });
     expect(callsOf('F1', 'mls')).toHaveLength(1);
-    expect(standing?.providerSync?.deliveries.filter((d) => d.provider !== 'mls').map((d) => [d.provider, d.outcome])).toEqual([
+    expect(
+      standing?.providerSync?.deliveries.filter((d) => d.provider !== 'mls').map((d) => [d.provider, d.outcome]),
+    ).toEqual([
       ['m1', 'acknowledged'],
       ['lockbox', 'acknowledged'],
     ]);
@@ -88,8 +111,14 @@ describe('provider sync', () => {
     await providersSettled(client, ['F1']);
     const after = await client.view('F1');
     expect(after?.providerSync?.status).toBe('ok');
-    expect(after?.providerSync?.deliveries.find((d) => d.provider === 'mls')).toMatchObject({ outcome: 'acknowledged', retries: 1 });
-    expect(callsOf('F1', 'mls').map((c) => c.idempotencyKey)).toEqual([expect.stringMatching(/\/\d+\/mls$/), expect.stringMatching(/\/\d+\/mls\/retry-1$/)]);
+    expect(after?.providerSync?.deliveries.find((d) => d.provider === 'mls')).toMatchObject({
+      outcome: 'acknowledged',
+      retries: 1,
+    });
+    expect(callsOf('F1', 'mls').map((c) => c.idempotencyKey)).toEqual([
+      expect.stringMatching(/\/\d+\/mls$/),
+      expect.stringMatching(/\/\d+\/mls\/retry-1$/),
+    ]);
     expect(await providerSyncAttribute(client, 'F1')).toBe('ok');
     // Nothing left to retry.
     expect(await client.retryProviderSync('F1')).toEqual({ retried: 0 });
@@ -99,15 +128,27 @@ describe('provider sync', () => {
     const client = new MembershipClient(env.client, deferring, taskQueue);
     // Suspended June 10 (2026 and its shift are not window years); the next window opens January 1, two years on.
     const stays = shift(paidForYears('D1').add('suspended', '2026-06-10', { reason: 'conduct' }).events);
-    const comesBack = shift(paidForYears('D2').add('suspended', '2026-06-10', { reason: 'conduct' }).add('reactivated', '2026-07-01', {}).events);
+    const comesBack = shift(
+      paidForYears('D2').add('suspended', '2026-06-10', { reason: 'conduct' }).add('reactivated', '2026-07-01', {})
+        .events,
+    );
     await deliverInTime(env, client, [...stays, ...comesBack], at('2026-07-02T00:00:00Z'));
     await providersSettled(client, ['D1', 'D2']);
 
     const waiting = await client.view('D1');
-    expect(waiting?.member?.timeline.at(-1)?.commands.find((c) => c.provider === 'm1')).toEqual({ provider: 'm1', status: 'Suspended', outcome: 'skipped', reason: 'm1-suspend-window-closed' });
-    expect(waiting?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended')).toMatchObject({ outcome: 'deferred', notBefore: at('2028-01-01T00:00:00.000Z') });
+    expect(waiting?.member?.timeline.at(-1)?.commands.find((c) => c.provider === 'm1')).toEqual({
+      provider: 'm1',
+      status: 'Suspended',
+      outcome: 'skipped',
+      reason: 'm1-suspend-window-closed',
+    });
+    expect(
+      waiting?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended'),
+    ).toMatchObject({ outcome: 'deferred', notBefore: at('2028-01-01T00:00:00.000Z') });
     expect(waiting?.providerSync?.status).toBe('pending');
-    expect((await client.view('D2'))?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended')).toMatchObject({ outcome: 'superseded' });
+    expect(
+      (await client.view('D2'))?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended'),
+    ).toMatchObject({ outcome: 'superseded' });
 
     await env.sleep(Date.parse(at('2028-01-01T06:00:00Z')) - (await env.currentTimeMs()));
     await providersSettled(client, ['D1', 'D2']);
@@ -120,21 +161,34 @@ describe('provider sync', () => {
     // This type's reactivation tells the MLS and the lockbox but not M1: no later M1 command makes
     // the deferred one moot, so the member's state at the window decides.
     const quietM1 = association(
-      { rules: { activated: { m1: 'Active', mls: 'Active' }, suspended: { m1: 'Suspended', mls: 'Inactive' }, reactivated: { mls: 'Active' } } },
+      {
+        rules: {
+          activated: { m1: 'Active', mls: 'Active' },
+          suspended: { m1: 'Suspended', mls: 'Inactive' },
+          reactivated: { mls: 'Active' },
+        },
+      },
       { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {} } },
     );
     const client = new MembershipClient(env.client, quietM1, taskQueue);
-    const events = shift(paidForYears('D3').add('suspended', '2026-06-10', { reason: 'conduct' }).add('reactivated', '2026-06-20', {}).events);
+    const events = shift(
+      paidForYears('D3').add('suspended', '2026-06-10', { reason: 'conduct' }).add('reactivated', '2026-06-20', {})
+        .events,
+    );
     await deliverInTime(env, client, events, at('2026-06-21T00:00:00Z'));
     await providersSettled(client, ['D3']);
-    expect((await client.view('D3'))?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended')).toMatchObject({ outcome: 'deferred' });
+    expect(
+      (await client.view('D3'))?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended'),
+    ).toMatchObject({ outcome: 'deferred' });
 
     await env.sleep(Date.parse(at('2028-01-01T06:00:00Z')) - (await env.currentTimeMs()));
     await providersSettled(client, ['D3']);
     expect(appliedOf('D3', 'm1').map((c) => c.status)).toEqual(['Active']);
     const standing = await client.view('D3');
     expect(standing?.member?.state).toBe('active');
-    expect(standing?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended')).toMatchObject({ outcome: 'skipped', reason: 'no-longer-suspended' });
+    expect(
+      standing?.providerSync?.deliveries.find((d) => d.provider === 'm1' && d.status === 'Suspended'),
+    ).toMatchObject({ outcome: 'skipped', reason: 'no-longer-suspended' });
     expect(standing?.providerSync?.status).toBe('ok');
   });
 });

@@ -25,7 +25,9 @@ describe('recorded histories replay on the current workflow code', () => {
   for (const file of files) {
     it(file, async () => {
       const history = historyFromJSON(JSON.parse(await readFile(join(folder, file), 'utf8')));
-      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundle') } }, history, file)).resolves.toBeUndefined();
+      await expect(
+        Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundle') } }, history, file),
+      ).resolves.toBeUndefined();
     });
   }
 });

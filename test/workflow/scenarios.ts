@@ -43,14 +43,23 @@ export function staffActions(): LifecycleEvent[] {
 /** Onboarded members: an imported member whose paid-through is long gone runs through every state at once. */
 export function importedLapsed(): LifecycleEvent[] {
   return new EventLog('D1')
-    .add('imported', '2026-04-10', { membershipType: 'REALTOR', state: 'active', paidThrough: '2026-01-31', joinDate: '2015-03-01', memberStatus: 'Renewed' })
+    .add('imported', '2026-04-10', {
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough: '2026-01-31',
+      joinDate: '2015-03-01',
+      memberStatus: 'Renewed',
+    })
     .dues('2026-05')
     .pay('2026-05-02', 'INV-2026-05').events;
 }
 
 /** Billing systems misbehaving: payments before invoices, re-sent ids, a re-sent payment id, voids, a refused command. */
 export function messyBilling(): LifecycleEvent[] {
-  const log = new EventLog('E1').join('2026-03-01T08:00:00Z').pay('2026-03-01T09:00:00Z', 'INV-2026-03', 50, 'P-EARLY').dues('2026-03');
+  const log = new EventLog('E1')
+    .join('2026-03-01T08:00:00Z')
+    .pay('2026-03-01T09:00:00Z', 'INV-2026-03', 50, 'P-EARLY')
+    .dues('2026-03');
   log.add('invoiceIssued', '2026-03-15', { invoiceId: 'FEE-1', amount: 20 });
   log.add('invoiceVoided', '2026-03-16', { invoiceId: 'FEE-1' });
   log.dues('2026-04').pay('2026-04-05', 'INV-2026-04', 50, 'P-APR').pay('2026-04-06', 'INV-2026-04', 50, 'P-APR');
@@ -58,4 +67,3 @@ export function messyBilling(): LifecycleEvent[] {
   log.add('reactivated', '2026-04-08', {});
   return log.events;
 }
-

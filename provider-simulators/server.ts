@@ -27,7 +27,9 @@ export type Fault = z.output<typeof faultSchema>;
 export const faultSettingsSchema = z.partialRecord(z.enum(simulatedProviders), faultSchema.partial());
 
 const seedSchema = z.strictObject({
-  records: z.array(z.strictObject({ provider: z.enum(simulatedProviders), id: z.string().min(1), status: z.string().min(1) })),
+  records: z.array(
+    z.strictObject({ provider: z.enum(simulatedProviders), id: z.string().min(1), status: z.string().min(1) }),
+  ),
 });
 
 export interface SimulatorOptions {
@@ -50,29 +52,51 @@ interface Endpoint {
 }
 
 const endpoints: Record<SimulatedProvider, Endpoint> = {
-  m1: { write: { method: 'PUT', url: '/m1/v1/members/:id/status', field: 'status' }, read: '/m1/v1/members/:id', body: (id, status, updatedAt) => ({ memberId: id, status, updatedAt }) },
+  m1: {
+    write: { method: 'PUT', url: '/m1/v1/members/:id/status', field: 'status' },
+    read: '/m1/v1/members/:id',
+    body: (id, status, updatedAt) => ({ memberId: id, status, updatedAt }),
+  },
   mls: {
     write: { method: 'PATCH', url: '/mls/odata/Member/:id', field: 'MemberStatus' },
     read: '/mls/odata/Member/:id',
     body: (id, status, updatedAt) => ({ MemberKey: id, MemberStatus: status, ModificationTimestamp: updatedAt }),
   },
-  sentrilock: { write: { method: 'PUT', url: '/sentrilock/v1/users/:id/status', field: 'status' }, read: '/sentrilock/v1/users/:id', body: (id, status, updatedAt) => ({ userId: id, status, lastModified: updatedAt }) },
-  supra: { write: { method: 'PUT', url: '/supra/v1/agents/:id/status', field: 'status' }, read: '/supra/v1/agents/:id', body: (id, status, updatedAt) => ({ agentId: id, agentStatus: status, modified: updatedAt }) },
+  sentrilock: {
+    write: { method: 'PUT', url: '/sentrilock/v1/users/:id/status', field: 'status' },
+    read: '/sentrilock/v1/users/:id',
+    body: (id, status, updatedAt) => ({ userId: id, status, lastModified: updatedAt }),
+  },
+  supra: {
+    write: { method: 'PUT', url: '/supra/v1/agents/:id/status', field: 'status' },
+    read: '/supra/v1/agents/:id',
+    body: (id, status, updatedAt) => ({ agentId: id, agentStatus: status, modified: updatedAt }),
+  },
 };
 
 const defaultWindow: M1SuspendWindow = { anchorYear: 2025, everyYears: 3, from: '01-01', through: '03-01' };
 
 export async function buildSimulator(options: SimulatorOptions = {}): Promise<FastifyInstance> {
   const state: SimulatorState = await loadState(options.stateFile);
-  const faults = Object.fromEntries(simulatedProviders.map((p) => [p, faultSchema.parse(options.faults?.[p] ?? {})])) as Record<SimulatedProvider, Fault>;
+  const faults = Object.fromEntries(
+    simulatedProviders.map((p) => [p, faultSchema.parse(options.faults?.[p] ?? {})]),
+  ) as Record<SimulatedProvider, Fault>;
   const now = options.now ?? (() => new Date());
   const random = options.random ?? Math.random;
   // Closing drops kept-alive connections at once: a stopped simulator is an outage, not a slow one.
   const app = Fastify({ logger: false, forceCloseConnections: true });
 
-  const log = async (provider: string, request: FastifyRequest, statusCode: number, replayed: boolean): Promise<void> => {
+  const log = async (
+    provider: string,
+    request: FastifyRequest,
+    statusCode: number,
+    replayed: boolean,
+  ): Promise<void> => {
     const key = request.headers['idempotency-key'];
-    const requested = request.method === 'GET' ? undefined : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider as SimulatedProvider].write.field];
+    const requested =
+      request.method === 'GET'
+        ? undefined
+        : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider as SimulatedProvider].write.field];
     state.requests.push({
       at: now().toISOString(),
       provider,
@@ -91,8 +115,10 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     const fault = faults[provider];
     if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
     const key = options.apiKeys?.[provider];
-    if (key && request.headers.authorization !== `Bearer ${key}`) return { statusCode: 401, body: { error: 'unauthorized' } };
-    if (fault.outage || (fault.errorRate > 0 && random() < fault.errorRate)) return { statusCode: 503, body: { error: 'unavailable' } };
+    if (key && request.headers.authorization !== `Bearer ${key}`)
+      return { statusCode: 401, body: { error: 'unauthorized' } };
+    if (fault.outage || (fault.errorRate > 0 && random() < fault.errorRate))
+      return { statusCode: 503, body: { error: 'unavailable' } };
     if (fault.rateLimited > 0) {
       fault.rateLimited -= 1;
       return { statusCode: 429, body: { error: 'rate-limited', retryAfterSeconds: fault.retryAfterSeconds } };
@@ -100,7 +126,13 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     return null;
   };
 
-  const answer = async (reply: FastifyReply, provider: SimulatedProvider, request: FastifyRequest, response: StoredResponse, replayed = false): Promise<FastifyReply> => {
+  const answer = async (
+    reply: FastifyReply,
+    provider: SimulatedProvider,
+    request: FastifyRequest,
+    response: StoredResponse,
+    replayed = false,
+  ): Promise<FastifyReply> => {
     await log(provider, request, response.statusCode, replayed);
     if (response.statusCode === 429) void reply.header('retry-after', String(faults[provider].retryAfterSeconds));
     return reply.code(response.statusCode).send(response.body);
@@ -115,7 +147,8 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
         const interfered = await interfere(provider, request);
         if (interfered) return answer(reply, provider, request, interfered);
         const key = request.headers['idempotency-key'];
-        if (typeof key !== 'string' || key === '') return answer(reply, provider, request, { statusCode: 400, body: { error: 'idempotency-key-required' } });
+        if (typeof key !== 'string' || key === '')
+          return answer(reply, provider, request, { statusCode: 400, body: { error: 'idempotency-key-required' } });
         const replayed = state.idempotency[provider][key];
         if (replayed) {
           void reply.header('idempotent-replayed', 'true');
@@ -127,7 +160,14 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
         const refused =
           typeof status !== 'string'
             ? { statusCode: 400 as const, error: 'invalid-request', message: `${endpoint.write.field} is required` }
-            : refusal({ provider, status, known: state.records[provider][id] !== undefined, role: headerOf(request, 'x-association-role'), today, m1Window: options.m1Window ?? defaultWindow });
+            : refusal({
+                provider,
+                status,
+                known: state.records[provider][id] !== undefined,
+                role: headerOf(request, 'x-association-role'),
+                today,
+                m1Window: options.m1Window ?? defaultWindow,
+              });
         let response: StoredResponse;
         if (refused) {
           response = { statusCode: refused.statusCode, body: { error: refused.error, message: refused.message } };
@@ -145,7 +185,14 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
       if (interfered) return answer(reply, provider, request, interfered);
       const id = (request.params as { id: string }).id;
       const record = state.records[provider][id];
-      return answer(reply, provider, request, record ? { statusCode: 200, body: endpoint.body(id, record.status, record.updatedAt) } : { statusCode: 404, body: { error: 'unknown-member' } });
+      return answer(
+        reply,
+        provider,
+        request,
+        record
+          ? { statusCode: 200, body: endpoint.body(id, record.status, record.updatedAt) }
+          : { statusCode: 404, body: { error: 'unknown-member' } },
+      );
     });
   }
 
@@ -154,7 +201,8 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   app.put('/admin/faults/:provider', async (request, reply) => {
     const provider = providerParam(request);
     const parsed = faultSchema.safeParse(request.body ?? {});
-    if (!provider || !parsed.success) return reply.code(400).send({ error: 'invalid-fault', issues: parsed.error?.issues ?? [] });
+    if (!provider || !parsed.success)
+      return reply.code(400).send({ error: 'invalid-fault', issues: parsed.error?.issues ?? [] });
     faults[provider] = parsed.data;
     return faults[provider];
   });
@@ -162,7 +210,8 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   // Seeds records the providers already hold (a roster being onboarded); existing ones are kept.
   app.post('/admin/records', async (request, reply) => {
     const parsed = seedSchema.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
+    if (!parsed.success)
+      return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
     let added = 0;
     for (const { provider, id, status } of parsed.data.records) {
       if (state.records[provider][id] !== undefined) continue;

@@ -10,26 +10,31 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { MembershipClient } from '../client/membership-client.js';
-import { association, EventLog } from '../test/helpers.js';
-import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from '../test/workflow/deliver.js';
-import { fakeProviders } from '../test/workflow/fake-providers.js';
+import { association, EventLog } from './helpers.js';
+import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from './workflow/deliver.js';
+import { fakeProviders } from './workflow/fake-providers.js';
 import type { DriftReport } from '../activities/reconciliation.js';
 import { createStaffActivities } from '../activities/staff.js';
 import { repairProviderSignal } from '../workflows/messages.js';
-import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from '../test/workflow/scenarios.js';
-import { registerSearchAttributes } from '../worker/search-attributes.js';
+import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './workflow/scenarios.js';
+import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import type { AssociationConfig } from '../schemas/association.js';
-import { ensureTestServer, projectRoot } from './temporal-binaries.js';
+import { ensureTestServer, projectRoot } from '../scripts/temporal-binaries.js';
 
 const { values } = parseArgs({ options: { version: { type: 'string' } } });
-if (!values.version || !/^v\d+$/.test(values.version)) throw new Error('usage: npm run record:histories -- --version v2 (a new version label, so earlier recordings are kept)');
+if (!values.version || !/^v\d+$/.test(values.version))
+  throw new Error(
+    'usage: npm run record:histories -- --version v2 (a new version label, so earlier recordings are kept)',
+  );
 const version = values.version;
 const taskQueue = 'record-histories';
 const folder = join(projectRoot, 'test', 'histories');
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: await ensureTestServer() } } });
+const env = await TestWorkflowEnvironment.createTimeSkipping({
+  server: { executable: { type: 'existing-path', path: await ensureTestServer() } },
+});
 await registerSearchAttributes(env.connection, env.namespace ?? 'default');
 const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts') });
 // Providers that accept everything, except the MLS refuses member PR1 once (a refusal staff retry).
@@ -42,8 +47,15 @@ const providers = fakeProviders((request) => {
 // Reconciliation's drift finder, faked: it reports one planted drift.
 let drift: DriftReport | null = null;
 const findProviderDrift = async ({ associationId }: { associationId: string }): Promise<DriftReport> =>
-  Promise.resolve(drift ?? { associationId, membersChecked: 0, recordsChecked: 0, recordsUnsettled: 0, drift: [], unreadable: [] });
-const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code }, activities: { ...providers.activities, findProviderDrift, ...createStaffActivities({ client: env.client }) } });
+  Promise.resolve(
+    drift ?? { associationId, membersChecked: 0, recordsChecked: 0, recordsUnsettled: 0, drift: [], unreadable: [] },
+  );
+const worker = await Worker.create({
+  connection: env.nativeConnection,
+  taskQueue,
+  workflowBundle: { code },
+  activities: { ...providers.activities, findProviderDrift, ...createStaffActivities({ client: env.client }) },
+});
 await mkdir(folder, { recursive: true });
 
 async function save(name: string, workflowId: string, runId?: string): Promise<void> {
@@ -52,7 +64,12 @@ async function save(name: string, workflowId: string, runId?: string): Promise<v
   console.log(`recorded test/histories/${version}-${name}.json (${history.events?.length ?? 0} events)`);
 }
 
-async function scenario(name: string, config: AssociationConfig, original: LifecycleEvent[], until: string): Promise<void> {
+async function scenario(
+  name: string,
+  config: AssociationConfig,
+  original: LifecycleEvent[],
+  until: string,
+): Promise<void> {
   const years = yearsIntoFuture(original, await env.currentTimeMs());
   const events = shiftYears(original, years);
   const client = new MembershipClient(env.client, config, taskQueue);
@@ -65,14 +82,29 @@ async function scenario(name: string, config: AssociationConfig, original: Lifec
 await worker.runUntil(async () => {
   const worked = await workedExample();
   await scenario('worked-example', worked.config, worked.events, '2026-08-31T00:00:00Z');
-  await scenario('lapses-and-rejoins', association({ dropAfterSuspendedDays: 30 }), lapsesAndRejoins(), '2026-10-15T00:00:00Z');
+  await scenario(
+    'lapses-and-rejoins',
+    association({ dropAfterSuspendedDays: 30 }),
+    lapsesAndRejoins(),
+    '2026-10-15T00:00:00Z',
+  );
   await scenario('staff-actions', association(), staffActions(), '2026-06-01T00:00:00Z');
-  await scenario('imported-lapsed', association({ dropAfterSuspendedDays: 40 }, { association: { id: 'TEST', timezone: 'America/Chicago' } }), importedLapsed(), '2026-06-30T00:00:00Z');
+  await scenario(
+    'imported-lapsed',
+    association({ dropAfterSuspendedDays: 40 }, { association: { id: 'TEST', timezone: 'America/Chicago' } }),
+    importedLapsed(),
+    '2026-06-30T00:00:00Z',
+  );
   await scenario('messy-billing', association(), messyBilling(), '2026-05-31T00:00:00Z');
 
   // A run that continues as new in the grace period, and a staff Update.
   const config = association();
-  const log = new EventLog('CAN1').join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07').add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 });
+  const log = new EventLog('CAN1')
+    .join('2026-06-01')
+    .dues('2026-06')
+    .pay('2026-06-02', 'INV-2026-06')
+    .dues('2026-07')
+    .add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 });
   const years = yearsIntoFuture(log.events, await env.currentTimeMs());
   const client = new MembershipClient(env.client, config, taskQueue);
   const handle = await env.client.workflow.start('membershipWorkflow', {
@@ -96,9 +128,32 @@ await worker.runUntil(async () => {
   const importing = new MembershipClient(env.client, association(), taskQueue);
   const base = await env.currentTimeMs();
   const iso = (offset: number) => new Date(base + offset).toISOString();
-  await importing.importMember({ id: 'imp', type: 'imported', memberId: 'IMP1', at: iso(0), membershipType: 'REALTOR', state: 'active', paidThrough: iso(86_400_000 * 20).slice(0, 10) });
-  await importing.send({ id: 'imp-inv', type: 'invoiceIssued', memberId: 'IMP1', at: iso(1000), invoiceId: 'I1', amount: 50 });
-  await importing.send({ id: 'imp-pay', type: 'paymentPosted', memberId: 'IMP1', at: iso(2000), paymentId: 'P1', invoiceId: 'I1', amount: 50 });
+  await importing.importMember({
+    id: 'imp',
+    type: 'imported',
+    memberId: 'IMP1',
+    at: iso(0),
+    membershipType: 'REALTOR',
+    state: 'active',
+    paidThrough: iso(86_400_000 * 20).slice(0, 10),
+  });
+  await importing.send({
+    id: 'imp-inv',
+    type: 'invoiceIssued',
+    memberId: 'IMP1',
+    at: iso(1000),
+    invoiceId: 'I1',
+    amount: 50,
+  });
+  await importing.send({
+    id: 'imp-pay',
+    type: 'paymentPosted',
+    memberId: 'IMP1',
+    at: iso(2000),
+    paymentId: 'P1',
+    invoiceId: 'I1',
+    amount: 50,
+  });
   await env.sleep(86_400_000 * 30);
   await providersSettled(importing, ['IMP1']);
   await save('import', importing.workflowId('IMP1'));
@@ -111,21 +166,48 @@ await worker.runUntil(async () => {
   await providersSettled(syncing, ['PR1']);
   await syncing.retryProviderSync('PR1');
   await providersSettled(syncing, ['PR1']);
-  await syncing.handle('PR1').signal(repairProviderSignal, { id: 'reconcile-1/mls', provider: 'mls', status: 'Active', found: 'Inactive' });
+  await syncing
+    .handle('PR1')
+    .signal(repairProviderSignal, { id: 'reconcile-1/mls', provider: 'mls', status: 'Active', found: 'Inactive' });
   await providersSettled(syncing, ['PR1']);
-  drift = { associationId: 'TEST', membersChecked: 1, recordsChecked: 3, recordsUnsettled: 0, drift: [{ memberId: 'PR1', workflowId: syncing.workflowId('PR1'), provider: 'lockbox', expected: 'Active', found: null }], unreadable: [] };
-  const reconciliation = await env.client.workflow.start('reconciliationWorkflow', { workflowId: 'reconcile-providers/TEST', taskQueue, args: [{ associationId: 'TEST' }] });
+  drift = {
+    associationId: 'TEST',
+    membersChecked: 1,
+    recordsChecked: 3,
+    recordsUnsettled: 0,
+    drift: [
+      { memberId: 'PR1', workflowId: syncing.workflowId('PR1'), provider: 'lockbox', expected: 'Active', found: null },
+    ],
+    unreadable: [],
+  };
+  const reconciliation = await env.client.workflow.start('reconciliationWorkflow', {
+    workflowId: 'reconcile-providers/TEST',
+    taskQueue,
+    args: [{ associationId: 'TEST' }],
+  });
   await reconciliation.result();
   await providersSettled(syncing, ['PR1']);
   await save('provider-refusal-retry-repair', syncing.workflowId('PR1'));
   await save('reconciliation', reconciliation.workflowId);
 
   // A deferred M1 suspension, sent when the window opens.
-  const deferring = association({}, { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } });
-  const deferred = new EventLog('DF1').join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').add('suspended', '2026-06-10', { reason: 'conduct' });
+  const deferring = association(
+    {},
+    { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } },
+  );
+  const deferred = new EventLog('DF1')
+    .join('2026-06-01')
+    .dues('2026-06')
+    .pay('2026-06-02', 'INV-2026-06')
+    .add('suspended', '2026-06-10', { reason: 'conduct' });
   const deferredYears = yearsIntoFuture(deferred.events, await env.currentTimeMs());
   const deferClient = new MembershipClient(env.client, deferring, taskQueue);
-  await deliverInTime(env, deferClient, shiftYears(deferred.events, deferredYears), shiftInstant('2028-01-02T00:00:00Z', deferredYears));
+  await deliverInTime(
+    env,
+    deferClient,
+    shiftYears(deferred.events, deferredYears),
+    shiftInstant('2028-01-02T00:00:00Z', deferredYears),
+  );
   await providersSettled(deferClient, ['DF1']);
   await save('deferred-m1-suspension', deferClient.workflowId('DF1'));
 
@@ -133,12 +215,29 @@ await worker.runUntil(async () => {
   const massClient = new MembershipClient(env.client, association(), taskQueue);
   const now = await env.currentTimeMs();
   for (const memberId of ['MD1', 'MD2']) {
-    await massClient.importMember({ id: `import-${memberId}`, type: 'imported', memberId, at: new Date(now).toISOString(), membershipType: 'REALTOR', state: 'suspended', paidThrough: new Date(now + 86_400_000 * 30).toISOString().slice(0, 10) });
+    await massClient.importMember({
+      id: `import-${memberId}`,
+      type: 'imported',
+      memberId,
+      at: new Date(now).toISOString(),
+      membershipType: 'REALTOR',
+      state: 'suspended',
+      paidThrough: new Date(now + 86_400_000 * 30).toISOString().slice(0, 10),
+    });
   }
   const mass = await env.client.workflow.start('massChangeWorkflow', {
     workflowId: 'mass-drop/TEST/recorded',
     taskQueue,
-    args: [{ associationId: 'TEST', action: 'drop', memberIds: ['MD1', 'MD2', 'NOBODY'], reason: 'lapsed', by: 'board', concurrency: 2 }],
+    args: [
+      {
+        associationId: 'TEST',
+        action: 'drop',
+        memberIds: ['MD1', 'MD2', 'NOBODY'],
+        reason: 'lapsed',
+        by: 'board',
+        concurrency: 2,
+      },
+    ],
   });
   await mass.result();
   await providersSettled(massClient, ['MD1', 'MD2']);

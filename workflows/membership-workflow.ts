@@ -34,7 +34,8 @@ import {
 } from './messages.js';
 import type { MembershipWorkflowInput, StaffCommand } from './messages.js';
 import { startProviderSenders } from './provider-sync.js';
-import { searchAttributesOf, standingInWords } from './standing.js';
+import { searchAttributesOf } from './search-attributes.js';
+import { standingInWords } from '../machines/standing-in-words.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
 /** Warnings kept (the latest): a sender that keeps sending malformed events cannot grow the member without bound. */
@@ -43,7 +44,9 @@ export const MAX_WARNINGS = 50;
 export async function membershipWorkflow(input: MembershipWorkflowInput): Promise<void> {
   let association: AssociationConfig = input.association;
   let configVersion = input.configVersion;
-  const membership = input.carried ? Membership.restore(association, input.carried) : Membership.create(association, input.memberId);
+  const membership = input.carried
+    ? Membership.restore(association, input.carried)
+    : Membership.create(association, input.memberId);
   const warnings: string[] = [...(input.warnings ?? [])].slice(-MAX_WARNINGS);
   const warn = (text: string): void => {
     warnings.push(text);
@@ -57,7 +60,11 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   // Provider sync sends each change's commands to the providers. Runs started before it existed
   // go on without it (their histories replay unchanged); their next run has it.
   const { workflowId, firstExecutionRunId } = workflowInfo();
-  const sync = patched('provider-sync') ? (input.sync ? new ProviderDeliveries(input.sync) : ProviderDeliveries.startingAt(membership.changes.length)) : null;
+  const sync = patched('provider-sync')
+    ? input.sync
+      ? new ProviderDeliveries(input.sync)
+      : ProviderDeliveries.startingAt(membership.changes.length)
+    : null;
 
   /** Tells visibility and the UI where the member stands. */
   const publish = (): void => {
@@ -75,7 +82,11 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   /** Fires what is due, hands the step's provider commands to the senders, and publishes. */
   const settle = (): void => {
     membership.advanceTo(Date.now());
-    sync?.addStep(membership.changes, { keyBase: `${workflowId}/${firstExecutionRunId}`, association, role: membership.role });
+    sync?.addStep(membership.changes, {
+      keyBase: `${workflowId}/${firstExecutionRunId}`,
+      association,
+      role: membership.role,
+    });
     publish();
   };
 
@@ -97,7 +108,14 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   };
 
   const staffEvent = (command: StaffCommand, body: Record<string, unknown>): LifecycleEvent =>
-    ({ id: command.id, memberId: input.memberId, at: new Date(Date.now()).toISOString(), reason: command.reason, by: command.by, ...body }) as LifecycleEvent;
+    ({
+      id: command.id,
+      memberId: input.memberId,
+      at: new Date(Date.now()).toISOString(),
+      reason: command.reason,
+      by: command.by,
+      ...body,
+    }) as LifecycleEvent;
 
   /** An Update: the validator refuses what does not fit before anything reaches history. */
   const staffHandler = <C extends StaffCommand>(toEvent: (command: C) => LifecycleEvent) => ({
@@ -155,8 +173,12 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
   const suspend = staffHandler(staffEvents.suspend);
   const reactivate = staffHandler(staffEvents.reactivate);
   const drop = staffHandler(staffEvents.drop);
-  const changeType = staffHandler((c: StaffCommand & { membershipType: string }) => staffEvent(c, { type: 'membershipTypeChanged', membershipType: c.membershipType }));
-  const changeRole = staffHandler((c: StaffCommand & { role: 'primary' | 'secondary' }) => staffEvent(c, { type: 'roleChanged', role: c.role }));
+  const changeType = staffHandler((c: StaffCommand & { membershipType: string }) =>
+    staffEvent(c, { type: 'membershipTypeChanged', membershipType: c.membershipType }),
+  );
+  const changeRole = staffHandler((c: StaffCommand & { role: 'primary' | 'secondary' }) =>
+    staffEvent(c, { type: 'roleChanged', role: c.role }),
+  );
   setHandler(suspendUpdate, suspend.handler, { validator: suspend.validator });
   setHandler(reactivateUpdate, reactivate.handler, { validator: reactivate.validator });
   setHandler(dropUpdate, drop.handler, { validator: drop.validator });
@@ -170,13 +192,20 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
       return { retried };
     });
     setHandler(repairProviderSignal, (repair) => {
-      const refused = sync.repair({ ...repair, at: new Date(Date.now()).toISOString(), keyBase: `${workflowId}/${firstExecutionRunId}`, role: membership.role });
+      const refused = sync.repair({
+        ...repair,
+        at: new Date(Date.now()).toISOString(),
+        keyBase: `${workflowId}/${firstExecutionRunId}`,
+        role: membership.role,
+      });
       if (refused === null) publish();
     });
   } else {
     setHandler(retryProviderSyncUpdate, () => ({ retried: 0 }), {
       validator: () => {
-        throw new Error('this membership run started before provider sync; it sends provider commands from its next run');
+        throw new Error(
+          'this membership run started before provider sync; it sends provider commands from its next run',
+        );
       },
     });
   }
@@ -200,7 +229,13 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     if (problem) return { outcome: 'rejected', reason: problem, from, to: from };
     const copy = Membership.restore(association, membership.snapshot());
     const result = copy.apply(event, Date.now());
-    if (result.outcome !== 'applied') return { outcome: result.outcome, ...(result.outcome === 'rejected' ? { reason: result.reason } : {}), from, to: from };
+    if (result.outcome !== 'applied')
+      return {
+        outcome: result.outcome,
+        ...(result.outcome === 'rejected' ? { reason: result.reason } : {}),
+        from,
+        to: from,
+      };
     copy.advanceTo(Date.now());
     return { outcome: 'applied', from, to: copy.state === 'none' ? null : copy.state };
   });

@@ -38,15 +38,29 @@ export function refusal(change: StatusChange): Refusal | null {
     return { statusCode: 422, error: 'null-not-selectable', message: 'SentriLock has no Null status' };
   }
   if (!providerStatuses[provider].includes(status)) {
-    return { statusCode: 400, error: 'invalid-status', message: `${provider} statuses are ${providerStatuses[provider].join(', ')}` };
+    return {
+      statusCode: 400,
+      error: 'invalid-status',
+      message: `${provider} statuses are ${providerStatuses[provider].join(', ')}`,
+    };
   }
   if (provider === 'm1') {
-    if (change.role !== 'primary') return { statusCode: 403, error: 'secondary-association', message: 'only the primary association may edit an M1 record' };
+    if (change.role !== 'primary')
+      return {
+        statusCode: 403,
+        error: 'secondary-association',
+        message: 'only the primary association may edit an M1 record',
+      };
     if (status === 'Suspended' && !m1SuspendWindowOpen(change.m1Window, change.today)) {
-      return { statusCode: 422, error: 'suspend-window-closed', message: `M1 accepts Suspended only in its window; ${change.today} is outside it` };
+      return {
+        statusCode: 422,
+        error: 'suspend-window-closed',
+        message: `M1 accepts Suspended only in its window; ${change.today} is outside it`,
+      };
     }
   }
   // A provider creates its record when the member is first made Active; anything else needs one.
-  if (!change.known && status !== 'Active') return { statusCode: 404, error: 'unknown-member', message: 'no record of this member' };
+  if (!change.known && status !== 'Active')
+    return { statusCode: 404, error: 'unknown-member', message: 'no record of this member' };
   return null;
 }

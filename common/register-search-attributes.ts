@@ -14,7 +14,10 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
  */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
   for (const key of Object.values(membershipSearchAttributes)) {
-    const type = key.type === SearchAttributeType.DATETIME ? IndexedValueType.INDEXED_VALUE_TYPE_DATETIME : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
+    const type =
+      key.type === SearchAttributeType.DATETIME
+        ? IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
+        : IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
     try {
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [key.name]: type } });
     } catch (error) {

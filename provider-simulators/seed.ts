@@ -27,7 +27,12 @@ export function seedRecordsFor(roster: readonly LifecycleEvent[], association: A
     if (event.type !== 'imported') continue;
     const rule = findMembershipType(association, event.membershipType)?.rules?.activated ?? {};
     for (const provider of ['m1', 'mls', 'lockbox'] as const) {
-      if (association.providers[provider] === undefined || rule[provider] === undefined || rule[provider] === 'NoChange') continue;
+      if (
+        association.providers[provider] === undefined ||
+        rule[provider] === undefined ||
+        rule[provider] === 'NoChange'
+      )
+        continue;
       if (provider === 'm1' && event.role === 'secondary') continue;
       const simulated = provider === 'lockbox' ? association.providers.lockbox!.vendor : provider;
       records.push({ provider: simulated, id: event.memberId, status: statusFor(provider, event.state) });

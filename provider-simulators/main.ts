@@ -21,7 +21,13 @@ function faultSettings() {
 }
 
 const port = Number(process.env.STANDING_SIMULATOR_PORT ?? 8790);
-const app = await buildSimulator({ stateFile: join(import.meta.dirname, '..', '.data', 'simulators.json'), faults: faultSettings() });
+const app = await buildSimulator({
+  stateFile: join(import.meta.dirname, '..', '.data', 'simulators.json'),
+  faults: faultSettings(),
+});
 await app.listen({ host: '127.0.0.1', port });
-console.log(`[simulators] M1, MLS, SentriLock and Supra on http://127.0.0.1:${port} (admin: /admin/faults, /admin/requests, /admin/records)`);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void app.close().then(() => process.exit(0)));
+console.log(
+  `[simulators] M1, MLS, SentriLock and Supra on http://127.0.0.1:${port} (admin: /admin/faults, /admin/requests, /admin/records)`,
+);
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, () => void app.close().then(() => process.exit(0)));

@@ -6,8 +6,13 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 
 export class TemporalUnreachable extends Error {
-  constructor(readonly address: string, cause: unknown) {
-    super(`cannot reach Temporal at ${address} (${(cause as Error).message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+  constructor(
+    readonly address: string,
+    cause: unknown,
+  ) {
+    super(
+      `cannot reach Temporal at ${address} (${(cause as Error).message}); is \`npm start\` running, or TEMPORAL_ADDRESS set?`,
+    );
     this.name = 'TemporalUnreachable';
   }
 }
@@ -19,15 +24,21 @@ export interface TemporalSettings {
 
 function settings() {
   const { connectionOptions, namespace } = loadClientConnectConfig();
-  return { connectionOptions, namespace: namespace ?? 'default', address: connectionOptions.address ?? 'localhost:7233' };
+  return {
+    connectionOptions,
+    namespace: namespace ?? 'default',
+    address: connectionOptions.address ?? 'localhost:7233',
+  };
 }
 
 export async function connectClient(): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
   const { connectionOptions, namespace, address } = settings();
   // Fail fast with a clear message rather than retrying for minutes when nothing listens there.
-  const connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '5s' }).catch((error: unknown) => {
-    throw new TemporalUnreachable(address, error);
-  });
+  const connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '5s' }).catch(
+    (error: unknown) => {
+      throw new TemporalUnreachable(address, error);
+    },
+  );
   return { client: new Client({ connection, namespace }), connection, settings: { address, namespace } };
 }
 

@@ -32,7 +32,11 @@ export function initialContext(memberId: string): MemberContext {
   };
 }
 
-function withStatus(context: MemberContext, memberStatus: MemberStatus | null, today: LocalDate): Partial<MemberContext> {
+function withStatus(
+  context: MemberContext,
+  memberStatus: MemberStatus | null,
+  today: LocalDate,
+): Partial<MemberContext> {
   if (memberStatus === context.memberStatus) return {};
   return {
     memberStatus,
@@ -64,7 +68,8 @@ export function createMembershipMachine(association: AssociationConfig) {
       emitted: {} as ChangeRecorded,
     },
     guards: {
-      importedAs: ({ event }, params: { state: MemberState }) => event.type === 'imported' && event.state === params.state,
+      importedAs: ({ event }, params: { state: MemberState }) =>
+        event.type === 'imported' && event.state === params.state,
       duesInvoiceSettled: ({ event }) => event.type === 'ledgerChanged' && event.effects.duesSettled,
       paidThroughAdvanced: ({ event }) => event.type === 'ledgerChanged' && event.effects.paidThroughAdvanced,
       paidThroughReachesToday: ({ event }) => event.paidThrough !== null && event.paidThrough >= event.today,
@@ -98,20 +103,36 @@ export function createMembershipMachine(association: AssociationConfig) {
       recordChange: assign(({ context, event }, params: { change: Change; from: MemberState; to: MemberState }) => {
         const type = typeOf(context);
         const memberStatus = statusAfterChange(context, params.change, type.isMember);
-        const commands = commandsFor(params.change, { providers: association.providers, type, role: context.role, date: event.today });
+        const commands = commandsFor(params.change, {
+          providers: association.providers,
+          type,
+          role: context.role,
+          date: event.today,
+        });
         const providers = { ...context.providers };
         for (const command of commands) if (command.outcome === 'sent') providers[command.provider] = command.status;
         return {
           ...withStatus(context, memberStatus, event.today),
           providers,
           graceRestartedOn: null,
-          lastChange: { at: toIsoInstant(event.at), cause: event.cause, change: params.change, from: params.from, to: params.to, memberStatus, commands },
+          lastChange: {
+            at: toIsoInstant(event.at),
+            cause: event.cause,
+            change: params.change,
+            from: params.from,
+            to: params.to,
+            memberStatus,
+            commands,
+          },
         };
       }),
       announceChange: emit(({ context }) => ({ type: 'changeRecorded' as const, entry: context.lastChange! })),
       noteJoinDate: assign({ joinDate: ({ context, event }) => context.joinDate ?? event.today }),
       noteSuspension: assign({
-        suspension: ({ event }) => ({ since: event.today, reason: event.type === 'suspended' ? event.reason : 'nonpayment' }),
+        suspension: ({ event }) => ({
+          since: event.today,
+          reason: event.type === 'suspended' ? event.reason : 'nonpayment',
+        }),
       }),
       clearSuspension: assign({ suspension: null }),
       noteTermination: assign({ terminateDate: ({ event }) => event.today, suspension: null }),
@@ -143,7 +164,11 @@ export function createMembershipMachine(association: AssociationConfig) {
       },
       pending: {
         on: {
-          ledgerChanged: { guard: 'duesInvoiceSettled', target: 'active', actions: [...change('activated', 'pending', 'active'), 'noteJoinDate'] },
+          ledgerChanged: {
+            guard: 'duesInvoiceSettled',
+            target: 'active',
+            actions: [...change('activated', 'pending', 'active'), 'noteJoinDate'],
+          },
           dropped: drop('pending'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: false } } },
           roleChanged: { actions: 'changeRole' },
@@ -161,7 +186,11 @@ export function createMembershipMachine(association: AssociationConfig) {
       },
       pastDue: {
         on: {
-          ledgerChanged: { guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']), target: 'active', actions: change('renewed', 'pastDue', 'active') },
+          ledgerChanged: {
+            guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']),
+            target: 'active',
+            actions: change('renewed', 'pastDue', 'active'),
+          },
           'timer.graceEnded': [
             {
               guard: 'graceEndsInSuspension',
@@ -180,7 +209,12 @@ export function createMembershipMachine(association: AssociationConfig) {
         on: {
           ledgerChanged: [
             {
-              guard: and(['paymentApplied', 'suspendedForNonpayment', 'eligibleForReactivation', 'paidThroughReachesToday']),
+              guard: and([
+                'paymentApplied',
+                'suspendedForNonpayment',
+                'eligibleForReactivation',
+                'paidThroughReachesToday',
+              ]),
               target: 'active',
               actions: [...change('reactivated', 'suspended', 'active'), 'clearSuspension'],
             },
@@ -191,9 +225,16 @@ export function createMembershipMachine(association: AssociationConfig) {
             },
           ],
           reactivated: [
-            { guard: 'paidThroughReachesToday', target: 'active', actions: [...change('reactivated', 'suspended', 'active'), 'clearSuspension'] },
+            {
+              guard: 'paidThroughReachesToday',
+              target: 'active',
+              actions: [...change('reactivated', 'suspended', 'active'), 'clearSuspension'],
+            },
             // Into pastDue, the grace period counts afresh from today.
-            { target: 'pastDue', actions: [...change('reactivated', 'suspended', 'pastDue'), 'clearSuspension', 'restartGrace'] },
+            {
+              target: 'pastDue',
+              actions: [...change('reactivated', 'suspended', 'pastDue'), 'clearSuspension', 'restartGrace'],
+            },
           ],
           'timer.dropAfterSuspension': drop('suspended'),
           dropped: drop('suspended'),
@@ -216,11 +257,17 @@ function change(change: Change, from: MemberState, to: MemberState) {
 }
 
 function suspend(from: Live) {
-  return { target: 'suspended' as const, actions: [...change('suspended', from, 'suspended'), 'noteSuspension' as const] };
+  return {
+    target: 'suspended' as const,
+    actions: [...change('suspended', from, 'suspended'), 'noteSuspension' as const],
+  };
 }
 
 function drop(from: Live) {
-  return { target: 'terminated' as const, actions: [...change('dropped', from, 'terminated'), 'noteTermination' as const] };
+  return {
+    target: 'terminated' as const,
+    actions: [...change('dropped', from, 'terminated'), 'noteTermination' as const],
+  };
 }
 
 export type MembershipMachine = ReturnType<typeof createMembershipMachine>;
