@@ -13,7 +13,7 @@ import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const examples = join(root, '..', 'shared', 'spec', 'examples');
+const examples = join(root, 'examples');
 const configFile = join(examples, 'monthly-billing.association.yaml');
 
 describe('the CLI on the dev server', () => {

@@ -6,7 +6,7 @@ import type { LifecycleEvent } from '../../schemas/events.js';
 import { parseAssociationConfig, parseEventsFile } from '../../schemas/parse.js';
 import { EventLog } from '../helpers.js';
 
-const examples = join(import.meta.dirname, '..', '..', '..', 'shared', 'spec', 'examples');
+const examples = join(import.meta.dirname, '..', '..', 'examples');
 
 export async function workedExample(): Promise<{ config: AssociationConfig; events: LifecycleEvent[] }> {
   const configFile = join(examples, 'monthly-billing.association.yaml');
