@@ -49,39 +49,39 @@ interface Dialect {
 }
 
 const encode = encodeURIComponent;
+
+/** A provider's answer, read from its own field names for the status and the time it recorded it. */
+function answerWith(statusField: string, timeField: string): Dialect['answer'] {
+  return z
+    .object({ [statusField]: z.string(), [timeField]: z.string() })
+    .transform((a) => ({ status: a[statusField]!, recordedAt: a[timeField]! }));
+}
+
 const dialects: Record<'m1' | 'mls' | 'sentrilock' | 'supra', Dialect> = {
   m1: {
     write: (id) => ({ method: 'PUT', path: `/m1/v1/members/${encode(id)}/status` }),
     read: (id) => `/m1/v1/members/${encode(id)}`,
     request: (status) => ({ status }),
-    answer: z
-      .object({ status: z.string(), updatedAt: z.string() })
-      .transform((a) => ({ status: a.status, recordedAt: a.updatedAt })),
+    answer: answerWith('status', 'updatedAt'),
   },
   mls: {
     // RESO Data Dictionary: the Member resource's MemberStatus.
     write: (id) => ({ method: 'PATCH', path: `/mls/odata/Member/${encode(id)}` }),
     read: (id) => `/mls/odata/Member/${encode(id)}`,
     request: (status) => ({ MemberStatus: status }),
-    answer: z
-      .object({ MemberStatus: z.string(), ModificationTimestamp: z.string() })
-      .transform((a) => ({ status: a.MemberStatus, recordedAt: a.ModificationTimestamp })),
+    answer: answerWith('MemberStatus', 'ModificationTimestamp'),
   },
   sentrilock: {
     write: (id) => ({ method: 'PUT', path: `/sentrilock/v1/users/${encode(id)}/status` }),
     read: (id) => `/sentrilock/v1/users/${encode(id)}`,
     request: (status) => ({ status }),
-    answer: z
-      .object({ status: z.string(), lastModified: z.string() })
-      .transform((a) => ({ status: a.status, recordedAt: a.lastModified })),
+    answer: answerWith('status', 'lastModified'),
   },
   supra: {
     write: (id) => ({ method: 'PUT', path: `/supra/v1/agents/${encode(id)}/status` }),
     read: (id) => `/supra/v1/agents/${encode(id)}`,
     request: (status) => ({ status }),
-    answer: z
-      .object({ agentStatus: z.string(), modified: z.string() })
-      .transform((a) => ({ status: a.agentStatus, recordedAt: a.modified })),
+    answer: answerWith('agentStatus', 'modified'),
   },
 };
 
