@@ -10,7 +10,7 @@ const mlsStatus = z.enum(['Active', 'Inactive', 'Suspended', 'NoChange']);
 const lockboxStatus = z.enum(['Active', 'Inactive', 'Suspended', 'NoChange'], {
   error: (issue) =>
     issue.input === 'Null'
-      ? 'Null is not selectable: SentriLock has no Null status (use Inactive, Suspended or NoChange)'
+      ? 'Null is not selectable: neither lockbox vendor (SentriLock, Supra) has a Null status (use Inactive, Suspended or NoChange)'
       : 'must be one of Active, Inactive, Suspended, NoChange',
 });
 

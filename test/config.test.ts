@@ -40,12 +40,14 @@ describe('association file', () => {
     expect(parsed.ok).toBe(true);
   });
 
-  it('refuses SentriLock Null with a message that says it is not selectable', () => {
-    const text = `${minimal}    rules:\n      suspended: { lockbox: "Null" }\nproviders:\n  lockbox: { vendor: sentrilock }\n`;
-    expect(errorsOf('a.yaml', text)).toEqual([
-      'a.yaml:6: membershipTypes[0].rules.suspended.lockbox: Null is not selectable: SentriLock has no Null status (use Inactive, Suspended or NoChange)',
-    ]);
-  });
+  for (const vendor of ['sentrilock', 'supra']) {
+    it(`refuses a lockbox Null (vendor ${vendor}) with a message that says it is not selectable`, () => {
+      const text = `${minimal}    rules:\n      suspended: { lockbox: "Null" }\nproviders:\n  lockbox: { vendor: ${vendor} }\n`;
+      expect(errorsOf('a.yaml', text)).toEqual([
+        'a.yaml:6: membershipTypes[0].rules.suspended.lockbox: Null is not selectable: neither lockbox vendor (SentriLock, Supra) has a Null status (use Inactive, Suspended or NoChange)',
+      ]);
+    });
+  }
 
   it('refuses a status a provider does not have: Terminated is M1 only', () => {
     const text = `${minimal}    rules:\n      dropped: { mls: Terminated }\n`;
