@@ -8,7 +8,7 @@ import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerStaffCommands } from './staff-commands.js';
 import { registerSimulate } from './simulate.js';
 
-export function buildProgram(): Command {
+function buildProgram(): Command {
   const program = addGlobalOptions(
     new Command('standing')
       .description('Membership lifecycle engine for associations')
@@ -35,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
+      // --help ends here too, with exit code 0.
       return error.exitCode === 0 ? 0 : BAD_INPUT_EXIT;
     }
     if (error instanceof BadInput) {

@@ -35,7 +35,7 @@ const actionFor = { suspended: 'suspend', active: 'reactivate', terminated: 'dro
   StaffAction
 >;
 
-export async function dryRun(
+async function dryRun(
   membership: MembershipClient,
   action: StaffAction,
   memberIds: readonly string[],
@@ -71,7 +71,7 @@ export async function dryRun(
   };
 }
 
-export function formatOutcomes(result: DryRun, heading: string): string {
+function formatOutcomes(result: DryRun, heading: string): string {
   const table = new Table({ head: ['member', 'now', 'after', 'note'], style: { head: [], border: [] } });
   const rows = [
     ...result.changes.map((c) => ({ memberId: c.memberId, row: [c.memberId, c.from, c.to, ''] })),

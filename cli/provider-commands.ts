@@ -64,7 +64,7 @@ export function registerProviderCommands(program: Command): void {
     });
 }
 
-export function formatReport(report: ReconciliationReport): string {
+function formatReport(report: ReconciliationReport): string {
   const lines = [
     `${report.membersChecked} membership(s), ${report.recordsChecked} provider record(s) checked; ${report.drift.length} drifted; ${report.repairsRequested} repair(s) requested`,
     ...report.drift.map(

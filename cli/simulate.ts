@@ -18,13 +18,13 @@ const optionsSchema = z.object({
   json: z.boolean().optional(),
 });
 
-export type SimulateOptions = z.input<typeof optionsSchema>;
+type SimulateOptions = z.input<typeof optionsSchema>;
 
 /**
  * Checks every input first (throwing BadInput before anything is written), then returns the
  * output chunks, computed one member at a time as they are consumed.
  */
-export async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
+async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new BadInput(

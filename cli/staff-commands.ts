@@ -23,7 +23,7 @@ interface StaffCommandOptions extends GlobalOptions {
 }
 
 /** "S0001: active → suspended (member status Renewed, paid through 2027-03-31)". */
-export function describeChange(memberId: string, before: string | undefined, view: MemberView): string {
+function describeChange(memberId: string, before: string | undefined, view: MemberView): string {
   const moved = before && before !== view.state ? `${before} → ${view.state}` : view.state;
   return `${memberId}: ${moved} (member status ${view.memberStatus ?? 'none'}, paid through ${view.paidThrough ?? 'never'})`;
 }
@@ -124,7 +124,7 @@ export function filterFrom(association: Parameters<typeof filterProblems>[0], op
   return input as MemberFilter;
 }
 
-export function formatMembers(members: readonly MemberSummary[]): string {
+function formatMembers(members: readonly MemberSummary[]): string {
   const table = new Table({
     head: ['member', 'state', 'type', 'role', 'member status', 'paid through', 'providers'],
     style: { head: [], border: [] },

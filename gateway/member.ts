@@ -12,7 +12,7 @@ export const memberAnswerSchema = z.object({
     .array(z.object({ id: z.string().describe('The event id as sent'), reason: z.string() }))
     .describe('Events the member refused (they changed nothing), oldest first'),
 });
-export type MemberAnswer = z.output<typeof memberAnswerSchema>;
+type MemberAnswer = z.output<typeof memberAnswerSchema>;
 
 export function memberAnswer(member: MemberView): MemberAnswer {
   return {

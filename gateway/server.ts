@@ -29,7 +29,7 @@ export interface EventSink {
   reachable(): Promise<boolean>;
 }
 
-export interface GatewayOptions {
+interface GatewayOptions {
   readonly association: AssociationConfig;
   readonly sink: EventSink;
   /** Shared secrets; more than one while a secret is being rotated. */
