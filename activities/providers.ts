@@ -22,7 +22,6 @@ export const providerSettingsSchema = z.strictObject({
   lockbox: endpointSchema.extend({ vendor: z.enum(['sentrilock', 'supra']) }).optional(),
 });
 export type ProviderSettings = z.output<typeof providerSettingsSchema>;
-export type ProviderSettingsInput = z.input<typeof providerSettingsSchema>;
 
 export interface ProviderStatusRequest {
   readonly provider: ProviderName;
@@ -33,7 +32,7 @@ export interface ProviderStatusRequest {
   readonly idempotencyKey: string;
 }
 
-export interface ProviderAcknowledgement {
+interface ProviderAcknowledgement {
   readonly provider: ProviderName;
   readonly status: string;
   /** When the provider recorded it (its own timestamp). */

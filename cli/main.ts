@@ -2,19 +2,25 @@
 import { Command, CommanderError } from 'commander';
 import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
 import { registerMassCommands } from './mass-commands.js';
+import { addGlobalOptions } from './options.js';
 import { registerProviderCommands } from './provider-commands.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerStaffCommands } from './staff-commands.js';
 import { registerSimulate } from './simulate.js';
 
-export function buildProgram(): Command {
-  const program = new Command('standing')
-    .description('Membership lifecycle engine for associations')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => process.stdout.write(text),
-      writeErr: (text) => process.stderr.write(text),
-    });
+function buildProgram(): Command {
+  const program = addGlobalOptions(
+    new Command('standing')
+      .description('Membership lifecycle engine for associations')
+      .exitOverride()
+      // Subcommands inherit these settings: each one's help lists --config and --json too.
+      .configureHelp({ showGlobalOptions: true })
+      .showHelpAfterError('(standing help <command> lists its options)')
+      .configureOutput({
+        writeOut: (text) => process.stdout.write(text),
+        writeErr: (text) => process.stderr.write(text),
+      }),
+  );
   registerSimulate(program);
   registerRuntimeCommands(program);
   registerProviderCommands(program);
@@ -29,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // --help and --version end here too, with exit code 0.
+      // --help ends here too, with exit code 0.
       return error.exitCode === 0 ? 0 : BAD_INPUT_EXIT;
     }
     if (error instanceof BadInput) {

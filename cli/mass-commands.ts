@@ -4,6 +4,7 @@
 // follows its progress and prints what changed and what was refused.
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import type { MembershipClient } from '../client/membership-client.js';
@@ -12,25 +13,29 @@ import type { StaffAction } from '../workflows/messages.js';
 import { MAX_MEMBERS_PER_BATCH, massChangeProgressQuery } from '../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../workflows/mass-change.js';
 import { BadInput } from './bad-input.js';
+import { addFilterOptions, wholeNumber } from './options.js';
+import type { FilterOptions, GlobalOptions } from './options.js';
 import { open, print } from './runtime-commands.js';
-import type { CommonOptions } from './runtime-commands.js';
 import { filterFrom } from './staff-commands.js';
-import type { FilterOptions } from './staff-commands.js';
 
-interface MassOptions extends CommonOptions, FilterOptions {
+interface MassOptions extends GlobalOptions, FilterOptions {
   reason: string;
   by: string;
   dryRun?: boolean;
-  concurrency: string;
-  to?: string;
+  concurrency: number;
+  to?: keyof typeof actionFor;
 }
 
 /** What a dry run prints, in the report's own shape, so the two can be compared. */
 export type DryRun = Pick<MassChangeReport, 'action' | 'changes' | 'refusals'>;
 
-const actionFor: Record<string, StaffAction> = { suspended: 'suspend', active: 'reactivate', terminated: 'drop' };
+/** `mass-status-change --to`: the state, and the staff command that moves a member there. */
+const actionFor = { suspended: 'suspend', active: 'reactivate', terminated: 'drop' } as const satisfies Record<
+  string,
+  StaffAction
+>;
 
-export async function dryRun(
+async function dryRun(
   membership: MembershipClient,
   action: StaffAction,
   memberIds: readonly string[],
@@ -66,7 +71,7 @@ export async function dryRun(
   };
 }
 
-export function formatOutcomes(result: DryRun, heading: string): string {
+function formatOutcomes(result: DryRun, heading: string): string {
   const table = new Table({ head: ['member', 'now', 'after', 'note'], style: { head: [], border: [] } });
   const rows = [
     ...result.changes.map((c) => ({ memberId: c.memberId, row: [c.memberId, c.from, c.to, ''] })),
@@ -90,11 +95,7 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
         },
       ]);
     }
-    const concurrency = Number(options.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
-      throw new BadInput([
-        { file: 'command line', field: '--concurrency', message: 'must be a whole number from 1 to 100' },
-      ]);
+    const concurrency = options.concurrency;
     const memberIds = (await membership.list(filter)).map((member) => member.memberId);
     if (memberIds.length > MAX_MEMBERS_PER_BATCH)
       throw new BadInput([
@@ -151,38 +152,37 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
   }
 }
 
-function massCommand(program: Command, name: string, description: string): Command {
-  return program
-    .command(name)
-    .description(description)
+function massCommand(program: Command, name: string, summary: string, description: string, to = false): Command {
+  const command = program.command(name).summary(summary).description(`${description}; at least one filter is required`);
+  if (to)
+    command.addOption(
+      new Option('--to <state>', 'the state to move them to').choices(Object.keys(actionFor)).makeOptionMandatory(),
+    );
+  command
     .requiredOption('--reason <text>', 'why (kept on each member’s timeline)')
-    .requiredOption('--by <name>', 'who is acting')
-    .option('--state <state>', 'members in this state: pending, active, pastDue, suspended or terminated')
-    .option('--type <code>', 'members of this membership type')
-    .option('--paid-through-before <date>', 'members paid through a day before this one (YYYY-MM-DD), or never paid')
-    .option('--provider-sync <status>', 'members whose ProviderSync is ok, pending or failed')
+    .requiredOption('--by <name>', 'who is acting');
+  return addFilterOptions(command, 'members')
     .option('--dry-run', 'show exactly who would change and how; change nothing')
-    .option('--concurrency <n>', 'commands in flight at once', '10')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the result as JSON');
+    .option('--concurrency <n>', 'commands in flight at once (1 to 100)', wholeNumber(1, 100), 10);
 }
 
+const optionsOf = (command: Command) => command.optsWithGlobals<MassOptions>();
+
 export function registerMassCommands(program: Command): void {
-  massCommand(program, 'mass-drop', 'drop every member the filters select (terminated), as one batch').action(
-    (options: MassOptions) => runMass('drop', options),
-  );
+  massCommand(
+    program,
+    'mass-drop',
+    'drop every member the filters select, as one batch',
+    'drop every member the filters select (terminated), as one batch',
+  ).action((_options: unknown, command: Command) => runMass('drop', optionsOf(command)));
   massCommand(
     program,
     'mass-status-change',
-    'move every member the filters select to a state: suspended (suspend), active (reactivate) or terminated (drop)',
-  )
-    .requiredOption('--to <state>', 'suspended, active or terminated')
-    .action((options: MassOptions) => {
-      const action = actionFor[options.to ?? ''];
-      if (!action)
-        throw new BadInput([
-          { file: 'command line', field: '--to', message: 'must be suspended, active or terminated' },
-        ]);
-      return runMass(action, options);
-    });
+    'move every member the filters select to a state, as one batch',
+    'move every member the filters select to a state: suspended (suspend), active (reactivate) or terminated (drop), as one batch',
+    true,
+  ).action((_options: unknown, command: Command) => {
+    const options = optionsOf(command);
+    return runMass(actionFor[options.to!], options);
+  });
 }

@@ -5,20 +5,20 @@ import { TASK_QUEUE } from '../workflows/messages.js';
 import type { ReconciliationReport } from '../workflows/reconciliation.js';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.js';
 import { BadInput } from './bad-input.js';
+import type { GlobalOptions } from './options.js';
 import { open, print } from './runtime-commands.js';
-import type { CommonOptions } from './runtime-commands.js';
 
 export function registerProviderCommands(program: Command): void {
   program
     .command('retry-sync')
+    .summary('send again the provider commands a provider refused')
     .description(
       'send again the provider commands a provider refused (after the cause is fixed), for one member or, with --all, every member whose ProviderSync is failed',
     )
     .argument('[memberId]')
     .option('--all', 'every member of the association whose ProviderSync is failed')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the result as JSON')
-    .action(async (memberId: string | undefined, options: CommonOptions & { all?: boolean }) => {
+    .action(async (memberId: string | undefined, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions & { all?: boolean }>();
       if ((memberId === undefined) === (options.all !== true)) {
         throw new BadInput([
           { file: 'command line', field: 'memberId', message: 'name one member, or pass --all (not both)' },
@@ -43,12 +43,12 @@ export function registerProviderCommands(program: Command): void {
 
   program
     .command('reconcile')
+    .summary('compare the providers with what they were told, repair drift, report')
     .description(
       'compare what M1, the MLS and the lockbox hold for every running membership with what they were last told, repair drift, and print what was found',
     )
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the report as JSON')
-    .action(async (options: CommonOptions) => {
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
       const { client, association, close } = await open(options);
       try {
         const associationId = association.association.id;
@@ -64,7 +64,7 @@ export function registerProviderCommands(program: Command): void {
     });
 }
 
-export function formatReport(report: ReconciliationReport): string {
+function formatReport(report: ReconciliationReport): string {
   const lines = [
     `${report.membersChecked} membership(s), ${report.recordsChecked} provider record(s) checked; ${report.drift.length} drifted; ${report.repairsRequested} repair(s) requested`,
     ...report.drift.map(

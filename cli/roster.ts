@@ -5,29 +5,26 @@ import type { LifecycleEvent } from '../schemas/events.js';
 import type { InputError, Parsed } from '../schemas/parse.js';
 import { parseEvent } from '../schemas/parse.js';
 
-export const rosterColumns = [
-  'memberId',
-  'membershipType',
-  'role',
-  'state',
-  'paidThrough',
-  'joinDate',
-  'memberStatus',
-] as const;
+const rosterColumns = ['memberId', 'membershipType', 'role', 'state', 'paidThrough', 'joinDate', 'memberStatus'];
+const requiredColumns = ['memberId', 'membershipType', 'state'];
 
 /** Each row becomes `imported` at `at`, with id `import-<memberId>` so re-running an import changes nothing. */
 export function parseRoster(file: string, text: string, at: string): Parsed<LifecycleEvent[]> {
+  // The header as csv-parse reads it (quoted or not, trimmed, after any byte-order mark), kept to name what is wrong.
+  let header: string[] = [];
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true });
+    records = parse(text, {
+      columns: (columns: string[]) => (header = columns),
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    });
   } catch (error) {
     return { ok: false, errors: [{ file, message: `not valid CSV: ${(error as Error).message}` }] };
   }
-  const header = text
-    .split(/\r?\n/, 1)[0]!
-    .split(',')
-    .map((column) => column.trim());
-  const missing = ['memberId', 'membershipType', 'state'].filter((column) => !header.includes(column));
+  const missing = requiredColumns.filter((column) => !header.includes(column));
   if (missing.length > 0)
     return {
       ok: false,
@@ -35,7 +32,7 @@ export function parseRoster(file: string, text: string, at: string): Parsed<Life
         { file, line: 1, message: `missing column(s) ${missing.join(', ')}; columns are ${rosterColumns.join(', ')}` },
       ],
     };
-  const unknown = header.filter((column) => !(rosterColumns as readonly string[]).includes(column));
+  const unknown = header.filter((column) => !rosterColumns.includes(column));
   if (unknown.length > 0)
     return {
       ok: false,
@@ -43,6 +40,9 @@ export function parseRoster(file: string, text: string, at: string): Parsed<Life
         { file, line: 1, message: `unknown column(s) ${unknown.join(', ')}; columns are ${rosterColumns.join(', ')}` },
       ],
     };
+  const twice = header.filter((column, index) => header.indexOf(column) !== index);
+  if (twice.length > 0)
+    return { ok: false, errors: [{ file, line: 1, message: `column(s) ${twice.join(', ')} named more than once` }] };
   const events: LifecycleEvent[] = [];
   const errors: InputError[] = [];
   for (const { record, info } of records) {

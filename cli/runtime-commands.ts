@@ -6,18 +6,15 @@ import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import type { MemberStanding } from '../workflows/messages.js';
-import { formatMemberTable } from '../simulate/table.js';
+import { formatMemberTable, localTime } from '../simulate/table.js';
 import { associationFile } from '../common/association-file.js';
 import { connectClient } from '../common/temporal-connection.js';
 import { BadInput } from './bad-input.js';
 import { loadAssociationConfig, loadEvents, loadRoster } from './files.js';
+import { wholeNumber } from './options.js';
+import type { GlobalOptions } from './options.js';
 
-export interface CommonOptions {
-  config?: string;
-  json?: boolean;
-}
-
-export async function open(options: CommonOptions) {
+export async function open(options: GlobalOptions) {
   const association = await loadAssociationConfig(associationFile(options.config));
   const { client, connection } = await connectClient();
   return {
@@ -35,14 +32,20 @@ export function print(text: string): void {
 export function formatStanding(standing: MemberStanding, zone: string): string {
   if (!standing.member) return `${standing.associationId}: waiting for a joined or imported event`;
   const lines = [formatMemberTable(standing.member, zone)];
-  if (standing.nextDeadline) lines.push(`next: ${standing.nextDeadline.name} at ${standing.nextDeadline.at}`);
+  if (standing.nextDeadline)
+    lines.push(`next: ${standing.nextDeadline.name} at ${localTime(standing.nextDeadline.at, zone)}`);
   if (standing.providerSync) {
     lines.push(`providers: ${standing.providerSync.status}`);
     for (const d of standing.providerSync.deliveries.filter(
       (d) => d.outcome !== 'acknowledged' && d.outcome !== 'superseded',
     )) {
-      const detail = d.outcome === 'deferred' ? ` until ${d.notBefore ?? '?'}` : d.reason ? `: ${d.reason}` : '';
-      lines.push(`  ${d.provider} ${d.status} (${d.change} at ${d.at}) ${d.outcome}${detail}`);
+      const detail =
+        d.outcome === 'deferred'
+          ? ` until ${d.notBefore ? localTime(d.notBefore, zone) : '?'}`
+          : d.reason
+            ? `: ${d.reason}`
+            : '';
+      lines.push(`  ${d.provider} ${d.status} (${d.change} at ${localTime(d.at, zone)}) ${d.outcome}${detail}`);
     }
   }
   for (const warning of standing.warnings) lines.push(`warning: ${warning}`);
@@ -52,13 +55,13 @@ export function formatStanding(standing: MemberStanding, zone: string): string {
 export function registerRuntimeCommands(program: Command): void {
   program
     .command('send')
+    .summary('send billing or staff events to the membership workflows')
     .description(
-      "send events (JSON Lines or a JSON array) to the membership workflows: each member's events in at order, as one batch",
+      "send events (JSON Lines or a JSON array) to the membership workflows, every one validated first: each member's events in `at` order, as one batch",
     )
     .argument('<file>', 'events file')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the result as JSON')
-    .action(async (file: string, options: CommonOptions) => {
+    .action(async (file: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
       const events = await loadEvents(file);
       const { membership, close } = await open(options);
       try {
@@ -75,20 +78,20 @@ export function registerRuntimeCommands(program: Command): void {
 
   program
     .command('show')
-    .description('show a member: state, member status, paid-through, providers and timeline')
+    .summary('show a member: state, timeline, next deadline, provider deliveries')
+    .description(
+      "show a member: state, member status, paid-through, timeline, next deadline (in the association's time zone) and provider deliveries not yet acknowledged. With --json: { associationId, member, nextDeadline, providerSync, warnings }, the member in simulate's shape and every provider delivery with its outcome",
+    )
     .argument('<memberId>')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', "print the member in simulate's JSON shape")
-    .action(async (memberId: string, options: CommonOptions) => {
+    .action(async (memberId: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions>();
       const { membership, association, close } = await open(options);
       try {
         const standing = await membership.view(memberId);
         if (!standing?.member)
           throw new Error(`no membership ${memberId} in association ${association.association.id}`);
         print(
-          options.json
-            ? JSON.stringify(standing.member, null, 2)
-            : formatStanding(standing, association.association.timezone),
+          options.json ? JSON.stringify(standing, null, 2) : formatStanding(standing, association.association.timezone),
         );
       } finally {
         await close();
@@ -97,15 +100,15 @@ export function registerRuntimeCommands(program: Command): void {
 
   program
     .command('import')
+    .summary('onboard existing members from a roster CSV')
     .description(
       'onboard existing members from a roster CSV; members who already have a workflow are skipped, so it can be re-run',
     )
     .argument('<roster>', `CSV with columns memberId, membershipType, role, state, paidThrough, joinDate, memberStatus`)
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
     .option('--at <datetime>', 'the moment of the import (default: now)')
-    .option('--concurrency <n>', 'workflows started at once', '16')
-    .option('--json', 'print the result as JSON')
-    .action(async (roster: string, options: CommonOptions & { at?: string; concurrency: string }) => {
+    .option('--concurrency <n>', 'workflows started at once', wholeNumber(1, 100), 16)
+    .action(async (roster: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<GlobalOptions & { at?: string; concurrency: number }>();
       const at = options.at ?? new Date().toISOString();
       if (Number.isNaN(Date.parse(at)))
         throw new BadInput([{ file: 'command line', field: '--at', message: 'must be an ISO 8601 date-time' }]);
@@ -119,7 +122,7 @@ export function registerRuntimeCommands(program: Command): void {
       });
       if (!options.json) bar.start(members.length, 0, counts);
       try {
-        const limit = pLimit(Math.max(1, Number(options.concurrency) || 16));
+        const limit = pLimit(options.concurrency);
         await Promise.all(
           members.map((event) =>
             limit(async () => {

@@ -1,5 +1,6 @@
 // `standing simulate`: the association's rules over a billing history on a simulated clock (spec section 8).
 import { once } from 'node:events';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { renderSimulation } from '../simulate/output.js';
@@ -8,8 +9,8 @@ import { BadInput } from './bad-input.js';
 import { loadAssociationConfig, loadEvents } from './files.js';
 
 const optionsSchema = z.object({
-  config: z.string(),
-  events: z.string(),
+  config: z.string({ error: 'required: the association file (YAML or JSON)' }),
+  events: z.string({ error: 'required: the events file (JSON Lines or a JSON array)' }),
   until: z.iso
     .datetime({ offset: true, error: 'must be an ISO 8601 date-time with Z or an offset, like 2026-08-31T00:00:00Z' })
     .optional(),
@@ -17,13 +18,13 @@ const optionsSchema = z.object({
   json: z.boolean().optional(),
 });
 
-export type SimulateOptions = z.input<typeof optionsSchema>;
+type SimulateOptions = z.input<typeof optionsSchema>;
 
 /**
  * Checks every input first (throwing BadInput before anything is written), then returns the
  * output chunks, computed one member at a time as they are consumed.
  */
-export async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
+async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
   const parsed = optionsSchema.safeParse(raw);
   if (!parsed.success) {
     throw new BadInput(
@@ -54,13 +55,18 @@ async function writeAll(chunks: Iterable<string>): Promise<void> {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
-    .description('run the association rules over a billing history on a simulated clock; sends nothing anywhere')
-    .requiredOption('--config <file>', 'association file (YAML or JSON)')
+    .summary('run the rules over a billing history on a simulated clock')
+    .description(
+      'run the association rules over a billing history on a simulated clock; sends nothing anywhere. --config <file> is required here',
+    )
     .requiredOption('--events <file>', 'events, JSON Lines or a JSON array')
     .option('--until <datetime>', 'fire timers up to this moment (default: the last event)')
-    .option('--format <format>', 'json or table', 'table')
-    .option('--json', 'same as --format json')
-    .action(async (options: SimulateOptions) => {
-      await writeAll(await runSimulate(options));
+    .addOption(
+      new Option('--format <format>', 'table for people, json for scripts (--json is --format json)')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
+    .action(async (_options: unknown, command: Command) => {
+      await writeAll(await runSimulate(command.optsWithGlobals<SimulateOptions>()));
     });
 }

@@ -10,19 +10,20 @@ import { updateRefusal } from '../client/membership-client.js';
 import type { MemberSummary, MembershipClient, StaffOptions } from '../client/membership-client.js';
 import type { MemberView } from '../machines/view.js';
 import { BadInput } from './bad-input.js';
+import { addFilterOptions } from './options.js';
+import type { FilterOptions, GlobalOptions } from './options.js';
 import { open, print } from './runtime-commands.js';
-import type { CommonOptions } from './runtime-commands.js';
 
 type StaffAction = (membership: MembershipClient, memberId: string, options: StaffOptions) => Promise<MemberView>;
 
-interface StaffCommandOptions extends CommonOptions {
+interface StaffCommandOptions extends GlobalOptions {
   reason?: string;
   by?: string;
   id?: string;
 }
 
 /** "S0001: active → suspended (member status Renewed, paid through 2027-03-31)". */
-export function describeChange(memberId: string, before: string | undefined, view: MemberView): string {
+function describeChange(memberId: string, before: string | undefined, view: MemberView): string {
   const moved = before && before !== view.state ? `${before} → ${view.state}` : view.state;
   return `${memberId}: ${moved} (member status ${view.memberStatus ?? 'none'}, paid through ${view.paidThrough ?? 'never'})`;
 }
@@ -58,25 +59,28 @@ function staffCommand(program: Command, name: string, description: string, reaso
   else command.option('--reason <text>', 'why');
   return command
     .requiredOption('--by <name>', 'who is acting')
-    .option('--id <id>', 'command id: the same id again applies once (default: a new one)')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the member as JSON');
+    .option('--id <id>', 'command id: the same id again applies once (default: a new one)');
 }
+
+/** The command's options with the program's; commander passes the command last to an action. */
+const optionsOf = (command: Command) => command.optsWithGlobals<StaffCommandOptions>();
 
 export function registerStaffCommands(program: Command): void {
   staffCommand(program, 'suspend', 'suspend a member (active or past due)', true).action(
-    (memberId: string, options: StaffCommandOptions) => runStaff(memberId, options, (m, id, o) => m.suspend(id, o)),
+    (memberId: string, _options: unknown, command: Command) =>
+      runStaff(memberId, optionsOf(command), (m, id, o) => m.suspend(id, o)),
   );
   staffCommand(
     program,
     'reactivate',
     'reactivate a suspended or terminated member, if the rules allow it',
     false,
-  ).action((memberId: string, options: StaffCommandOptions) =>
-    runStaff(memberId, options, (m, id, o) => m.reactivate(id, o)),
+  ).action((memberId: string, _options: unknown, command: Command) =>
+    runStaff(memberId, optionsOf(command), (m, id, o) => m.reactivate(id, o)),
   );
   staffCommand(program, 'drop', 'drop a member (terminated)', true).action(
-    (memberId: string, options: StaffCommandOptions) => runStaff(memberId, options, (m, id, o) => m.drop(id, o)),
+    (memberId: string, _options: unknown, command: Command) =>
+      runStaff(memberId, optionsOf(command), (m, id, o) => m.drop(id, o)),
   );
   program
     .command('change-type')
@@ -85,37 +89,23 @@ export function registerStaffCommands(program: Command): void {
     .argument('<type>')
     .option('--by <name>', 'who is acting')
     .option('--id <id>', 'command id: the same id again applies once (default: a new one)')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the member as JSON')
-    .action((memberId: string, type: string, options: StaffCommandOptions) =>
-      runStaff(memberId, options, (m, id, o) => m.changeType(id, type, o)),
+    .action((memberId: string, type: string, _options: unknown, command: Command) =>
+      runStaff(memberId, optionsOf(command), (m, id, o) => m.changeType(id, type, o)),
     );
 
-  program
-    .command('list')
-    .description('list running memberships from Temporal visibility, by filters')
-    .option('--state <state>', 'pending, active, pastDue, suspended or terminated')
-    .option('--type <code>', 'membership type code')
-    .option('--paid-through-before <date>', 'paid through a day before this one (YYYY-MM-DD), or never paid')
-    .option('--provider-sync <status>', 'ok, pending or failed')
-    .option('--config <file>', 'association file (default: STANDING_CONFIG, else the sample)')
-    .option('--json', 'print the members as JSON')
-    .action(async (options: CommonOptions & FilterOptions) => {
-      const { membership, association, close } = await open(options);
-      try {
-        const members = await membership.list(filterFrom(association, options));
-        print(options.json ? JSON.stringify(members, null, 2) : formatMembers(members));
-      } finally {
-        await close();
-      }
-    });
-}
-
-export interface FilterOptions {
-  state?: string;
-  type?: string;
-  paidThroughBefore?: string;
-  providerSync?: string;
+  addFilterOptions(
+    program.command('list').description('list running memberships from Temporal visibility, by filters'),
+    'memberships',
+  ).action(async (_options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<GlobalOptions & FilterOptions>();
+    const { membership, association, close } = await open(options);
+    try {
+      const members = await membership.list(filterFrom(association, options));
+      print(options.json ? JSON.stringify(members, null, 2) : formatMembers(members));
+    } finally {
+      await close();
+    }
+  });
 }
 
 /** The filter the options name, or bad input naming each option that is wrong. */
@@ -134,7 +124,7 @@ export function filterFrom(association: Parameters<typeof filterProblems>[0], op
   return input as MemberFilter;
 }
 
-export function formatMembers(members: readonly MemberSummary[]): string {
+function formatMembers(members: readonly MemberSummary[]): string {
   const table = new Table({
     head: ['member', 'state', 'type', 'role', 'member status', 'paid through', 'providers'],
     style: { head: [], border: [] },

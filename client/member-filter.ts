@@ -2,21 +2,25 @@
 // Temporal visibility query they make. `standing list`, mass status change and mass drop share it.
 import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
+import type { SyncStatus } from '../machines/deliveries.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import { memberStates } from '../schemas/events.js';
 import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
 
-export const memberFilterSchema = z.strictObject({
+/** A membership's ProviderSync search attribute. */
+export const providerSyncStatuses = ['ok', 'pending', 'failed'] as const satisfies readonly SyncStatus[];
+
+const memberFilterSchema = z.strictObject({
   state: z.enum(memberStates, { error: `must be one of ${memberStates.join(', ')}` }).optional(),
   type: z.string().min(1).optional(),
   /** Members paid through a day before this one (or never paid). */
   paidThroughBefore: z.iso.date({ error: 'must be a date YYYY-MM-DD' }).optional(),
-  providerSync: z.enum(['ok', 'pending', 'failed'], { error: 'must be one of ok, pending, failed' }).optional(),
+  providerSync: z.enum(providerSyncStatuses, { error: `must be one of ${providerSyncStatuses.join(', ')}` }).optional(),
 });
 export type MemberFilter = z.output<typeof memberFilterSchema>;
 
 /** Option names as the CLI spells them, for error messages. */
-export const filterOptionNames: Record<keyof MemberFilter, string> = {
+const filterOptionNames: Record<keyof MemberFilter, string> = {
   state: '--state',
   type: '--type',
   paidThroughBefore: '--paid-through-before',

@@ -1,5 +1,6 @@
-// The typed client for billing systems and the CLI: every event is validated with zod before it is
-// signalled; staff commands are Updates that come back with the member, or the reason they were refused.
+// The typed client into the membership workflows (the CLI's, the gateway's, and any in-process
+// integration's): every event is validated with zod before it is signalled; staff commands are
+// Updates that come back with the member, or the reason they were refused.
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -52,7 +53,7 @@ export class InvalidEvent extends Error {
   }
 }
 
-export function validateEvent(input: unknown): LifecycleEvent {
+function validateEvent(input: unknown): LifecycleEvent {
   const result = lifecycleEventSchema.safeParse(input);
   if (!result.success)
     throw new InvalidEvent(
@@ -68,7 +69,7 @@ export interface StaffOptions {
   readonly id?: string;
 }
 
-export type ImportOutcome = 'started' | 'exists';
+type ImportOutcome = 'started' | 'exists';
 
 /** Why a membership refused a staff Update, in its own words; null for any other error. */
 export function updateRefusal(error: unknown): string | null {
@@ -181,7 +182,10 @@ export class MembershipClient {
     }
   }
 
-  /** The member (spec section 8) and its next deadline; null when the member has no workflow. */
+  /**
+   * The member's standing (the `view` query): the member of spec section 8, its next deadline, its
+   * provider deliveries and any warnings; null when the member has no workflow.
+   */
   async view(memberId: string): Promise<MemberStanding | null> {
     try {
       return await this.handle(memberId).query(viewQuery);

@@ -1,5 +1,6 @@
-// The billing gateway process (npm run gateway; npm start runs it): POST /v1/events on
-// 127.0.0.1:8787 for the association in STANDING_CONFIG. Settings from the environment:
+// The billing gateway process (npm run gateway; npm start runs it): POST /v1/events and
+// GET /v1/members/{memberId} on 127.0.0.1:8787 for the association in STANDING_CONFIG. Settings
+// from the environment:
 //   STANDING_GATEWAY_SECRET       shared secret(s) for request signatures, comma-separated (required)
 //   STANDING_GATEWAY_HOST, _PORT  where to listen (default 127.0.0.1:8787)
 //   STANDING_GATEWAY_BODY_LIMIT   largest body in bytes (default 1 MiB)
@@ -47,7 +48,7 @@ const app = await buildGateway({
 });
 const url = await app.listen({ host: settings.STANDING_GATEWAY_HOST, port: settings.STANDING_GATEWAY_PORT });
 console.log(
-  `[gateway] POST ${url}/v1/events for association ${association.association.id} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
+  `[gateway] POST ${url}/v1/events, GET ${url}/v1/members/{memberId} for association ${association.association.id} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

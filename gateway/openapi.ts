@@ -3,6 +3,7 @@
 // docs/openapi.json (npm run schemas; a test fails when it is stale).
 import { z } from 'zod';
 import { lifecycleEventSchema } from '../schemas/events.js';
+import { memberAnswerSchema } from './member.js';
 import { MAX_EVENTS_PER_REQUEST } from './request.js';
 
 const problem = {
@@ -24,17 +25,19 @@ const problem = {
 
 export function openApiDocument(): Record<string, unknown> {
   const event = z.toJSONSchema(lifecycleEventSchema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' });
+  const member = z.toJSONSchema(memberAnswerSchema, { io: 'output', target: 'openapi-3.0' });
+  const problemAnswer = { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } };
   return {
     openapi: '3.0.3',
     info: {
       title: 'standing billing gateway',
       version: '1',
       description:
-        'Billing systems post lifecycle events (spec section 3). Every request is signed: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")). A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole.',
+        'Billing systems post lifecycle events (spec section 3) and read back what became of them. Every request is signed: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs the empty body. A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; GET /v1/members/{memberId} lists the refused ones.',
     },
     servers: [{ url: 'http://127.0.0.1:8787' }],
     components: {
-      schemas: { LifecycleEvent: event, Problem: problem },
+      schemas: { LifecycleEvent: event, Member: member, Problem: problem },
       securitySchemes: {
         timestamp: {
           type: 'apiKey',
@@ -76,7 +79,8 @@ export function openApiDocument(): Record<string, unknown> {
           },
           responses: {
             '202': {
-              description: 'Accepted: every event signalled to its member workflow',
+              description:
+                'Accepted for the member: every event reached its member workflow, which applies it or, if it does not fit the member (a payment for a voided invoice, say), refuses it and lists it under `rejected` in GET /v1/members/{memberId}',
               content: {
                 'application/json': {
                   schema: {
@@ -92,25 +96,50 @@ export function openApiDocument(): Record<string, unknown> {
             },
             '400': {
               description: 'Invalid: every problem named by field; nothing from the request was signalled',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+              content: problemAnswer,
             },
             '401': {
               description: 'Missing, wrong or stale signature',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+              content: problemAnswer,
             },
             '413': {
               description: 'Body over the size limit (1 MiB by default)',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+              content: problemAnswer,
             },
             '415': {
               description: 'The body is not application/json',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+              content: problemAnswer,
             },
             '503': {
               description:
                 'Temporal cannot be reached; retry the whole request (Retry-After). Events signalled before the failure are ignored by id.',
               headers: { 'Retry-After': { schema: { type: 'integer' } } },
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } },
+              content: problemAnswer,
+            },
+          },
+        },
+      },
+      '/v1/members/{memberId}': {
+        get: {
+          summary: "A member's state, paid-through and refused events",
+          description:
+            'Signed like a POST, over the empty body. An event the gateway accepted (202) and the member refused is listed under `rejected` with the reason; one applied or ignored as a repeat is not.',
+          parameters: [{ name: 'memberId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': {
+              description: 'The member',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Member' } } },
+            },
+            '401': { description: 'Missing, wrong or stale signature', content: problemAnswer },
+            '404': {
+              description:
+                'No such member in the association, or no joined or imported event for it yet (events sent before one are refused)',
+              content: problemAnswer,
+            },
+            '503': {
+              description: 'Temporal cannot be reached; retry later (Retry-After)',
+              headers: { 'Retry-After': { schema: { type: 'integer' } } },
+              content: problemAnswer,
             },
           },
         },

@@ -8,7 +8,7 @@ import { fieldPath } from '../schemas/parse.js';
 
 export const MAX_EVENTS_PER_REQUEST = 1_000;
 
-export const eventsRequestSchema = z.union([
+const eventsRequestSchema = z.union([
   lifecycleEventSchema,
   z
     .array(lifecycleEventSchema)
@@ -16,12 +16,12 @@ export const eventsRequestSchema = z.union([
     .max(MAX_EVENTS_PER_REQUEST, `must hold at most ${MAX_EVENTS_PER_REQUEST} events`),
 ]);
 
-export interface FieldProblem {
+interface FieldProblem {
   readonly field: string;
   readonly message: string;
 }
 
-export type EventsRequest =
+type EventsRequest =
   { readonly ok: true; readonly events: LifecycleEvent[] } | { readonly ok: false; readonly problems: FieldProblem[] };
 
 /**

@@ -1,26 +1,35 @@
 // The billing gateway: billing systems POST events here, signed; the gateway validates every event
-// and signals each member's workflow (signal-with-start). Answers:
+// and signals each member's workflow (signal-with-start). Answers to POST /v1/events:
 //   202 accepted, with the workflow ids       400 invalid (every problem named; nothing signalled)
 //   401 unsigned, wrongly signed or stale      413 body over the limit
-//   503 Temporal unreachable (retry later: events already signalled are ignored by id on retry)
+//   415 not application/json                   503 Temporal unreachable (retry later: events
+//                                                  already signalled are ignored by id on retry)
+// A 202 means each event reached its member, which may still refuse it: GET /v1/members/{memberId},
+// signed the same way, answers the member's state, paid-through and refused events (404 for no
+// such member, 503 while Temporal is unreachable).
 import Fastify from 'fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
+import type { MemberStanding } from '../workflows/messages.js';
+import { memberAnswer } from './member.js';
 import { openApiDocument } from './openapi.js';
 import { parseEventsRequest } from './request.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature.js';
+import type { Verdict } from './signature.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-/** Where accepted events go: a MembershipClient in production, a fake of the same shape in unit tests. */
+/** What the gateway asks of Temporal: a MembershipClient in production, a fake of the same shape in unit tests. */
 export interface EventSink {
   sendHistory(events: readonly LifecycleEvent[]): Promise<string[]>;
+  /** The member's `view` query; null when the member has no workflow. */
+  standing(memberId: string): Promise<MemberStanding | null>;
   /** Whether Temporal answers now. */
   reachable(): Promise<boolean>;
 }
 
-export interface GatewayOptions {
+interface GatewayOptions {
   readonly association: AssociationConfig;
   readonly sink: EventSink;
   /** Shared secrets; more than one while a secret is being rotated. */
@@ -57,17 +66,26 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     });
   });
 
-  app.post('/v1/events', async (request, reply) => {
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  /** Whether the request was signed, over `body` (a GET signs the empty body), by a secret the gateway holds. */
+  const signed = (request: FastifyRequest, body: Buffer): Verdict => {
     const header = (name: string) =>
       typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined;
-    const verdict = verify(
+    return verify(
       secrets,
       { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) },
-      raw,
+      body,
       now(),
       options.toleranceSeconds,
     );
+  };
+  const unavailable = {
+    error: 'unavailable',
+    message: 'Temporal cannot be reached; retry the whole request later',
+  };
+
+  app.post('/v1/events', async (request, reply) => {
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const verdict = signed(request, raw);
     if (!verdict.ok) return reply.code(401).send({ error: 'unauthorized', message: verdict.reason });
 
     const parsed = parseEventsRequest(raw, association);
@@ -82,11 +100,32 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     } catch (error) {
       if (!options.isUnavailable(error)) throw error;
       // Events signalled before the failure are ignored by id when the billing system retries.
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .send({ error: 'unavailable', message: 'Temporal cannot be reached; retry the whole request later' });
+      return reply.code(503).header('retry-after', '5').send(unavailable);
     }
+  });
+
+  app.get<{ Params: { memberId: string } }>('/v1/members/:memberId', async (request, reply) => {
+    const verdict = signed(request, Buffer.alloc(0));
+    if (!verdict.ok) return reply.code(401).send({ error: 'unauthorized', message: verdict.reason });
+    const { memberId } = request.params;
+    let standing: MemberStanding | null;
+    try {
+      standing = await sink.standing(memberId);
+    } catch (error) {
+      if (!options.isUnavailable(error)) throw error;
+      return reply.code(503).header('retry-after', '5').send(unavailable);
+    }
+    if (!standing)
+      return reply
+        .code(404)
+        .send({ error: 'not-found', message: `no member ${memberId} in association ${association.association.id}` });
+    // Events sent before a joined or imported event are refused, and the member is not there yet to list them.
+    if (!standing.member)
+      return reply.code(404).send({
+        error: 'not-found',
+        message: `member ${memberId} has had no joined or imported event; events sent before one are refused`,
+      });
+    return reply.code(200).send(memberAnswer(standing.member));
   });
 
   app.get('/healthz', async (_request, reply) => {

@@ -1,5 +1,6 @@
-// The gateway's way into Temporal: each member's events as one signal-with-start, under a deadline,
-// so a Temporal that does not answer turns into a prompt 503 rather than a request left hanging.
+// The gateway's way into Temporal: each member's events as one signal-with-start, and a member's
+// `view` query, each under a deadline, so a Temporal (or a worker) that does not answer turns into
+// a prompt 503 rather than a request left hanging.
 import type { Client, Connection } from '@temporalio/client';
 import { MembershipClient } from '../client/membership-client.js';
 import type { AssociationConfig } from '../schemas/association.js';
@@ -14,6 +15,7 @@ export function temporalSink(
   const membership = new MembershipClient(client, association);
   return {
     sendHistory: (events) => connection.withDeadline(Date.now() + timeoutMs, () => membership.sendHistory(events)),
+    standing: (memberId) => connection.withDeadline(Date.now() + timeoutMs, () => membership.view(memberId)),
     reachable: async () => {
       try {
         await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));

@@ -119,6 +119,5 @@ export type AssociationConfig = z.output<typeof associationConfigSchema>;
 export type MembershipTypeConfig = AssociationConfig['membershipTypes'][number];
 export type ProvidersConfig = AssociationConfig['providers'];
 export type M1SuspendWindow = NonNullable<ProvidersConfig['m1']>['suspendWindow'];
-export type ChangeRule = z.output<typeof changeRule>;
 export type ProviderName = (typeof providerNames)[number];
 export type Change = (typeof changeNames)[number];

@@ -1,5 +1,6 @@
-// npm run setup: installs what the runtime and its tests need beyond npm (the Temporal binaries).
-// Run automatically by `npm start` and `npm test`; fast when already done.
+// npm run setup: installs ahead of time what the runtime and its tests need beyond npm (the Temporal
+// CLI and the time-skipping test server), say for a CI image or before going offline. `npm start`
+// and the tests' global setup install the same on first use; fast when already done.
 import { ensureTemporalCli, ensureTestServer } from './temporal-binaries.js';
 
 const log = (line: string) => console.error(`setup: ${line}`);

@@ -4,7 +4,8 @@ import { DateTime } from 'luxon';
 import type { ProviderCommand } from '../machines/providers.js';
 import type { MemberView } from '../machines/view.js';
 
-function localTime(iso: string, zone: string): string {
+/** An instant as people in the association read it: `2026-07-21 00:00 CDT`. */
+export function localTime(iso: string, zone: string): string {
   return DateTime.fromISO(iso, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
 }
 

@@ -1,8 +1,10 @@
 // The gateway's answers over HTTP, with a recording sink: signatures (good, missing, wrong, stale,
-// rotated), bodies (one event, an array, malformed, invalid fields, unknown types, too large), and
-// a Temporal that cannot be reached. What the workflows then hold: test/integration/gateway.test.ts.
+// rotated), bodies (one event, an array, malformed, invalid fields, unknown types, too large), a
+// member read back with its refused events, and a Temporal that cannot be reached. What the
+// workflows then hold: test/integration/gateway.test.ts.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../gateway/openapi.js';
@@ -11,7 +13,9 @@ import type { EventSink } from '../../gateway/server.js';
 import { sign, signedHeaders, verify } from '../../gateway/signature.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
-import { association } from '../helpers.js';
+import type { MemberStanding } from '../../workflows/messages.js';
+import { EventLog, association, run } from '../helpers.js';
+import { failedCall } from './grpc-error.js';
 
 const secret = 'a-shared-secret-of-some-length';
 const config = association();
@@ -37,17 +41,19 @@ const payment = (memberId: string) => ({
   amount: 50,
 });
 
-class Unreachable extends Error {
-  code = 14;
-}
-
-async function gateway(options: { down?: boolean; bodyLimit?: number; secrets?: string[] } = {}) {
+async function gateway(
+  options: { down?: boolean; bodyLimit?: number; secrets?: string[]; members?: Record<string, MemberStanding> } = {},
+) {
   const sent: LifecycleEvent[][] = [];
   const sink: EventSink = {
     async sendHistory(events) {
-      if (options.down) throw new Unreachable('14 UNAVAILABLE: connection refused');
+      if (options.down) throw failedCall(status.UNAVAILABLE, 'No connection established');
       sent.push([...events]);
       return Promise.resolve([...new Set(events.map((e) => `membership/TEST/${e.memberId}`))]);
+    },
+    async standing(memberId) {
+      if (options.down) throw failedCall(status.DEADLINE_EXCEEDED, 'Deadline exceeded');
+      return Promise.resolve(options.members?.[memberId] ?? null);
     },
     reachable: async () => Promise.resolve(!options.down),
   };
@@ -68,7 +74,15 @@ async function gateway(options: { down?: boolean; bodyLimit?: number; secrets?: 
       retryAfter: response.headers.get('retry-after'),
     };
   };
-  return { url, post, sent };
+  const get = async (path: string, headers: Record<string, string> = signedHeaders(secret, '')) => {
+    const response = await fetch(`${url}${path}`, { headers });
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      retryAfter: response.headers.get('retry-after'),
+    };
+  };
+  return { url, post, get, sent };
 }
 
 describe('signatures', () => {
@@ -237,14 +251,76 @@ describe('POST /v1/events', () => {
   });
 });
 
-describe('which errors mean Temporal is unreachable', () => {
-  it('are gRPC UNAVAILABLE, DEADLINE_EXCEEDED or RESOURCE_EXHAUSTED, also as a cause; others are the gateway’s own', () => {
-    expect(isTemporalUnavailable(new Unreachable('x'))).toBe(true);
-    expect(
-      isTemporalUnavailable(new Error('wrapped', { cause: Object.assign(new Error('deadline'), { code: 4 }) })),
-    ).toBe(true);
-    expect(isTemporalUnavailable(new Error('Failed to connect before the deadline'))).toBe(true);
-    expect(isTemporalUnavailable(new TypeError('cannot read properties of undefined'))).toBe(false);
-    expect(isTemporalUnavailable(Object.assign(new Error('not found'), { code: 5 }))).toBe(false);
+describe('GET /v1/members/{memberId}', () => {
+  // A member who paid June, then was sent a payment for July's invoice after it was voided.
+  const member = run(
+    config,
+    new EventLog('M1')
+      .join('2026-06-01')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06')
+      .dues('2026-07')
+      .add('invoiceVoided', '2026-07-02', { invoiceId: 'INV-2026-07' })
+      .add('paymentPosted', '2026-07-03', { paymentId: 'P9', invoiceId: 'INV-2026-07', amount: 50 }, 'pay-9'),
+  );
+  const standing = (view: typeof member | null): MemberStanding => ({
+    associationId: 'TEST',
+    member: view,
+    nextDeadline: null,
+    providerSync: null,
+    warnings: [],
+  });
+  const members = { M1: standing(member), EARLY: standing(null) };
+
+  it('answers the member’s state, paid-through and refused events, signed over the empty body', async () => {
+    const { get } = await gateway({ members });
+    expect(member.rejected).toHaveLength(1);
+    expect(await get('/v1/members/M1')).toEqual({
+      status: 200,
+      retryAfter: null,
+      body: {
+        memberId: 'M1',
+        state: 'pastDue',
+        paidThrough: '2026-06-30',
+        rejected: [{ id: 'pay-9', reason: member.rejected[0]!.reason }],
+      },
+    });
+  });
+
+  it('answers 404 for a member with no workflow, or with no joined or imported event yet', async () => {
+    const { get } = await gateway({ members });
+    expect(await get('/v1/members/NOBODY')).toMatchObject({
+      status: 404,
+      body: { error: 'not-found', message: 'no member NOBODY in association TEST' },
+    });
+    expect(await get('/v1/members/EARLY')).toMatchObject({
+      status: 404,
+      body: { message: expect.stringContaining('no joined or imported event') },
+    });
+  });
+
+  it('refuses an unsigned, wrongly signed or stale request with 401', async () => {
+    const { get } = await gateway({ members });
+    expect(await get('/v1/members/M1', {})).toMatchObject({
+      status: 401,
+      body: { message: 'missing Standing-Timestamp header' },
+    });
+    // Signed over a body: a GET signs the empty one.
+    expect(await get('/v1/members/M1', signedHeaders(secret, '{}'))).toMatchObject({
+      status: 401,
+      body: { message: 'signature does not match' },
+    });
+    expect(await get('/v1/members/M1', signedHeaders(secret, '', Date.now() - 6 * 60_000))).toMatchObject({
+      status: 401,
+    });
+  });
+
+  it('answers 503 with Retry-After when Temporal cannot be reached', async () => {
+    const { get } = await gateway({ members, down: true });
+    expect(await get('/v1/members/M1')).toMatchObject({
+      status: 503,
+      retryAfter: '5',
+      body: { error: 'unavailable' },
+    });
   });
 });

@@ -45,7 +45,7 @@ describe('the CLI on the dev server', () => {
     const expected = JSON.parse(
       await readFile(join(examples, 'monthly-billing.until-2026-08-31.expected.json'), 'utf8'),
     );
-    expect(JSON.parse(shown.stdout)).toEqual(expected.members[0]);
+    expect(JSON.parse(shown.stdout).member).toEqual(expected.members[0]);
   });
 
   it('show prints the member for people', async () => {
@@ -87,7 +87,7 @@ describe('the CLI on the dev server', () => {
     );
     expect(await standing('import', roster, '--json')).toMatchObject({ code: 0, stdout: '{"started":3,"exists":0}\n' });
     expect(await standing('import', roster, '--json')).toMatchObject({ code: 0, stdout: '{"started":0,"exists":3}\n' });
-    const shown = JSON.parse((await standing('show', 'I2', '--json')).stdout);
+    const shown = JSON.parse((await standing('show', 'I2', '--json')).stdout).member;
     expect(shown).toMatchObject({
       state: 'suspended',
       role: 'secondary',

@@ -1,0 +1,50 @@
+// Options more than one command takes: the program's own (--config, --json: accepted before or
+// after the command name), the filters that choose members, and counts. Closed sets are commander
+// choices, so help lists them and a wrong one is refused before anything connects.
+import { InvalidArgumentError, Option } from 'commander';
+import type { Command } from 'commander';
+import { providerSyncStatuses } from '../client/member-filter.js';
+import { memberStates } from '../schemas/events.js';
+
+/** The program's options, read in every command with `command.optsWithGlobals()`. */
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+export function addGlobalOptions(program: Command): Command {
+  return program
+    .option('--config <file>', 'association file, YAML or JSON (default: STANDING_CONFIG, else the sample)')
+    .option('--json', 'print the result as JSON, for scripts');
+}
+
+export interface FilterOptions {
+  state?: string;
+  type?: string;
+  paidThroughBefore?: string;
+  providerSync?: string;
+}
+
+/** The filters of `list`, `mass-drop` and `mass-status-change`, described as `who` they choose. */
+export function addFilterOptions(command: Command, who: string): Command {
+  return command
+    .addOption(new Option('--state <state>', `${who} in this state`).choices(memberStates))
+    .option('--type <code>', `${who} of this membership type`)
+    .option('--paid-through-before <date>', `${who} paid through a day before this one (YYYY-MM-DD), or never paid`)
+    .addOption(
+      new Option(
+        '--provider-sync <status>',
+        `${who} whose ProviderSync is this (failed: a provider refused an update)`,
+      ).choices(providerSyncStatuses),
+    );
+}
+
+/** A parser for a count option: a whole number from `min` to `max`. */
+export function wholeNumber(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const value = Number(text);
+    if (text.trim() === '' || !Number.isInteger(value) || value < min || value > max)
+      throw new InvalidArgumentError(`It must be a whole number from ${min} to ${max}.`);
+    return value;
+  };
+}

@@ -1,0 +1,118 @@
+// GET /v1/members/{memberId} in front of the real dev server: a billing system learns that an
+// event the gateway accepted (202) was refused by the member, and why; 404 and 503 as documented.
+import { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGateway } from '../../gateway/server.js';
+import { signedHeaders } from '../../gateway/signature.js';
+import { temporalSink } from '../../gateway/temporal-sink.js';
+import { isTemporalUnavailable } from '../../gateway/unavailable.js';
+import { association } from '../helpers.js';
+import { startDevServer } from './dev-server.js';
+import type { DevServer } from './dev-server.js';
+
+const secret = 'member-read-secret-0123456789';
+const config = association();
+
+describe('reading a member back through the gateway', () => {
+  let server: DevServer;
+  let gateway: FastifyInstance;
+  let url: string;
+
+  beforeAll(async () => {
+    server = await startDevServer();
+    gateway = await buildGateway({
+      association: config,
+      sink: temporalSink(server.env.client, server.env.connection, config),
+      secrets: [secret],
+      isUnavailable: isTemporalUnavailable,
+    });
+    url = await gateway.listen({ host: '127.0.0.1', port: 0 });
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await server?.stop();
+  });
+
+  const get = async (base: string, memberId: string) => {
+    const response = await fetch(`${base}/v1/members/${memberId}`, { headers: signedHeaders(secret, '') });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+  const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
+  const today = new Date().toISOString().slice(0, 10);
+  const nextYear = `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+
+  it('lists an accepted event the member refused, with the reason, beside its state and paid-through', async () => {
+    const events = [
+      { id: 'R1-j', type: 'joined', memberId: 'R1', at: at(40), membershipType: 'REALTOR' },
+      ...['DUES', 'WRONG'].map((invoiceId, index) => ({
+        id: `R1-${invoiceId}`,
+        type: 'invoiceIssued',
+        memberId: 'R1',
+        at: at(30 - index),
+        invoiceId,
+        amount: 500,
+        coversFrom: today,
+        coversThrough: nextYear,
+      })),
+      { id: 'R1-void', type: 'invoiceVoided', memberId: 'R1', at: at(20), invoiceId: 'WRONG' },
+      {
+        id: 'R1-pay',
+        type: 'paymentPosted',
+        memberId: 'R1',
+        at: at(10),
+        paymentId: 'P1',
+        invoiceId: 'DUES',
+        amount: 500,
+      },
+      {
+        id: 'R1-late',
+        type: 'paymentPosted',
+        memberId: 'R1',
+        at: at(5),
+        paymentId: 'P2',
+        invoiceId: 'WRONG',
+        amount: 500,
+      },
+    ];
+    const body = JSON.stringify(events);
+    const posted = await fetch(`${url}/v1/events`, { method: 'POST', headers: signedHeaders(secret, body), body });
+    expect(posted.status).toBe(202);
+    await expect
+      .poll(() => get(url, 'R1'), { timeout: 15_000, interval: 200 })
+      .toEqual({
+        status: 200,
+        body: {
+          memberId: 'R1',
+          state: 'active',
+          paidThrough: nextYear,
+          rejected: [{ id: 'R1-late', reason: 'invoice WRONG is voided; a payment cannot be applied to it' }],
+        },
+      });
+  });
+
+  it('answers 404 for a member that has no workflow', async () => {
+    expect(await get(url, 'NOBODY')).toEqual({
+      status: 404,
+      body: { error: 'not-found', message: 'no member NOBODY in association TEST' },
+    });
+  });
+
+  it('answers 503 when Temporal cannot be reached', async () => {
+    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' });
+    const down = await buildGateway({
+      association: config,
+      sink: temporalSink(new Client({ connection }), connection, config, 2_000),
+      secrets: [secret],
+      isUnavailable: isTemporalUnavailable,
+    });
+    const downUrl = await down.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      expect(await get(downUrl, 'R1')).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+    } finally {
+      await down.close();
+      await connection.close();
+    }
+  });
+});
