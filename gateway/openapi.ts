@@ -33,7 +33,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'standing billing gateway',
       version: '1',
       description:
-        'Billing systems post lifecycle events (spec section 3) and read back what became of them. Every request is signed: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs the empty body. A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; GET /v1/members/{memberId} lists the refused ones.',
+        'Billing systems post lifecycle events (spec section 3) and read back what became of them. Every request is signed: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs its request target instead of a body: "<timestamp>.GET /v1/members/{memberId}". A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; GET /v1/members/{memberId} lists the refused ones.',
     },
     servers: [{ url: 'http://127.0.0.1:8787' }],
     components: {
@@ -123,7 +123,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "A member's state, paid-through and refused events",
           description:
-            'Signed like a POST, over the empty body. An event the gateway accepted (202) and the member refused is listed under `rejected` with the reason; one applied or ignored as a repeat is not.',
+            'Signed like a POST, over "GET <path>" in place of a body (the path as sent), so a signature reads one member only. An event the gateway accepted (202) and the member refused is listed under `rejected` with the reason; one applied or ignored as a repeat is not.',
           parameters: [{ name: 'memberId', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': {

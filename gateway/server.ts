@@ -5,7 +5,7 @@
 //   415 not application/json                   503 Temporal unreachable (retry later: events
 //                                                  already signalled are ignored by id on retry)
 // A 202 means each event reached its member, which may still refuse it: GET /v1/members/{memberId},
-// signed the same way, answers the member's state, paid-through and refused events (404 for no
+// signed over its request target, answers the member's state, paid-through and refused events (404 for no
 // such member, 503 while Temporal is unreachable).
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -15,7 +15,7 @@ import type { MemberStanding } from '../workflows/messages.js';
 import { memberAnswer } from './member.js';
 import { openApiDocument } from './openapi.js';
 import { parseEventsRequest } from './request.js';
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signedTarget, verify } from './signature.js';
 import type { Verdict } from './signature.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -105,7 +105,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   });
 
   app.get<{ Params: { memberId: string } }>('/v1/members/:memberId', async (request, reply) => {
-    const verdict = signed(request, Buffer.alloc(0));
+    const verdict = signed(request, Buffer.from(signedTarget(request.url)));
     if (!verdict.ok) return reply.code(401).send({ error: 'unauthorized', message: verdict.reason });
     const { memberId } = request.params;
     let standing: MemberStanding | null;

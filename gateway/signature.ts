@@ -2,7 +2,9 @@
 //   Standing-Timestamp: 1795000000            (Unix seconds)
 //   Standing-Signature: v1=<64 hex digits>    (several, comma-separated, while a secret rotates)
 // Signing the timestamp with the body means a captured request cannot be replayed later: one
-// whose timestamp is more than the tolerance away from the gateway's clock is refused.
+// whose timestamp is more than the tolerance away from the gateway's clock is refused. A GET has
+// no body: it signs its request target instead (`GET /v1/members/S0001`), so a signature for one
+// member cannot read another.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export const TIMESTAMP_HEADER = 'standing-timestamp';
@@ -21,6 +23,11 @@ export function signedHeaders(secret: string, body: string, now: number = Date.n
     [TIMESTAMP_HEADER]: String(timestamp),
     [SIGNATURE_HEADER]: sign(secret, timestamp, body),
   };
+}
+
+/** What a GET signs in place of a body: its method and request target, as sent. */
+export function signedTarget(path: string): string {
+  return `GET ${path}`;
 }
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };

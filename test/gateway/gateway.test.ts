@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../gateway/openapi.js';
 import { buildGateway } from '../../gateway/server.js';
 import type { EventSink } from '../../gateway/server.js';
-import { sign, signedHeaders, verify } from '../../gateway/signature.js';
+import { sign, signedHeaders, signedTarget, verify } from '../../gateway/signature.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import type { MemberStanding } from '../../workflows/messages.js';
@@ -74,7 +74,7 @@ async function gateway(
       retryAfter: response.headers.get('retry-after'),
     };
   };
-  const get = async (path: string, headers: Record<string, string> = signedHeaders(secret, '')) => {
+  const get = async (path: string, headers: Record<string, string> = signedHeaders(secret, signedTarget(path))) => {
     const response = await fetch(`${url}${path}`, { headers });
     return {
       status: response.status,
@@ -272,7 +272,7 @@ describe('GET /v1/members/{memberId}', () => {
   });
   const members = { M1: standing(member), EARLY: standing(null) };
 
-  it('answers the member’s state, paid-through and refused events, signed over the empty body', async () => {
+  it('answers the member’s state, paid-through and refused events, signed over its request target', async () => {
     const { get } = await gateway({ members });
     expect(member.rejected).toHaveLength(1);
     expect(await get('/v1/members/M1')).toEqual({
@@ -305,12 +305,15 @@ describe('GET /v1/members/{memberId}', () => {
       status: 401,
       body: { message: 'missing Standing-Timestamp header' },
     });
-    // Signed over a body: a GET signs the empty one.
-    expect(await get('/v1/members/M1', signedHeaders(secret, '{}'))).toMatchObject({
-      status: 401,
-      body: { message: 'signature does not match' },
-    });
-    expect(await get('/v1/members/M1', signedHeaders(secret, '', Date.now() - 6 * 60_000))).toMatchObject({
+    // A GET signs its request target: an empty body, or another member's path, does not match.
+    for (const signedOver of ['', '{}', signedTarget('/v1/members/EARLY'), 'GET /v1/members/M1?x=1']) {
+      expect(await get('/v1/members/M1', signedHeaders(secret, signedOver))).toMatchObject({
+        status: 401,
+        body: { message: 'signature does not match' },
+      });
+    }
+    const stale = signedHeaders(secret, signedTarget('/v1/members/M1'), Date.now() - 6 * 60_000);
+    expect(await get('/v1/members/M1', stale)).toMatchObject({
       status: 401,
     });
   });

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../../gateway/server.js';
-import { signedHeaders } from '../../gateway/signature.js';
+import { signedHeaders, signedTarget } from '../../gateway/signature.js';
 import { temporalSink } from '../../gateway/temporal-sink.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import { association } from '../helpers.js';
@@ -36,7 +36,8 @@ describe('reading a member back through the gateway', () => {
   });
 
   const get = async (base: string, memberId: string) => {
-    const response = await fetch(`${base}/v1/members/${memberId}`, { headers: signedHeaders(secret, '') });
+    const path = `/v1/members/${memberId}`;
+    const response = await fetch(`${base}${path}`, { headers: signedHeaders(secret, signedTarget(path)) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
   const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
