@@ -269,7 +269,7 @@ export class Membership {
     const actor =
       'context' in from
         ? createActor(this.machine, {
-            snapshot: this.machine.resolveState({ value: from.state, context: from.context }),
+            snapshot: this.machine.resolveState({ value: from.state, context: currentContext(from.context) }),
             input: { memberId: from.context.memberId },
           })
         : createActor(this.machine, { input: { memberId: from.memberId } });
@@ -393,6 +393,16 @@ export class Membership {
     };
     return { events: [changed], ledger, archive: result };
   }
+}
+
+/**
+ * A saved context as this version keeps it. Snapshots saved before `recordChange` emitted its change
+ * directly carry a `lastChange` field (continue-as-new inputs in recorded histories); it is dropped.
+ */
+function currentContext(context: MemberContext): MemberContext {
+  if (!('lastChange' in context)) return context;
+  const { lastChange: _dropped, ...current } = context as MemberContext & { lastChange?: unknown };
+  return current;
 }
 
 /** The fields every statechart event carries. */

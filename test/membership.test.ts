@@ -152,6 +152,18 @@ describe('reconfigure', () => {
 });
 
 describe('snapshot', () => {
+  it('restores one saved with the context field lastChange (before recordChange emitted directly), dropping it', () => {
+    const log = active().add('suspended', '2026-06-10', {});
+    const saved = membershipOf(config, log).snapshot();
+    const older = { ...saved, context: { ...saved.context, lastChange: saved.timeline.at(-1) } };
+    const restored = Membership.restore(config, JSON.parse(JSON.stringify(older)));
+    const fresh = Membership.restore(config, saved);
+    expect(restored.snapshot().context).not.toHaveProperty('lastChange');
+    const reactivated = event({ id: 'r', type: 'reactivated', at: '2026-06-12T00:00:00Z' });
+    expect(restored.apply(reactivated)).toEqual(fresh.apply(reactivated));
+    expect(restored.snapshot()).toEqual(fresh.snapshot());
+  });
+
   it('survives JSON before the first event', () => {
     const fresh = Membership.restore(config, JSON.parse(JSON.stringify(Membership.create(config, 'Z').snapshot())));
     expect(fresh.state).toBe('none');
