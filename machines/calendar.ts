@@ -1,6 +1,6 @@
 // Calendar dates in the association's time zone. Luxon does every zone and month rule;
 // this module only memoises its answers, because the same few dates come up again and again.
-import { DateTime, Duration } from 'luxon';
+import { DateTime, Duration, IANAZone } from 'luxon';
 
 /** A calendar date, YYYY-MM-DD, in the association's time zone. Compares correctly as a string. */
 export type LocalDate = string;
@@ -14,6 +14,7 @@ interface CalendarDuration {
 }
 
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 const CACHE_LIMIT = 200_000;
 
 /** Bounded memo tables: the same dates recur constantly, and clearing keeps memory flat. */
@@ -88,16 +89,42 @@ export function addDuration(date: LocalDate, iso: string): LocalDate {
   return result;
 }
 
-/** The instant of 00:00 local time on `date` (or the first moment of that day where a DST jump skips midnight). */
+/**
+ * The instant `date` begins: its first 00:00 local time where clocks set back over midnight repeat
+ * it (America/Havana, 2025-11-02: 04:00Z, not 05:00Z), or the jump where clocks skip midnight.
+ */
 export function startOfDay(date: LocalDate, zone: string): Instant {
   const starts = tableFor(dayStarts, zone, () => new Map<LocalDate, Instant>());
   let instant = starts.get(date);
-  if (instant === undefined) {
-    const local = DateTime.fromISO(date, { zone });
-    if (!local.isValid) throw new Error(`cannot place ${date} in time zone ${zone}: ${local.invalidExplanation ?? ''}`);
-    instant = remember(starts, date, local.startOf('day').toMillis());
-  }
+  if (instant === undefined) instant = remember(starts, date, firstMoment(date, zone));
   return instant;
+}
+
+/**
+ * Offsets come from Luxon's zone (the platform's time zone data): 00:00 on `date` is read with the
+ * offsets in force a day before and a day after, and a reading is real when the zone has that offset
+ * at that instant. Luxon's own local-to-instant step is not used for this: it starts from the offset
+ * the zone has at the present clock, so a repeated midnight came out as the first 00:00 or the second
+ * depending on the season it ran in.
+ */
+function firstMoment(date: LocalDate, name: string): Instant {
+  const zone = IANAZone.create(name);
+  const local = Date.parse(date);
+  if (!zone.isValid || Number.isNaN(local)) throw new Error(`cannot place ${date} in time zone ${name}`);
+  const [earlier, later] = [zone.offset(local - DAY_MS), zone.offset(local + DAY_MS)];
+  const readings = [earlier, later]
+    .filter((offset) => zone.offset(local - offset * MINUTE_MS) === offset)
+    .map((offset) => local - offset * MINUTE_MS);
+  if (readings.length > 0) return Math.min(...readings);
+  // No 00:00 on this date: the clocks jumped over it, and the day begins at the jump. Midnight read
+  // with the offset after the jump falls before it; read with the offset before, after it.
+  let [low, high] = [local - later * MINUTE_MS, local - earlier * MINUTE_MS];
+  while (high - low > 1) {
+    const middle = Math.floor((low + high) / 2);
+    if (zone.offset(middle) === later) high = middle;
+    else low = middle;
+  }
+  return high;
 }
 
 /**

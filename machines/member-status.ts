@@ -22,9 +22,11 @@ export function statusAfterChange(record: StatusRecord, change: Change, isMember
       return current === 'New' ? 'Renewed' : current;
     case 'suspended':
     case 'dropped':
-      // A member who was never given a status (never activated under a member type) keeps null.
+      // Null until a first activation or reactivation (spec v1.1 section 6): a member who was never
+      // given one keeps null.
       return current === null ? null : 'Dropped';
     case 'reactivated':
+      // Even from null (spec v1.1): an imported suspended member without a status becomes Reinstated.
       return isMember ? 'Reinstated' : current;
     case 'pastDue':
       return current;

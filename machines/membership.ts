@@ -44,6 +44,14 @@ export type ApplyResult =
   | { readonly outcome: 'duplicate' }
   | { readonly outcome: 'rejected'; readonly reason: string };
 
+/** What an event would do to the member now (`Membership.preview`). */
+export interface Preview {
+  readonly outcome: ApplyResult['outcome'];
+  readonly reason?: string;
+  readonly from: MemberState | null;
+  readonly to: MemberState | null;
+}
+
 /**
  * What one lifecycle event does: the statechart events to send (none when it cannot move the
  * state), and the ledger as it stands once they are applied, with what to archive.
@@ -128,11 +136,36 @@ export class Membership {
     return { outcome: 'applied' };
   }
 
-  /** What `apply` would answer, without changing anything (for Update validators and dry runs). */
+  /**
+   * What `apply` would answer, without changing anything (for Update validators). `apply` fires the
+   * deadlines due by the event's moment first, so the event is judged against the member they leave:
+   * a suspended member past its drop deadline is terminated by then, and cannot be reactivated.
+   */
   check(event: LifecycleEvent, now?: Instant): ApplyResult {
     if (this.seen.has(event.id)) return { outcome: 'duplicate' };
-    const prepared = this.prepare(event, this.momentOf(event, now));
+    const at = this.momentOf(event, now);
+    const next = this.nextDeadline();
+    // Firing deadlines changes the member, so they fire on a copy; mostly none is due (a runtime
+    // fires each on time), and the member answers for itself.
+    const member = next !== null && next.at <= at ? this.copy() : this;
+    if (member !== this) member.advanceTo(at);
+    const prepared = member.prepare(event, at);
     return 'reason' in prepared ? { outcome: 'rejected', reason: prepared.reason } : { outcome: 'applied' };
+  }
+
+  /**
+   * What the event would do now, on a copy (for dry runs): `from` is the state the event meets (once
+   * the deadlines due by its moment have fired), `to` the state after it and the deadlines due up to
+   * `now`; an event that is refused or a repeat leaves `to` as `from`.
+   */
+  preview(event: LifecycleEvent, now: Instant): Preview {
+    const copy = this.copy();
+    copy.advanceTo(copy.momentOf(event, now));
+    const from = copy.stateOrNull();
+    const result = copy.apply(event, now);
+    if (result.outcome !== 'applied') return { ...result, from, to: from };
+    copy.advanceTo(now);
+    return { outcome: 'applied', from, to: copy.stateOrNull() };
   }
 
   /** Pending deadlines, earliest first; one already past falls at the last step's moment. */
@@ -215,6 +248,16 @@ export class Membership {
     this.next = undefined;
   }
 
+  /** An independent copy, to try things on. */
+  private copy(): Membership {
+    return new Membership(this.association, this.snapshot());
+  }
+
+  private stateOrNull(): MemberState | null {
+    const state = this.state;
+    return state === 'none' ? null : state;
+  }
+
   private momentOf(event: LifecycleEvent, now: Instant | undefined): Instant {
     const stamped = Math.max(Date.parse(event.at), this.clock);
     return now === undefined ? stamped : Math.max(Math.min(stamped, now), this.clock);
@@ -226,7 +269,7 @@ export class Membership {
     const actor =
       'context' in from
         ? createActor(this.machine, {
-            snapshot: this.machine.resolveState({ value: from.state, context: from.context }),
+            snapshot: this.machine.resolveState({ value: from.state, context: currentContext(from.context) }),
             input: { memberId: from.context.memberId },
           })
         : createActor(this.machine, { input: { memberId: from.memberId } });
@@ -350,6 +393,16 @@ export class Membership {
     };
     return { events: [changed], ledger, archive: result };
   }
+}
+
+/**
+ * A saved context as this version keeps it. Snapshots saved before `recordChange` emitted its change
+ * directly carry a `lastChange` field (continue-as-new inputs in recorded histories); it is dropped.
+ */
+function currentContext(context: MemberContext): MemberContext {
+  if (!('lastChange' in context)) return context;
+  const { lastChange: _dropped, ...current } = context as MemberContext & { lastChange?: unknown };
+  return current;
 }
 
 /** The fields every statechart event carries. */

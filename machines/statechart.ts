@@ -1,9 +1,10 @@
 // The membership statechart (spec section 5): five states, six changes, one row per transition.
 // The ledger (billing facts) is the membership's; a `ledgerChanged` event carries it as it is after
 // the billing event, with what changed, so guards read the post-payment ledger. A billing event
-// that can move no state never reaches the statechart. Actions only assign context and emit each recorded change (`changeRecorded`): no I/O,
-// so the same machine runs in simulate and in a Temporal workflow.
-import { and, assign, emit, setup } from 'xstate';
+// that can move no state never reaches the statechart. Actions only assign context and emit each
+// recorded change (`changeRecorded`): no I/O, so the same machine runs in simulate and in a Temporal
+// workflow.
+import { and, assertEvent, assign, enqueueActions, setup } from 'xstate';
 import type { AssociationConfig, Change } from '../schemas/association.js';
 import { membershipTypeOf } from './association.js';
 import type { LocalDate } from './calendar.js';
@@ -11,7 +12,7 @@ import { toIsoInstant } from './calendar.js';
 import { statusAfterChange, statusAfterTypeChange } from './member-status.js';
 import { commandsFor } from './providers.js';
 import { eligibleForReactivation } from './reactivation.js';
-import type { ChangeRecorded, MachineEvent, MemberContext, MemberState, MemberStatus } from './types.js';
+import type { ChangeRecorded, MachineEvent, MemberContext, MemberState, MemberStatus, TimelineEntry } from './types.js';
 
 type Live = Exclude<MemberState, 'terminated'>;
 
@@ -28,7 +29,6 @@ export function initialContext(memberId: string): MemberContext {
     suspension: null,
     graceRestartedOn: null,
     providers: { m1: null, mls: null, lockbox: null },
-    lastChange: null,
   };
 }
 
@@ -81,16 +81,16 @@ export function createMembershipMachine(association: AssociationConfig) {
     },
     actions: {
       enroll: assign(({ event }) => {
-        if (event.type !== 'joined') return {};
+        assertEvent(event, 'joined');
         return { membershipType: event.membershipType, role: event.role };
       }),
       // The membership restarts paid-through in the ledger when a rejoin is accepted.
       rejoin: assign(({ event }) => {
-        if (event.type !== 'joined') return {};
+        assertEvent(event, 'joined');
         return { membershipType: event.membershipType, role: event.role, suspension: null, graceRestartedOn: null };
       }),
       importMember: assign(({ context, event }) => {
-        if (event.type !== 'imported') return {};
+        assertEvent(event, 'imported');
         return {
           membershipType: event.membershipType,
           role: event.role,
@@ -100,22 +100,22 @@ export function createMembershipMachine(association: AssociationConfig) {
           suspension: event.state === 'suspended' ? { since: event.today, reason: 'nonpayment' } : null,
         };
       }),
-      recordChange: assign(({ context, event }, params: { change: Change; from: MemberState; to: MemberState }) => {
-        const type = typeOf(context);
-        const memberStatus = statusAfterChange(context, params.change, type.isMember);
-        const commands = commandsFor(params.change, {
-          providers: association.providers,
-          type,
-          role: context.role,
-          date: event.today,
-        });
-        const providers = { ...context.providers };
-        for (const command of commands) if (command.outcome === 'sent') providers[command.provider] = command.status;
-        return {
-          ...withStatus(context, memberStatus, event.today),
-          providers,
-          graceRestartedOn: null,
-          lastChange: {
+      // One row of the table: the member status and provider records follow the change, and the
+      // change is emitted for the timeline.
+      recordChange: enqueueActions(
+        ({ context, event, enqueue }, params: { change: Change; from: MemberState; to: MemberState }) => {
+          const type = typeOf(context);
+          const memberStatus = statusAfterChange(context, params.change, type.isMember);
+          const commands = commandsFor(params.change, {
+            providers: association.providers,
+            type,
+            role: context.role,
+            date: event.today,
+          });
+          const providers = { ...context.providers };
+          for (const command of commands) if (command.outcome === 'sent') providers[command.provider] = command.status;
+          enqueue.assign({ ...withStatus(context, memberStatus, event.today), providers, graceRestartedOn: null });
+          const entry: TimelineEntry = {
             at: toIsoInstant(event.at),
             cause: event.cause,
             change: params.change,
@@ -123,23 +123,25 @@ export function createMembershipMachine(association: AssociationConfig) {
             to: params.to,
             memberStatus,
             commands,
-          },
-        };
-      }),
-      announceChange: emit(({ context }) => ({ type: 'changeRecorded' as const, entry: context.lastChange! })),
+          };
+          enqueue.emit({ type: 'changeRecorded', entry });
+        },
+      ),
       noteJoinDate: assign({ joinDate: ({ context, event }) => context.joinDate ?? event.today }),
-      noteSuspension: assign({
-        suspension: ({ event }) => ({
-          since: event.today,
-          reason: event.type === 'suspended' ? event.reason : 'nonpayment',
-        }),
+      // Staff give a reason; the end of a grace period suspends for nonpayment.
+      noteSuspension: assign(({ event }) => {
+        assertEvent(event, ['suspended', 'timer.graceEnded']);
+        return { suspension: { since: event.today, reason: event.type === 'suspended' ? event.reason : 'nonpayment' } };
       }),
       clearSuspension: assign({ suspension: null }),
       noteTermination: assign({ terminateDate: ({ event }) => event.today, suspension: null }),
       restartGrace: assign({ graceRestartedOn: ({ event }) => event.today }),
-      changeRole: assign({ role: ({ context, event }) => (event.type === 'roleChanged' ? event.role : context.role) }),
+      changeRole: assign(({ event }) => {
+        assertEvent(event, 'roleChanged');
+        return { role: event.role };
+      }),
       changeType: assign(({ context, event }, params: { inGoodStanding: boolean }) => {
-        if (event.type !== 'membershipTypeChanged') return {};
+        assertEvent(event, 'membershipTypeChanged');
         const wasMember = typeOf(context).isMember;
         const isMember = membershipTypeOf(association, event.membershipType).isMember;
         const memberStatus = statusAfterTypeChange(context, wasMember, isMember, params.inGoodStanding);
@@ -251,9 +253,9 @@ export function createMembershipMachine(association: AssociationConfig) {
   });
 }
 
-/** The actions that record one row of the spec's table: compute the change, then announce it. */
+/** The action that records one row of the spec's table. */
 function change(change: Change, from: MemberState, to: MemberState) {
-  return [{ type: 'recordChange' as const, params: { change, from, to } }, 'announceChange' as const] as const;
+  return [{ type: 'recordChange' as const, params: { change, from, to } }] as const;
 }
 
 function suspend(from: Live) {

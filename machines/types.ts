@@ -44,8 +44,6 @@ export interface MemberContext {
   /** Set when staff reactivate into pastDue: the grace period counts afresh from this day. */
   readonly graceRestartedOn: LocalDate | null;
   readonly providers: Readonly<Record<ProviderName, string | null>>;
-  /** The change recorded last: `recordChange` computes it, `announceChange` emits it to the timeline. */
-  readonly lastChange: TimelineEntry | null;
 }
 
 /** What the statechart emits when it records a change; the membership appends it to the timeline. */

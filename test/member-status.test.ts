@@ -113,6 +113,40 @@ describe('memberStatus', () => {
     expect(rejoined.memberStatus).toBe('Dropped');
   });
 
+  it('is Reinstated when a member imported suspended without a status is reactivated by staff (spec v1.1)', () => {
+    const log = new EventLog()
+      .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'suspended', paidThrough: '2026-06-30' })
+      .add('reactivated', '2026-06-05', {});
+    expect(run(config, log)).toMatchObject({
+      state: 'active',
+      memberStatus: 'Reinstated',
+      memberStatusDate: '2026-06-05',
+    });
+  });
+
+  it('is Reinstated when a member imported suspended without a status is reactivated by a payment', () => {
+    const log = new EventLog()
+      .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'suspended', paidThrough: '2026-05-31' })
+      .dues('2026-06')
+      .pay('2026-06-03', 'INV-2026-06');
+    expect(run(config, log)).toMatchObject({
+      state: 'active',
+      memberStatus: 'Reinstated',
+      memberStatusDate: '2026-06-03',
+    });
+  });
+
+  it('stays null when a member imported without a status is suspended or dropped', () => {
+    const imported = () =>
+      new EventLog().add('imported', '2026-06-01', {
+        membershipType: 'REALTOR',
+        state: 'active',
+        paidThrough: '2026-06-30',
+      });
+    expect(run(config, imported().add('suspended', '2026-06-05', {})).memberStatus).toBeNull();
+    expect(run(config, imported().add('dropped', '2026-06-05', {})).memberStatus).toBeNull();
+  });
+
   it('counts an imported Dropped status as ever Dropped', () => {
     const log = new EventLog()
       .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'pending', memberStatus: 'Dropped' })

@@ -28,6 +28,102 @@ describe('check', () => {
   });
 });
 
+describe('check after deadlines', () => {
+  // Suspended June 10 with dropAfterSuspendedDays 30: dropped at the start of July 10.
+  const dropping = association({ dropAfterSuspendedDays: 30 });
+  const suspended = () => active().add('suspended', '2026-06-10', {});
+  const reactivated = event({ id: 'r1', type: 'reactivated', at: '2026-07-15T12:00:00Z' });
+  const now = Date.parse('2026-07-15T12:00:00Z');
+
+  it('refuses a reactivation that apply would refuse: the drop deadline fires before it', () => {
+    const member = membershipOf(dropping, suspended());
+    const before = member.snapshot();
+    const refusal = {
+      outcome: 'rejected',
+      reason: 'reactivated does not fit a member who is terminated: only a suspended member can be reactivated',
+    };
+    expect(member.check(reactivated, now)).toEqual(refusal);
+    expect(member.snapshot()).toEqual(before);
+    expect(member.apply(reactivated, now)).toEqual(refusal);
+    expect(member.state).toBe('terminated');
+  });
+
+  it('accepts the same reactivation before the drop deadline', () => {
+    const member = membershipOf(dropping, suspended());
+    const early = Date.parse('2026-07-09T23:59:59Z');
+    expect(member.check(reactivated, early)).toEqual({ outcome: 'applied' });
+    expect(member.apply(reactivated, early)).toEqual({ outcome: 'applied' });
+  });
+});
+
+describe('preview', () => {
+  const dropping = association({ dropAfterSuspendedDays: 30 });
+
+  it('gives the state the event meets and the state it leaves, and changes nothing', () => {
+    const member = membershipOf(dropping, active().add('suspended', '2026-06-10', {}));
+    const before = member.snapshot();
+    const now = Date.parse('2026-06-12T09:00:00Z');
+    expect(member.preview(event({ id: 'p1', type: 'reactivated', at: '2026-06-12T09:00:00Z' }), now)).toEqual({
+      outcome: 'applied',
+      from: 'suspended',
+      to: 'active',
+    });
+    expect(member.snapshot()).toEqual(before);
+  });
+
+  it('meets the member as the deadlines due by the event leave it', () => {
+    // Paid through June 30: past due from the start of July 1, so a suspension on July 5 comes from pastDue.
+    const member = membershipOf(dropping, active());
+    const now = Date.parse('2026-07-05T00:00:00Z');
+    expect(member.preview(event({ id: 'p2', type: 'suspended', at: '2026-07-05T00:00:00Z' }), now)).toEqual({
+      outcome: 'applied',
+      from: 'pastDue',
+      to: 'suspended',
+    });
+    expect(member.state).toBe('active');
+  });
+
+  it('fires the deadlines due after the event up to now', () => {
+    // Suspended at June 10 (stamped then, previewed July 20): the drop deadline of July 10 follows.
+    const member = membershipOf(dropping, active());
+    const now = Date.parse('2026-07-20T00:00:00Z');
+    expect(member.preview(event({ id: 'p3', type: 'suspended' }), now)).toEqual({
+      outcome: 'applied',
+      from: 'active',
+      to: 'terminated',
+    });
+  });
+
+  it('leaves the state where a refused command meets it, with the reason', () => {
+    const member = membershipOf(dropping, active().add('suspended', '2026-06-10', {}));
+    const now = Date.parse('2026-07-15T12:00:00Z');
+    expect(member.preview(event({ id: 'p4', type: 'reactivated', at: '2026-07-15T12:00:00Z' }), now)).toEqual({
+      outcome: 'rejected',
+      reason: 'reactivated does not fit a member who is terminated: only a suspended member can be reactivated',
+      from: 'terminated',
+      to: 'terminated',
+    });
+  });
+
+  it('answers duplicate for an id the member has seen', () => {
+    const member = membershipOf(dropping, active());
+    expect(member.preview(event({ id: 'e1', type: 'dropped' }), Date.parse('2026-06-10T12:00:00Z'))).toEqual({
+      outcome: 'duplicate',
+      from: 'active',
+      to: 'active',
+    });
+  });
+
+  it('answers for a member with no membership yet', () => {
+    const member = Membership.create(dropping, 'A1');
+    expect(member.preview(event({ id: 'p5', type: 'dropped' }), Date.parse('2026-06-10T12:00:00Z'))).toMatchObject({
+      outcome: 'rejected',
+      from: null,
+      to: null,
+    });
+  });
+});
+
 describe('deadlines', () => {
   it('name the next timer and its absolute moment', () => {
     expect(membershipOf(config, active()).deadlines()).toEqual([
@@ -56,6 +152,18 @@ describe('reconfigure', () => {
 });
 
 describe('snapshot', () => {
+  it('restores one saved with the context field lastChange (before recordChange emitted directly), dropping it', () => {
+    const log = active().add('suspended', '2026-06-10', {});
+    const saved = membershipOf(config, log).snapshot();
+    const older = { ...saved, context: { ...saved.context, lastChange: saved.timeline.at(-1) } };
+    const restored = Membership.restore(config, JSON.parse(JSON.stringify(older)));
+    const fresh = Membership.restore(config, saved);
+    expect(restored.snapshot().context).not.toHaveProperty('lastChange');
+    const reactivated = event({ id: 'r', type: 'reactivated', at: '2026-06-12T00:00:00Z' });
+    expect(restored.apply(reactivated)).toEqual(fresh.apply(reactivated));
+    expect(restored.snapshot()).toEqual(fresh.snapshot());
+  });
+
   it('survives JSON before the first event', () => {
     const fresh = Membership.restore(config, JSON.parse(JSON.stringify(Membership.create(config, 'Z').snapshot())));
     expect(fresh.state).toBe('none');

@@ -226,6 +226,85 @@ const tableRows = new Set([
 
 const runs = { numRuns: 300 };
 
+/** A staff or billing event that may come next, built against what the history issued and paid. */
+type Next =
+  | { kind: 'suspended'; reason: 'nonpayment' | 'conduct' }
+  | { kind: 'reactivated' | 'dropped' | 'repeat' }
+  | { kind: 'membershipTypeChanged'; to: 'REALTOR' | 'AFFILIATE' | 'UNKNOWN' }
+  | { kind: 'roleChanged'; to: 'primary' | 'secondary' }
+  | { kind: 'invoiceIssued'; pick: number; dues: boolean; reuse: boolean }
+  | { kind: 'paymentPosted'; pick: number; share: number; reuse: boolean; unknown: boolean }
+  | { kind: 'invoiceVoided'; pick: number; unknown: boolean };
+
+const nextArb: fc.Arbitrary<Next> = fc.oneof(
+  fc.record({
+    kind: fc.constant('suspended' as const),
+    reason: fc.constantFrom('nonpayment' as const, 'conduct' as const),
+  }),
+  fc.record({ kind: fc.constantFrom('reactivated' as const, 'dropped' as const, 'repeat' as const) }),
+  fc.record({
+    kind: fc.constant('membershipTypeChanged' as const),
+    to: fc.constantFrom('REALTOR' as const, 'AFFILIATE' as const, 'UNKNOWN' as const),
+  }),
+  fc.record({
+    kind: fc.constant('roleChanged' as const),
+    to: fc.constantFrom('primary' as const, 'secondary' as const),
+  }),
+  fc.record({ kind: fc.constant('invoiceIssued' as const), pick: fc.nat(), dues: fc.boolean(), reuse: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('paymentPosted' as const),
+    pick: fc.nat(),
+    share: fc.constantFrom(0.5, 1),
+    reuse: fc.boolean(),
+    unknown: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('invoiceVoided' as const), pick: fc.nat(), unknown: fc.boolean() }),
+);
+
+/** The next event for a member with `history`, stamped `at`. */
+function nextEvent(next: Next, history: readonly LifecycleEvent[], at: number): LifecycleEvent {
+  const invoices = history.flatMap((event) => (event.type === 'invoiceIssued' ? [event] : []));
+  const payments = history.flatMap((event) => (event.type === 'paymentPosted' ? [event.paymentId] : []));
+  const pickOf = <T>(items: readonly T[], pick: number): T | undefined => items[pick % Math.max(1, items.length)];
+  const invoiceId = (pick: number, unknown: boolean) =>
+    unknown || invoices.length === 0 ? `X${pick}` : pickOf(invoices, pick)!.invoiceId;
+  const date = new Date(at).toISOString().slice(0, 10);
+  const body = ((): Record<string, unknown> => {
+    switch (next.kind) {
+      case 'suspended':
+        return { type: 'suspended', reason: next.reason };
+      case 'reactivated':
+      case 'dropped':
+        return { type: next.kind };
+      case 'repeat':
+        return { ...history.at(-1)! };
+      case 'membershipTypeChanged':
+        return { type: next.kind, membershipType: next.to };
+      case 'roleChanged':
+        return { type: next.kind, role: next.to };
+      case 'invoiceIssued':
+        return {
+          type: next.kind,
+          invoiceId: next.reuse && invoices.length > 0 ? pickOf(invoices, next.pick)!.invoiceId : 'NEXT',
+          amount: 50,
+          ...(next.dues ? { coversFrom: date, coversThrough: date } : {}),
+        };
+      case 'paymentPosted': {
+        const paid = next.reuse ? pickOf(payments, next.pick) : undefined;
+        return {
+          type: next.kind,
+          paymentId: paid ?? 'NEXT',
+          invoiceId: invoiceId(next.pick, next.unknown),
+          amount: 50 * next.share,
+        };
+      }
+      case 'invoiceVoided':
+        return { type: next.kind, invoiceId: invoiceId(next.pick, next.unknown) };
+    }
+  })();
+  return lifecycleEventSchema.parse({ id: 'NEXT', memberId: 'M', ...body, at: new Date(at).toISOString() });
+}
+
 describe('invariants over random histories', () => {
   it('no state is skipped: every change is a row of the table and starts where the last one ended', () => {
     fc.assert(
@@ -303,6 +382,36 @@ describe('invariants over random histories', () => {
         const until = endOf(events);
         expect(simulateAll(config, shuffled, until)).toEqual(simulateAll(config, events, until));
       }),
+      runs,
+    );
+  });
+
+  it('check answers what apply then does, and preview agrees, whatever deadlines fall before the event', () => {
+    fc.assert(
+      fc.property(
+        configArb,
+        historyArb,
+        nextArb,
+        fc.integer({ min: -48, max: 24 * 200 }),
+        fc.option(fc.integer({ min: -48, max: 24 * 200 }), { nil: undefined }),
+        (config, history, next, afterHours, nowHours) => {
+          const events = eventsOf(history, 'M');
+          const member = Membership.create(config, 'M');
+          for (const event of events) member.apply(event);
+          const at = Date.parse(events.at(-1)!.at) + afterHours * HOUR;
+          const now = nowHours === undefined ? undefined : at + nowHours * HOUR;
+          const event = nextEvent(next, events, at);
+          const before = member.snapshot();
+          const checked = member.check(event, now);
+          const previewed = member.preview(event, now ?? at);
+          expect(member.snapshot()).toEqual(before);
+          expect(member.apply(event, now)).toEqual(checked);
+          const { from: _from, to, ...outcome } = previewed;
+          expect(outcome).toEqual(checked);
+          member.advanceTo(now ?? at);
+          expect(to).toBe(checked.outcome === 'applied' ? member.state : previewed.from);
+        },
+      ),
       runs,
     );
   });
