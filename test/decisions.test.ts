@@ -67,6 +67,35 @@ describe('decisions where the spec is silent', () => {
     expect(view.timeline.at(-1)).toMatchObject({ change: 'reactivated', cause: 'paymentPosted' });
   });
 
+  it('reactivates a suspended member on a payment that waited for its invoice only once the invoice is issued', () => {
+    // Suspended at the start of July 21 for June's dues; July's invoice was voided, so nothing is overdue.
+    const suspended = active().dues('2026-07').add('invoiceVoided', '2026-07-02', { invoiceId: 'INV-2026-07' });
+    const waiting = suspended.pay('2026-07-25', 'JUL-2');
+    expect(run(config, waiting)).toMatchObject({ state: 'suspended', paidThrough: '2026-06-30', rejected: [] });
+    const issued = waiting.add('invoiceIssued', '2026-07-26', {
+      invoiceId: 'JUL-2',
+      amount: 50,
+      coversFrom: '2026-07-01',
+      coversThrough: '2026-07-31',
+    });
+    const view = run(config, issued);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
+    expect(view.timeline.at(-1)).toMatchObject({ change: 'reactivated', cause: 'invoiceIssued' });
+  });
+
+  it('never reactivates on a payment while paid-through is null', () => {
+    const log = new EventLog()
+      .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'suspended' })
+      .add('invoiceIssued', '2026-06-02', { invoiceId: 'FEE', amount: 5 })
+      .pay('2026-06-03', 'FEE', 5);
+    expect(run(config, log)).toMatchObject({ state: 'suspended', paidThrough: null, rejected: [] });
+  });
+
+  it('applies billing events to a terminated member’s ledger without moving its state', () => {
+    const log = active().add('dropped', '2026-06-10', {}).dues('2026-07').pay('2026-07-02', 'INV-2026-07');
+    expect(run(config, log)).toMatchObject({ state: 'terminated', paidThrough: '2026-07-31', rejected: [] });
+  });
+
   it('keeps an invoice settled when the type changes to one with a higher activation share', () => {
     const shares = association(
       {},
