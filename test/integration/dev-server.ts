@@ -1,6 +1,8 @@
 // The official Temporal dev server (the pinned CLI), with the membership search attributes, and a
 // standing worker on it: the runtime as `npm start` runs it, for integration tests.
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -31,6 +33,16 @@ export interface DevServerOptions {
 }
 
 let servers = 0;
+
+/** A port nothing listens on now, for a server that must be found again at the same address. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /**
  * The CLI behind a script that sends its output (a banner, the server's warnings) to a file, shown

@@ -1,8 +1,6 @@
 // The Temporal Web UI as the staff console, in a real browser (playwright-core driving Debian's
 // chromium, which the test setup installs with apt; no browser is downloaded): a staff member types
 // a search in the UI, the right members are listed, and a member's page states its standing.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,17 +8,8 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import { association } from '../helpers.js';
 import { untilStanding } from '../workflow/until.js';
-import { startDevServer } from './dev-server.js';
+import { freePort, startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the Temporal UI as the staff console', () => {
   let server: DevServer;
