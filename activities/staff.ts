@@ -1,6 +1,7 @@
 // Staff commands sent by a mass change: one Update to one member's workflow. The Update id is the
 // command id (`<batch>/<member>`), and the member ignores a command id it has seen, so a retried
 // activity (a worker restarted mid-batch) changes the member once.
+import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { updateRefusal } from '../client/membership-client.js';
@@ -28,12 +29,19 @@ export function createStaffActivities({ client }: { client: Client }) {
       action: StaffAction;
       command: StaffCommand;
     }): Promise<StaffOutcome> {
+      const { cancellationSignal } = Context.current();
       let view: MemberView;
       try {
-        view = await client.workflow
-          .getHandle(workflowId)
-          .executeUpdate(updates[action], { args: [command], updateId: command.id });
+        // Cancelled (a worker shutting down cancels its activities), the wait for the Update ends: a
+        // member whose workflow runs on that same worker would otherwise keep the shutdown waiting
+        // for ever. The retry sends the Update again under its id, so it still applies once.
+        view = await client.connection.withAbortSignal(cancellationSignal, () =>
+          client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(updates[action], { args: [command], updateId: command.id }),
+        );
       } catch (error) {
+        if (cancellationSignal.aborted) throw cancellationSignal.reason;
         const reason = updateRefusal(error);
         if (reason !== null) return { memberId, outcome: 'refused', reason };
         if (error instanceof WorkflowNotFoundError)

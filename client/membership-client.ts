@@ -53,7 +53,8 @@ export class InvalidEvent extends Error {
   }
 }
 
-function validateEvent(input: unknown): LifecycleEvent {
+/** An event as the client sends it: valid, or an InvalidEvent naming every bad field. */
+export function validateEvent(input: unknown): LifecycleEvent {
   const result = lifecycleEventSchema.safeParse(input);
   if (!result.success)
     throw new InvalidEvent(

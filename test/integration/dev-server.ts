@@ -1,10 +1,16 @@
 // The official Temporal dev server (the pinned CLI), with the membership search attributes, and a
 // standing worker on it: the runtime as `npm start` runs it, for integration tests.
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 import { membershipSearchAttributes } from '../../workflows/search-attributes.js';
+import { printRecorded, recordFile } from '../quiet-logs.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
 
 export interface DevServer {
@@ -20,39 +26,79 @@ export interface DevServerOptions {
   readonly worker?: boolean;
   /** Serve the Temporal Web UI on this port (off by default). */
   readonly uiPort?: number;
+  /** Listen on this port (a free one by default): a server started again where a stopped one was. */
+  readonly port?: number;
+  /** Keep the server's data in this SQLite file (in memory by default), so a server started on it again finds it. */
+  readonly dbFilename?: string;
+}
+
+let servers = 0;
+
+/** A port nothing listens on now, for a server that must be found again at the same address. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * The CLI behind a script that sends its output (a banner, the server's warnings) to a file, shown
+ * only with a failing test. `exec` keeps the process id, so stopping the server stops the CLI.
+ */
+async function quietCli(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'standing-dev-server-'));
+  const log = join(folder, 'server.log');
+  const script = join(folder, 'temporal');
+  await writeFile(script, `#!/bin/sh\nexec '${inject('temporalCli')}' "$@" >>'${log}' 2>&1\n`);
+  await chmod(script, 0o755);
+  servers += 1;
+  recordFile(`dev server ${servers}`, log);
+  return script;
 }
 
 export async function startDevServer({
   activities = () => fakeProviders().activities,
   worker: withWorker = true,
   uiPort,
+  port,
+  dbFilename,
 }: DevServerOptions = {}): Promise<DevServer> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: inject('temporalCli') },
-      ip: '127.0.0.1',
-      searchAttributes: Object.values(membershipSearchAttributes),
-      extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', ...(uiPort ? ['--ui-ip', '127.0.0.1'] : [])],
-      ...(uiPort ? { ui: true, uiPort } : {}),
-    },
-  });
-  const worker = withWorker
-    ? await Worker.create({
-        connection: env.nativeConnection,
-        taskQueue: TASK_QUEUE,
-        workflowBundle: { codePath: inject('workflowBundle') },
-        activities: activities(env),
-      })
-    : null;
-  const running = worker?.run();
-  return {
-    env,
-    address: env.address,
-    async stop() {
-      worker?.shutdown();
-      await running;
-      await env.teardown();
-    },
-  };
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: await quietCli() },
+        ip: '127.0.0.1',
+        searchAttributes: Object.values(membershipSearchAttributes),
+        extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', ...(uiPort ? ['--ui-ip', '127.0.0.1'] : [])],
+        ...(uiPort ? { ui: true, uiPort } : {}),
+        ...(port ? { port } : {}),
+        ...(dbFilename ? { dbFilename } : {}),
+      },
+    });
+    const worker = withWorker
+      ? await Worker.create({
+          connection: env.nativeConnection,
+          taskQueue: TASK_QUEUE,
+          workflowBundle: { codePath: inject('workflowBundle') },
+          activities: activities(env),
+        })
+      : null;
+    const running = worker?.run();
+    return {
+      env,
+      address: env.address,
+      async stop() {
+        worker?.shutdown();
+        await running;
+        await env.teardown();
+      },
+    };
+  } catch (error) {
+    // A beforeAll that fails has no test to print the output under.
+    printRecorded('the dev server did not start', 0);
+    throw error;
+  }
 }

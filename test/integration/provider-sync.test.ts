@@ -1,6 +1,7 @@
 // Provider sync for real: the dev server, a worker with the real provider activities, and the
 // provider simulators over HTTP. An outage ends with every command delivered once, in order; a
 // refusal waits for staff (standing retry-sync); reconciliation repairs drift planted in a provider.
+// Each test has members of its own, so any test runs alone or in any order.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedu
 import type { MemberStanding } from '../../workflows/messages.js';
 import type { ReconciliationReport } from '../../workflows/reconciliation.js';
 import { association } from '../helpers.js';
+import { untilStanding } from '../workflow/until.js';
 import { standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
@@ -73,18 +75,14 @@ describe('provider sync against the simulators', () => {
     for (const provider of Object.values(simulated)) await admin('PUT', `/admin/faults/${provider}`, { outage: on });
   };
 
+  /** The member's standing once `done` holds, read again each time its workflow's history grows. */
   async function until(
     memberId: string,
     done: (standing: MemberStanding) => boolean,
     what: string,
+    timeoutMs?: number,
   ): Promise<MemberStanding> {
-    let last: MemberStanding | null = null;
-    for (let attempt = 0; attempt < 300; attempt += 1) {
-      last = await client.view(memberId);
-      if (last && done(last)) return last;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`${memberId}: ${what} did not happen; last seen ${JSON.stringify(last?.providerSync)}`);
+    return (await untilStanding(client, memberId, (s) => s !== null && done(s), what, timeoutMs))!;
   }
 
   const standing = (...args: string[]) => standingCli(server.address, configFile, args);
@@ -134,7 +132,7 @@ describe('provider sync against the simulators', () => {
       await outage(false);
     }
 
-    const after = await until('P1', (s) => s.providerSync?.status === 'ok', 'delivery after the outage');
+    const after = await until('P1', (s) => s.providerSync?.status === 'ok', 'delivery after the outage', 60_000);
     const requests = (await admin('GET', '/admin/requests')) as LoggedRequest[];
     for (const provider of ['m1', 'mls', 'lockbox'] as const) {
       // What the rules said to send, in timeline order, against what the provider applied.
@@ -186,9 +184,7 @@ describe('provider sync against the simulators', () => {
     expect(writes.filter((r) => r.provider === 'mls')).toHaveLength(1);
 
     // Visibility finds the member; staff fix the records at the providers and retry.
-    for (let attempt = 0; attempt < 100 && !(await client.membersWithFailedSync()).includes('Q1'); attempt += 1)
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await client.membersWithFailedSync()).toEqual(['Q1']);
+    await expect.poll(() => client.membersWithFailedSync(), { timeout: 20_000, interval: 100 }).toEqual(['Q1']);
     for (const d of failed) await admin('PUT', `/admin/records/${simulated[d.provider]}/Q1`, { status: 'Active' });
     const retried = await standing('retry-sync', '--all');
     expect(retried).toMatchObject({
@@ -204,32 +200,31 @@ describe('provider sync against the simulators', () => {
   });
 
   it('repairs a drift planted in a provider when the reconciliation schedule runs', async () => {
-    await until('P1', (s) => s.providerSync?.status === 'ok', 'P1 in sync');
-    await admin('PUT', '/admin/records/mls/P1', { status: 'Inactive' });
+    await joinAndPay('RC1');
+    await until('RC1', (s) => s.providerSync?.status === 'ok', 'RC1 in sync');
+    await admin('PUT', '/admin/records/mls/RC1', { status: 'Inactive' });
 
     const scheduleId = await ensureReconciliationSchedule(server.env.client, config, '0 3 * * *');
     const schedule = server.env.client.schedule.getHandle(scheduleId);
     await schedule.trigger();
-    let started: { workflowId: string; firstExecutionRunId: string } | undefined;
-    for (let attempt = 0; attempt < 100 && !started; attempt += 1) {
-      started = (await schedule.describe()).info.recentActions.at(-1)?.action.workflow;
-      if (!started) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const startedRun = async () => (await schedule.describe()).info.recentActions.at(-1)?.action.workflow;
+    await expect.poll(startedRun, { timeout: 20_000, interval: 100 }).toBeDefined();
+    const started = await startedRun();
     const report: ReconciliationReport = await server.env.client.workflow
       .getHandle(started!.workflowId, started!.firstExecutionRunId)
       .result();
     expect(report.drift).toContainEqual({
-      memberId: 'P1',
-      workflowId: client.workflowId('P1'),
+      memberId: 'RC1',
+      workflowId: client.workflowId('RC1'),
       provider: 'mls',
       expected: 'Active',
       found: 'Inactive',
     });
-    expect(report.drift.filter((d) => d.memberId === 'P1')).toHaveLength(1);
+    expect(report.drift.filter((d) => d.memberId === 'RC1')).toHaveLength(1);
     expect(report.repairsRequested).toBe(report.drift.length);
 
     const repaired = await until(
-      'P1',
+      'RC1',
       (s) => s.providerSync?.deliveries.some((d) => d.change === 'repair' && d.outcome === 'acknowledged') ?? false,
       'the repair',
     );
@@ -238,11 +233,11 @@ describe('provider sync against the simulators', () => {
       status: 'Active',
     });
     const records = (await admin('GET', '/admin/records')) as Record<string, Record<string, { status: string }>>;
-    expect(records.mls?.P1?.status).toBe('Active');
+    expect(records.mls?.RC1?.status).toBe('Active');
 
-    // Run again from the CLI: nothing left to repair for P1.
+    // Run again from the CLI: nothing left to repair for RC1.
     const again = await standing('reconcile', '--json');
     expect(again.code).toBe(0);
-    expect((JSON.parse(again.stdout) as ReconciliationReport).drift.filter((d) => d.memberId === 'P1')).toEqual([]);
+    expect((JSON.parse(again.stdout) as ReconciliationReport).drift.filter((d) => d.memberId === 'RC1')).toEqual([]);
   });
 });

@@ -1,48 +1,54 @@
 // Staff at work on the dev server, through the real CLI: one-member commands, `standing list`
 // filters, mass status change and mass drop (a dry run shows exactly what the real run then does),
-// and a mass drop that survives a worker restart with every member changed once.
+// a mass drop that survives a worker restart with every member changed once, and role changes.
+// Each test has an association of its own (filters and mass changes select by association), so any
+// test runs alone or in any order.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
 import type { DryRun } from '../../cli/mass-commands.js';
 import { MembershipClient } from '../../client/membership-client.js';
+import type { MemberFilter } from '../../client/member-filter.js';
 import type { MemberSummary } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
+import type { AssociationConfig, AssociationConfigInput } from '../../schemas/association.js';
 import { TASK_QUEUE } from '../../workflows/messages.js';
 import { massChangeProgressQuery } from '../../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../../workflows/mass-change.js';
 import { association } from '../helpers.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
 import { standingCli } from './standing-cli.js';
+import type { CommandResult } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
-const config = association({ daysOverdueToAllowReactivation: 10 });
 const today = new Date().toISOString().slice(0, 10);
+const { EventType } = proto.temporal.api.enums.v1;
 
-/** Members by the state they are imported in, and how long they have been paid for. */
-const roster: { memberId: string; state: string; paidThrough: string; type?: string }[] = [
-  ...['A01', 'A02', 'A03', 'A04'].map((memberId) => ({ memberId, state: 'active', paidThrough: addDays(today, 200) })),
-  ...['S01', 'S02', 'S03'].map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, 100) })),
-  ...['S04', 'S05', 'S06'].map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, -120) })),
-  ...Array.from({ length: 16 }, (_, i) => ({
-    memberId: `R${String(i).padStart(2, '0')}`,
-    state: 'active',
-    paidThrough: addDays(today, 300),
-    type: 'AFFILIATE',
-  })),
-];
+interface RosterEntry {
+  readonly memberId: string;
+  readonly state: string;
+  /** Left out: never paid. */
+  readonly paidThrough?: string;
+  readonly type?: string;
+}
+
+/** One test's association: its client, and the CLI run with its association file. */
+interface Staff {
+  readonly config: AssociationConfig;
+  readonly client: MembershipClient;
+  standing(...args: string[]): Promise<CommandResult>;
+}
 
 describe('staff commands, list, mass change and mass drop', () => {
   let server: DevServer;
   let worker: Worker;
   let running: Promise<void>;
-  let client: MembershipClient;
-  let configFile: string;
 
   const startWorker = async () => {
     worker = await Worker.create({
@@ -54,34 +60,17 @@ describe('staff commands, list, mass change and mass drop', () => {
     running = worker.run();
   };
 
-  const standing = (...args: string[]) => standingCli(server.address, configFile, args);
-
-  /** Waits until visibility lists `count` members for the filter (it lags the workflows by a moment). */
-  async function listed(args: string[], count: number): Promise<MemberSummary[]> {
-    let members: MemberSummary[] = [];
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const result = await standing('list', ...args, '--json');
-      expect(result.stderr).toBe('');
-      members = JSON.parse(result.stdout) as MemberSummary[];
-      if (members.length === count) return members;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    return members;
-  }
-
-  beforeAll(async () => {
-    server = await startDevServer({ worker: false });
-    await startWorker();
-    client = new MembershipClient(server.env.client, config);
-    configFile = join(await mkdtemp(join(tmpdir(), 'standing-')), 'association.yaml');
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        association: config.association,
-        providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-        membershipTypes: config.membershipTypes,
-      }),
-    );
+  /** An association named `id` (the test's own), its file, and its members imported as the roster says. */
+  async function staffOf(
+    id: string,
+    roster: readonly RosterEntry[],
+    types: AssociationConfigInput['membershipTypes'] = [],
+  ): Promise<Staff> {
+    const base = association({ daysOverdueToAllowReactivation: 10 }, { association: { id, timezone: 'UTC' } });
+    const config = types.length === 0 ? base : association({}, { association: { id }, membershipTypes: types });
+    const client = new MembershipClient(server.env.client, config);
+    const configFile = join(await mkdtemp(join(tmpdir(), 'standing-')), 'association.yaml');
+    await writeFile(configFile, JSON.stringify(config));
     const at = new Date().toISOString();
     for (const m of roster) {
       await client.importMember({
@@ -91,9 +80,29 @@ describe('staff commands, list, mass change and mass drop', () => {
         at,
         membershipType: m.type ?? 'REALTOR',
         state: m.state,
-        paidThrough: m.paidThrough,
+        ...(m.paidThrough ? { paidThrough: m.paidThrough } : {}),
       });
     }
+    return { config, client, standing: (...args) => standingCli(server.address, configFile, args) };
+  }
+
+  /** Waits until visibility (which lags the workflows by a moment) lists these members for the filter. */
+  async function listed(client: MembershipClient, filter: MemberFilter, memberIds: readonly string[]): Promise<void> {
+    await expect
+      .poll(async () => (await client.list(filter)).map((m) => m.memberId), { timeout: 20_000, interval: 100 })
+      .toEqual(memberIds);
+  }
+
+  /** `standing list ... --json`: the members it prints. */
+  async function listedByCli(staff: Staff, ...args: string[]): Promise<MemberSummary[]> {
+    const result = await staff.standing('list', ...args, '--json');
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(result.stdout) as MemberSummary[];
+  }
+
+  beforeAll(async () => {
+    server = await startDevServer({ worker: false });
+    await startWorker();
   });
 
   afterAll(async () => {
@@ -103,75 +112,175 @@ describe('staff commands, list, mass change and mass drop', () => {
   });
 
   it('lists members by state, type, paid-through and provider sync, and names a bad filter', async () => {
-    expect((await listed(['--state', 'suspended'], 6)).map((m) => m.memberId)).toEqual([
-      'S01',
-      'S02',
-      'S03',
-      'S04',
-      'S05',
-      'S06',
+    const staff = await staffOf('LIST', [
+      { memberId: 'A1', state: 'active', paidThrough: addDays(today, 200) },
+      { memberId: 'S1', state: 'suspended', paidThrough: addDays(today, 100) },
+      { memberId: 'S2', state: 'suspended', paidThrough: addDays(today, -120) },
+      { memberId: 'R1', state: 'active', paidThrough: addDays(today, 300), type: 'AFFILIATE' },
+      { memberId: 'R2', state: 'active', paidThrough: addDays(today, 300), type: 'AFFILIATE' },
     ]);
-    expect(
-      (await listed(['--type', 'REALTOR', '--paid-through-before', addDays(today, 150)], 6)).map((m) => m.memberId),
-    ).toEqual(['S01', 'S02', 'S03', 'S04', 'S05', 'S06']);
-    const affiliates = await listed(['--type', 'AFFILIATE', '--provider-sync', 'ok'], 16);
-    expect(affiliates[0]).toMatchObject({
-      memberId: 'R00',
-      state: 'active',
-      membershipType: 'AFFILIATE',
-      role: 'primary',
-      paidThrough: addDays(today, 300),
-      providerSync: 'ok',
-    });
-    const table = await standing('list', '--state', 'suspended');
-    expect(table.stdout).toContain('S04');
-    expect(table.stdout.trim().endsWith('6 membership(s)')).toBe(true);
+    // Visibility holds each member's attributes once its first workflow task has run.
+    await listed(staff.client, { state: 'suspended' }, ['S1', 'S2']);
+    await listed(staff.client, { state: 'active', type: 'REALTOR' }, ['A1']);
+    await listed(staff.client, { type: 'AFFILIATE', providerSync: 'ok' }, ['R1', 'R2']);
 
-    const badState = await standing('list', '--state', 'lapsed');
+    expect((await listedByCli(staff, '--state', 'suspended')).map((m) => m.memberId)).toEqual(['S1', 'S2']);
+    expect(
+      (await listedByCli(staff, '--type', 'REALTOR', '--paid-through-before', addDays(today, 150))).map(
+        (m) => m.memberId,
+      ),
+    ).toEqual(['S1', 'S2']);
+    const affiliates = await listedByCli(staff, '--type', 'AFFILIATE', '--provider-sync', 'ok');
+    expect(affiliates).toEqual([
+      {
+        memberId: 'R1',
+        workflowId: staff.client.workflowId('R1'),
+        state: 'active',
+        membershipType: 'AFFILIATE',
+        role: 'primary',
+        memberStatus: null,
+        paidThrough: addDays(today, 300),
+        providerSync: 'ok',
+      },
+      expect.objectContaining({ memberId: 'R2' }),
+    ]);
+    const table = await staff.standing('list', '--state', 'suspended');
+    expect(table.stdout).toContain('S2');
+    expect(table.stdout.trim().endsWith('2 membership(s)')).toBe(true);
+
+    const badState = await staff.standing('list', '--state', 'lapsed');
     expect(badState).toMatchObject({ code: 2, stdout: '' });
     expect(badState.stderr).toContain('Allowed choices are pending, active, pastDue, suspended, terminated.');
-    const bad = await standing('list', '--type', 'BROKER', '--paid-through-before', 'May 1');
+    const bad = await staff.standing('list', '--type', 'BROKER', '--paid-through-before', 'May 1');
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toContain('--paid-through-before: must be a date YYYY-MM-DD');
-    expect(bad.stderr).toContain('--type: BROKER is not defined by association TEST');
+    expect(bad.stderr).toContain('--type: BROKER is not defined by association LIST');
+  });
+
+  it('lists a member never paid as paid through before any date, beside those paid through earlier', async () => {
+    const staff = await staffOf('NEVERPAID', [
+      { memberId: 'PAST', state: 'pastDue', paidThrough: addDays(today, -3) },
+      { memberId: 'AHEAD', state: 'active', paidThrough: addDays(today, 30) },
+      { memberId: 'NEVER', state: 'pending' },
+    ]);
+    await listed(staff.client, { state: 'pending' }, ['NEVER']);
+    await listed(staff.client, { state: 'pastDue' }, ['PAST']);
+    await listed(staff.client, { state: 'active' }, ['AHEAD']);
+    const never = (await staff.client.list()).find((m) => m.memberId === 'NEVER');
+    expect(never).toMatchObject({ state: 'pending', paidThrough: null });
+
+    expect((await listedByCli(staff, '--paid-through-before', today)).map((m) => m.memberId)).toEqual([
+      'NEVER',
+      'PAST',
+    ]);
+    // A day is not before itself: a member paid through that day is not listed for it.
+    expect((await listedByCli(staff, '--paid-through-before', addDays(today, -3))).map((m) => m.memberId)).toEqual([
+      'NEVER',
+    ]);
+    expect((await listedByCli(staff, '--paid-through-before', addDays(today, 31))).map((m) => m.memberId)).toEqual([
+      'AHEAD',
+      'NEVER',
+      'PAST',
+    ]);
+  });
+
+  it('finds the members of a type whose code holds an apostrophe and a space, and no others', async () => {
+    // Inside the query's double-quoted literal an apostrophe is taken as it is. (Temporal
+    // visibility cannot match a value holding a double quote at all, temporalio/ui#1714, nor
+    // reliably one holding a backslash.)
+    const odd = "O'NEIL CO";
+    const staff = await staffOf(
+      'QUOTED',
+      [
+        { memberId: 'Q1', state: 'active', paidThrough: addDays(today, 30), type: odd },
+        { memberId: 'Q2', state: 'active', paidThrough: addDays(today, 30), type: 'PLAIN' },
+        { memberId: 'Q3', state: 'active', paidThrough: addDays(today, 30), type: "O'NEIL" },
+      ],
+      [{ code: odd }, { code: 'PLAIN' }, { code: "O'NEIL" }],
+    );
+    await listed(staff.client, { state: 'active' }, ['Q1', 'Q2', 'Q3']);
+    await listed(staff.client, { type: odd }, ['Q1']);
+    await listed(staff.client, { type: "O'NEIL" }, ['Q3']);
+    expect(await listedByCli(staff, '--type', odd)).toEqual([
+      expect.objectContaining({ memberId: 'Q1', membershipType: odd }),
+    ]);
   });
 
   it('suspends, reactivates, changes type and drops one member, printing the new state or the refusal', async () => {
-    expect(await standing('suspend', 'A01', '--reason', 'conduct', '--by', 'ethics committee')).toMatchObject({
+    const { client, standing } = await staffOf('ONE', [
+      { memberId: 'O1', state: 'active', paidThrough: addDays(today, 200) },
+      { memberId: 'O2', state: 'active', paidThrough: addDays(today, 200) },
+      { memberId: 'O3', state: 'active', paidThrough: addDays(today, 200) },
+    ]);
+    expect(await standing('suspend', 'O1', '--reason', 'conduct', '--by', 'ethics committee')).toMatchObject({
       code: 0,
-      stdout: expect.stringMatching(/^A01: active → suspended \(member status/),
+      stdout: expect.stringMatching(/^O1: active → suspended \(member status/),
     });
-    const again = await standing('suspend', 'A01', '--reason', 'conduct', '--by', 'ethics committee');
+    const again = await standing('suspend', 'O1', '--reason', 'conduct', '--by', 'ethics committee');
     expect(again).toMatchObject({ code: 1, stdout: '' });
     expect(again.stderr).toBe(
-      'standing: A01: refused: suspended does not fit a member who is suspended: only an active or past-due member can be suspended\n',
+      'standing: O1: refused: suspended does not fit a member who is suspended: only an active or past-due member can be suspended\n',
     );
-    expect(await standing('reactivate', 'A01', '--by', 'ethics committee')).toMatchObject({
+    expect(await standing('reactivate', 'O1', '--by', 'ethics committee')).toMatchObject({
       code: 0,
-      stdout: expect.stringMatching(/^A01: suspended → active/),
+      stdout: expect.stringMatching(/^O1: suspended → active/),
     });
-    expect(await standing('change-type', 'A02', 'AFFILIATE', '--by', 'membership desk')).toMatchObject({
+    expect(await standing('change-type', 'O2', 'AFFILIATE', '--by', 'membership desk')).toMatchObject({
       code: 0,
-      stdout: expect.stringMatching(/^A02: active/),
+      stdout: expect.stringMatching(/^O2: active/),
     });
-    expect((await client.view('A02'))?.member?.membershipType).toBe('AFFILIATE');
-    expect(await standing('drop', 'A03', '--reason', 'resigned', '--by', 'membership desk')).toMatchObject({
+    expect((await client.view('O2'))?.member?.membershipType).toBe('AFFILIATE');
+    expect(await standing('drop', 'O3', '--reason', 'resigned', '--by', 'membership desk')).toMatchObject({
       code: 0,
-      stdout: expect.stringMatching(/^A03: active → terminated/),
+      stdout: expect.stringMatching(/^O3: active → terminated/),
     });
-    expect((await standing('suspend', 'A04', '--by', 'x')).stderr).toContain(
-      "required option '--reason <text>' not specified",
-    );
+    expect((await client.view('O3'))?.member?.state).toBe('terminated');
+    const noReason = await standing('suspend', 'O2', '--by', 'x');
+    expect(noReason.stderr).toContain("required option '--reason <text>' not specified");
+    expect((await client.view('O2'))?.member?.state).toBe('active');
     expect((await standing('suspend', 'NOBODY', '--reason', 'x', '--by', 'y')).stderr).toBe(
-      'standing: no membership NOBODY in association TEST\n',
+      'standing: no membership NOBODY in association ONE\n',
     );
+  });
+
+  it('changes a member’s role to secondary and back with the changeRole Update, and refuses it once terminated', async () => {
+    const { client } = await staffOf('ROLE', [{ memberId: 'RL1', state: 'active', paidThrough: addDays(today, 90) }]);
+    const secondary = await client.changeRole('RL1', 'secondary', { by: 'membership desk', id: 'role-1' });
+    expect(secondary).toMatchObject({ role: 'secondary', state: 'active' });
+    await listed(client, {}, ['RL1']);
+    await expect.poll(async () => (await client.list())[0]?.role, { timeout: 20_000 }).toBe('secondary');
+    // The same command id again is the same Update: applied once.
+    expect(await client.changeRole('RL1', 'secondary', { id: 'role-1' })).toEqual(secondary);
+    expect(await client.changeRole('RL1', 'primary', { id: 'role-2' })).toMatchObject({ role: 'primary' });
+    expect((await client.view('RL1'))?.member?.role).toBe('primary');
+    const accepted = ((await client.handle('RL1').fetchHistory()).events ?? []).filter(
+      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+    );
+    expect(accepted).toHaveLength(2);
+
+    await client.drop('RL1', { reason: 'resigned' });
+    const refused = await client.changeRole('RL1', 'secondary').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refused as WorkflowUpdateFailedError).cause?.message).toBe(
+      'roleChanged does not fit a member who is terminated: a terminated member keeps its role; send joined with the new role to rejoin',
+    );
+    expect((await client.view('RL1'))?.member?.role).toBe('primary');
   });
 
   it('shows in a dry run of a mass status change exactly what the real run then changes and refuses', async () => {
-    // REALTOR members now: A01 and A04 active, A03 terminated, S01-S06 suspended (A02 became an AFFILIATE).
-    await listed(['--type', 'REALTOR'], 9);
-    const dry = await standing(
+    const { client, standing } = await staffOf('MASS', [
+      { memberId: 'MA1', state: 'active', paidThrough: addDays(today, 200) },
+      { memberId: 'MA2', state: 'active', paidThrough: addDays(today, 200) },
+      { memberId: 'MS1', state: 'suspended', paidThrough: addDays(today, 100) },
+      { memberId: 'MS2', state: 'suspended', paidThrough: addDays(today, -120) },
+      { memberId: 'MT1', state: 'active', paidThrough: addDays(today, 200) },
+      { memberId: 'MF1', state: 'active', paidThrough: addDays(today, 200), type: 'AFFILIATE' },
+    ]);
+    await client.drop('MT1', { reason: 'resigned' });
+    await listed(client, { type: 'REALTOR', state: 'terminated' }, ['MT1']);
+    await listed(client, { type: 'REALTOR' }, ['MA1', 'MA2', 'MS1', 'MS2', 'MT1']);
+    const suspend = [
       'mass-status-change',
       '--to',
       'suspended',
@@ -181,95 +290,80 @@ describe('staff commands, list, mass change and mass drop', () => {
       'audit',
       '--by',
       'board',
-      '--dry-run',
-      '--json',
-    );
+    ];
+    const dry = await standing(...suspend, '--dry-run', '--json');
     const planned = JSON.parse(dry.stdout) as DryRun;
     expect(planned.changes.map((c) => [c.memberId, c.from, c.to])).toEqual([
-      ['A01', 'active', 'suspended'],
-      ['A04', 'active', 'suspended'],
+      ['MA1', 'active', 'suspended'],
+      ['MA2', 'active', 'suspended'],
     ]);
-    expect(planned.refusals.map((r) => r.memberId)).toEqual(['A03', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06']);
-    expect(planned.refusals[0]?.reason).toBe(
+    expect(planned.refusals.map((r) => r.memberId)).toEqual(['MS1', 'MS2', 'MT1']);
+    expect(planned.refusals.find((r) => r.memberId === 'MT1')?.reason).toBe(
       'suspended does not fit a member who is terminated: only an active or past-due member can be suspended',
     );
     // Nothing changed.
-    expect((await client.view('A01'))?.member?.state).toBe('active');
-    const table = await standing(
-      'mass-status-change',
-      '--to',
-      'suspended',
-      '--type',
-      'REALTOR',
-      '--reason',
-      'audit',
-      '--by',
-      'board',
-      '--dry-run',
-    );
-    expect(table.stdout).toContain('dry run of suspend (nothing changed): 2 change(s), 7 refused');
+    expect((await client.view('MA1'))?.member?.state).toBe('active');
+    const table = await standing(...suspend, '--dry-run');
+    expect(table.stdout).toContain('dry run of suspend (nothing changed): 2 change(s), 3 refused');
+    expect((await client.view('MA2'))?.member?.timeline).toEqual([]);
 
-    const real = await standing(
-      'mass-status-change',
-      '--to',
-      'suspended',
-      '--type',
-      'REALTOR',
-      '--reason',
-      'audit',
-      '--by',
-      'board',
-      '--json',
-    );
+    const real = await standing(...suspend, '--json');
     expect(real.code).toBe(0);
     const report = JSON.parse(real.stdout) as MassChangeReport;
     expect({ action: report.action, changes: report.changes, refusals: report.refusals }).toEqual(planned);
-    expect(report).toMatchObject({ total: 9, done: 9, changed: 2, refused: 7 });
-    expect((await client.view('A04'))?.member?.timeline.at(-1)).toMatchObject({
-      change: 'suspended',
-      from: 'active',
-      to: 'suspended',
-    });
+    expect(report).toMatchObject({ total: 5, done: 5, changed: 2, refused: 3 });
+    for (const memberId of ['MA1', 'MA2'])
+      expect((await client.view(memberId))?.member?.timeline.at(-1), memberId).toMatchObject({
+        change: 'suspended',
+        from: 'active',
+        to: 'suspended',
+      });
+    expect((await client.view('MF1'))?.member?.state).toBe('active');
   });
 
   it('drops every member a mass drop selects, as its dry run said, and asks for a filter first', async () => {
+    const { client, standing } = await staffOf('DROP', [
+      ...['DS1', 'DS2', 'DS3', 'DS4'].map((memberId) => ({
+        memberId,
+        state: 'suspended',
+        paidThrough: addDays(today, 100),
+      })),
+      { memberId: 'DA1', state: 'active', paidThrough: addDays(today, 100) },
+    ]);
     const everyone = await standing('mass-drop', '--reason', 'x', '--by', 'y', '--dry-run');
     expect(everyone.code).toBe(2);
     expect(everyone.stderr).toContain('give at least one filter');
 
-    await listed(['--state', 'suspended'], 8);
-    const dry = JSON.parse(
-      (
-        await standing(
-          'mass-drop',
-          '--state',
-          'suspended',
-          '--reason',
-          'lapsed',
-          '--by',
-          'board',
-          '--dry-run',
-          '--json',
-        )
-      ).stdout,
-    ) as DryRun;
-    expect(dry.changes.map((c) => c.to)).toEqual(Array(8).fill('terminated'));
+    await listed(client, { state: 'suspended' }, ['DS1', 'DS2', 'DS3', 'DS4']);
+    const drop = ['mass-drop', '--state', 'suspended', '--reason', 'lapsed', '--by', 'board', '--json'];
+    const dry = JSON.parse((await standing(...drop, '--dry-run')).stdout) as DryRun;
+    expect(dry.changes.map((c) => [c.memberId, c.to])).toEqual([
+      ['DS1', 'terminated'],
+      ['DS2', 'terminated'],
+      ['DS3', 'terminated'],
+      ['DS4', 'terminated'],
+    ]);
     expect(dry.refusals).toEqual([]);
-    const real = await standing('mass-drop', '--state', 'suspended', '--reason', 'lapsed', '--by', 'board', '--json');
+    const real = await standing(...drop);
     expect(real.code).toBe(0);
     const report = JSON.parse(real.stdout) as MassChangeReport;
     expect({ action: report.action, changes: report.changes, refusals: report.refusals }).toEqual(dry);
     for (const { memberId } of dry.changes) expect((await client.view(memberId))?.member?.state).toBe('terminated');
+    expect((await client.view('DA1'))?.member?.state).toBe('active');
   });
 
-  it('finishes a mass drop interrupted by a worker restart with each member changed once', async () => {
-    const members = roster.filter((m) => m.memberId.startsWith('R')).map((m) => m.memberId);
+  it('finishes a mass drop interrupted by a graceful worker restart with each member changed once', async () => {
+    const members = Array.from({ length: 16 }, (_, i) => `GR${String(i).padStart(2, '0')}`);
+    const { client } = await staffOf(
+      'RESTART',
+      members.map((memberId) => ({ memberId, state: 'active', paidThrough: addDays(today, 300), type: 'AFFILIATE' })),
+    );
     const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>('massChangeWorkflow', {
-      workflowId: 'mass-drop/TEST/restart',
+      workflowId: 'mass-drop/RESTART/graceful',
       taskQueue: TASK_QUEUE,
       args: [
         {
-          associationId: 'TEST',
+          associationId: 'RESTART',
           action: 'drop',
           memberIds: members,
           reason: 'restart test',
@@ -280,18 +374,19 @@ describe('staff commands, list, mass change and mass drop', () => {
     });
     // Stop the worker part-way through, then start a new one.
     let doneBeforeRestart = 0;
-    for (let attempt = 0; attempt < 500 && doneBeforeRestart < 3; attempt += 1) {
-      doneBeforeRestart = (await handle.query(massChangeProgressQuery).catch(() => null))?.done ?? 0;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await expect
+      .poll(
+        async () => (doneBeforeRestart = (await handle.query(massChangeProgressQuery).catch(() => null))?.done ?? 0),
+        { timeout: 20_000, interval: 10 },
+      )
+      .toBeGreaterThanOrEqual(3);
     worker.shutdown();
     await running;
     await startWorker();
     const report = await handle.result();
-    expect(doneBeforeRestart).toBeGreaterThanOrEqual(3);
     expect(doneBeforeRestart).toBeLessThan(members.length);
     expect(report).toMatchObject({ total: 16, done: 16, changed: 16, refused: 0 });
-    const { EventType } = proto.temporal.api.enums.v1;
+    expect(report.changes.map((c) => c.memberId)).toEqual(members);
     for (const memberId of members) {
       const standingView = await client.view(memberId);
       expect(

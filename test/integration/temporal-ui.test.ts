@@ -1,30 +1,21 @@
 // The Temporal Web UI as the staff console, in a real browser (playwright-core driving Debian's
 // chromium, which the test setup installs with apt; no browser is downloaded): a staff member types
 // a search in the UI, the right members are listed, and a member's page states its standing.
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import { association } from '../helpers.js';
-import { startDevServer } from './dev-server.js';
+import { untilStanding } from '../workflow/until.js';
+import { freePort, startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 describe('the Temporal UI as the staff console', () => {
   let server: DevServer;
   let browser: Browser;
   let ui: string;
+  let members: MembershipClient;
 
   beforeAll(async () => {
     const uiPort = await freePort();
@@ -32,12 +23,12 @@ describe('the Temporal UI as the staff console', () => {
     server = await startDevServer({ uiPort });
     const at = new Date().toISOString();
     const paidThrough = addDays(at.slice(0, 10), 90);
-    const test = new MembershipClient(server.env.client, association());
+    members = new MembershipClient(server.env.client, association());
     const other = new MembershipClient(
       server.env.client,
       association({}, { association: { id: 'OTHER', timezone: 'UTC' } }),
     );
-    await test.importMember({
+    await members.importMember({
       id: 'i-UI1',
       type: 'imported',
       memberId: 'UI1',
@@ -46,7 +37,7 @@ describe('the Temporal UI as the staff console', () => {
       state: 'suspended',
       paidThrough,
     });
-    await test.importMember({
+    await members.importMember({
       id: 'i-UI2',
       type: 'imported',
       memberId: 'UI2',
@@ -64,9 +55,6 @@ describe('the Temporal UI as the staff console', () => {
       state: 'suspended',
       paidThrough,
     });
-    // Visibility lags the workflows by a moment: wait until it lists what the UI will be asked for.
-    for (let attempt = 0; attempt < 100 && (await test.list({ state: 'suspended' })).length === 0; attempt += 1)
-      await new Promise((resolve) => setTimeout(resolve, 100));
     browser = await chromium.launch({
       executablePath: inject('chromium'),
       // This machine's network is closed: without these, Chromium keeps trying to reach Google.
@@ -88,6 +76,12 @@ describe('the Temporal UI as the staff console', () => {
   });
 
   it('lists exactly the suspended members of the association for the search staff type, and the member page shows its standing in words', async () => {
+    // Visibility lags the workflows by a moment: wait until it lists what the UI will be asked for,
+    // and until the member's workflow answers the query the member page makes.
+    await expect
+      .poll(async () => (await members.list({ state: 'suspended' })).map((m) => m.memberId), { timeout: 20_000 })
+      .toEqual(['UI1']);
+    await untilStanding(members, 'UI1', (standing) => standing?.member?.state === 'suspended', 'UI1 suspended');
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await page.goto(`${ui}/namespaces/default/workflows`);
     await page.getByTestId('toggle-manual-query').click();
@@ -104,12 +98,8 @@ describe('the Temporal UI as the staff console', () => {
     // Current details, "**Suspended** · REALTOR (primary) · paid through …", rendered from markdown
     // (in a frame of its own). The UI reads them with a query to the workflow when the page loads.
     const standing = /Suspended · REALTOR \(primary\) · paid through \d{4}-\d{2}-\d{2}/;
-    let shown = '';
-    for (let attempt = 0; attempt < 10 && !standing.test(shown); attempt += 1) {
-      if (attempt > 0) await page.reload();
-      await page.getByText('User Metadata', { exact: true }).click();
-      await page.waitForTimeout(1_000);
-      shown = (
+    const shown = async () =>
+      (
         await Promise.all(
           page.frames().map((frame) =>
             frame
@@ -119,9 +109,9 @@ describe('the Temporal UI as the staff console', () => {
           ),
         )
       ).join('\n');
-    }
-    expect(shown).toMatch(standing);
-    expect(shown).toContain('Membership of UI1 in TEST');
+    await page.getByText('User Metadata', { exact: true }).click();
+    await expect.poll(shown, { timeout: 20_000 }).toMatch(standing);
+    expect(await shown()).toContain('Membership of UI1 in TEST');
     await page.close();
   });
 });

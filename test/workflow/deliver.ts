@@ -8,6 +8,8 @@ import type { AssociationConfig } from '../../schemas/association.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { inTimeOrder, simulate } from '../../simulate/run.js';
 
+export { providersSettled } from './until.js';
+
 const dateFields = ['dueDate', 'coversFrom', 'coversThrough', 'paidThrough', 'joinDate'] as const;
 
 /**
@@ -67,22 +69,4 @@ export function simulated(
     inTimeOrder(events.map((event, index) => ({ line: index + 1, event }))),
     Date.parse(until),
   ).members;
-}
-
-/**
- * Waits until no provider delivery of these members is on its way. A test ends with it before its
- * worker stops: the time-skipping server holds its clock while an activity is outstanding, so a
- * delivery left on a queue nobody polls would freeze time for every later test on the server.
- */
-export async function providersSettled(client: MembershipClient, memberIds: readonly string[]): Promise<void> {
-  for (const memberId of memberIds) {
-    for (let attempt = 0; ; attempt += 1) {
-      const standing = await client.view(memberId);
-      const waiting = standing?.providerSync?.deliveries.some((d) => d.outcome === 'pending') ?? false;
-      if (!waiting) break;
-      if (attempt > 500)
-        throw new Error(`provider deliveries of ${memberId} still pending: ${JSON.stringify(standing?.providerSync)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
 }

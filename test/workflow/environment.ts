@@ -1,25 +1,16 @@
 // The time-skipping test server and a worker on it, started once per test file.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { registerSearchAttributes } from '../../common/register-search-attributes.js';
+import '../quiet-logs.js';
 import { fakeProviders } from './fake-providers.js';
 
-export { providersSettled } from './deliver.js';
-
-let runtimeQuiet = false;
-
-/** Keeps the SDK's own logging to errors (a refused provider call is a warning), so test output stays readable. */
-function quietRuntime(): void {
-  if (runtimeQuiet) return;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  runtimeQuiet = true;
-}
+export { providersSettled } from './until.js';
 
 /** The time-skipping server, with the membership search attributes registered. */
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  quietRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: inject('testServer') } },
   });

@@ -6,6 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import '../quiet-logs.js';
 
 const folder = join(import.meta.dirname, '..', 'histories');
 const files = (await readdir(folder)).filter((file) => file.endsWith('.json')).sort();

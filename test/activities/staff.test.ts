@@ -1,0 +1,137 @@
+// The mass-change activity on MockActivityEnvironment, sending its Updates to real membership
+// workflows on the time-skipping server: the change it reports, a retry that changes nothing more,
+// a refusal in the member's words, a member with no workflow, and a cancelled attempt (a worker
+// shutting down) that stops waiting for its Update, whose retry then applies it once.
+import { CancelledFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaffActivities } from '../../activities/staff.js';
+import { MembershipClient } from '../../client/membership-client.js';
+import { addDays } from '../../machines/calendar.js';
+import { association } from '../helpers.js';
+import { recordingLogger } from '../quiet-logs.js';
+import { testWorker, timeSkippingEnvironment } from '../workflow/environment.js';
+import { providersSettled, untilStanding } from '../workflow/until.js';
+
+const taskQueue = 'staff-activity';
+const config = association();
+
+describe('applyStaffCommand', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  let client: MembershipClient;
+  let applyStaffCommand: ReturnType<typeof createStaffActivities>['applyStaffCommand'];
+
+  beforeAll(async () => {
+    env = await timeSkippingEnvironment();
+    worker = await testWorker(env, taskQueue);
+    running = worker.run();
+    client = new MembershipClient(env.client, config, taskQueue);
+    ({ applyStaffCommand } = createStaffActivities({ client: env.client }));
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  /** A member who joined a moment ago (by the server's clock) on `queue`'s task queue, and paid a year's dues unless `pays` is false. */
+  async function member(memberId: string, { queue = client, pays = true } = {}): Promise<void> {
+    const now = await env.currentTimeMs();
+    const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
+    const today = at(0).slice(0, 10);
+    await queue.send({ id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' });
+    if (!pays) return;
+    await queue.send({
+      id: `${memberId}-i`,
+      type: 'invoiceIssued',
+      memberId,
+      at: at(20),
+      invoiceId: 'DUES',
+      amount: 500,
+      coversFrom: today,
+      coversThrough: addDays(today, 364),
+    });
+    await queue.send({
+      id: `${memberId}-p`,
+      type: 'paymentPosted',
+      memberId,
+      at: at(10),
+      paymentId: 'PAY',
+      invoiceId: 'DUES',
+      amount: 500,
+    });
+  }
+  const activity = () => new MockActivityEnvironment(undefined, { logger: recordingLogger });
+  const command = (id: string, action: 'suspend' | 'reactivate' | 'drop', memberId: string) => ({
+    workflowId: client.workflowId(memberId),
+    memberId,
+    action,
+    command: { id, by: 'board', reason: 'audit' },
+  });
+
+  it('reports the change its Update made, and the same change again on a retry, which changes nothing more', async () => {
+    await member('SA1');
+    await untilStanding(client, 'SA1', (s) => s?.member?.state === 'active', 'SA1 active');
+    const outcome = await activity().run(applyStaffCommand, command('batch-1/SA1', 'drop', 'SA1'));
+    expect(outcome).toEqual({ memberId: 'SA1', outcome: 'changed', from: 'active', to: 'terminated' });
+    expect(await activity().run(applyStaffCommand, command('batch-1/SA1', 'drop', 'SA1'))).toEqual(outcome);
+    const view = await client.view('SA1');
+    expect(view?.member?.timeline.filter((e) => e.change === 'dropped')).toHaveLength(1);
+    await providersSettled(client, ['SA1']);
+  });
+
+  it('reports a refusal in the member’s own words, and a member with no workflow as refused', async () => {
+    await member('SA2', { pays: false });
+    expect(await activity().run(applyStaffCommand, command('batch-2/SA2', 'reactivate', 'SA2'))).toEqual({
+      memberId: 'SA2',
+      outcome: 'refused',
+      reason: 'reactivated does not fit a member who is pending: only a suspended member can be reactivated',
+    });
+    expect(await activity().run(applyStaffCommand, command('batch-2/NOBODY', 'drop', 'NOBODY'))).toEqual({
+      memberId: 'NOBODY',
+      outcome: 'refused',
+      reason: 'no running membership',
+    });
+    expect((await client.view('SA2'))?.member?.state).toBe('pending');
+    await providersSettled(client, ['SA2']);
+  });
+
+  it('stops waiting for its Update when cancelled, and its retry applies the Update once', async () => {
+    // A member whose workflow no worker runs yet: the Update cannot complete.
+    const idleQueue = 'staff-activity-idle';
+    const idle = new MembershipClient(env.client, config, idleQueue);
+    await member('SA3', { queue: idle });
+    const cancelled = activity();
+    const attempt = cancelled.run(applyStaffCommand, command('batch-3/SA3', 'suspend', 'SA3'));
+    let settled = false;
+    void attempt.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // A round trip to the server: the Update request went out before it, and is still waiting.
+    await idle.handle('SA3').describe();
+    expect(settled).toBe(false);
+    cancelled.cancel('WORKER_SHUTDOWN');
+    const error = await attempt.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledFailure);
+    expect((error as CancelledFailure).message).toBe('WORKER_SHUTDOWN');
+
+    // A worker for the member comes; the retry (the same command id) finds the member suspended once.
+    const memberWorker = await testWorker(env, idleQueue);
+    await memberWorker.runUntil(async () => {
+      expect(await activity().run(applyStaffCommand, command('batch-3/SA3', 'suspend', 'SA3'))).toEqual({
+        memberId: 'SA3',
+        outcome: 'changed',
+        from: 'active',
+        to: 'suspended',
+      });
+      expect((await idle.view('SA3'))?.member?.timeline.filter((e) => e.change === 'suspended')).toHaveLength(1);
+      await providersSettled(idle, ['SA3']);
+    });
+  });
+});
