@@ -9,7 +9,9 @@ import { membershipWorkflowId } from './messages.js';
 import type { StaffAction } from './messages.js';
 
 const { applyStaffCommand } = proxyActivities<StaffActivities>({
-  startToCloseTimeout: '1 minute',
+  // One Update to one member takes milliseconds; a worker that died holding the command is noticed
+  // after this long, and the retry (same Update id) changes the member at most once.
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
