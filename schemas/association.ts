@@ -68,7 +68,11 @@ const rules = z.strictObject({
 });
 
 export const membershipTypeSchema = z.strictObject({
-  code: z.string().min(1, 'must not be empty'),
+  // Staff find members by type in Temporal visibility, which cannot match a `"` or `\` in a value.
+  code: z
+    .string()
+    .min(1, 'must not be empty')
+    .regex(/^[^"\\]+$/, 'must not contain a double quote or a backslash (visibility queries cannot match them)'),
   name: z.string().optional(),
   isMember: z.boolean().default(true),
   activationPercent: z.number().gt(0).max(100).default(100),
@@ -97,7 +101,7 @@ export const associationConfigSchema = z.strictObject({
     id: z
       .string()
       .min(1, 'must not be empty')
-      .regex(/^[^/\s]+$/, 'must not contain spaces or slashes'),
+      .regex(/^[^/\s"\\]+$/, 'must not contain spaces, slashes, double quotes or backslashes'),
     name: z.string().optional(),
     timezone: timezone.default('UTC'),
   }),

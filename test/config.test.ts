@@ -49,6 +49,14 @@ describe('association file', () => {
     });
   }
 
+  it('refuses a double quote or a backslash in a type code or the association id, which visibility cannot match', () => {
+    const text = `association:\n  id: 'A"B'\nmembershipTypes:\n  - code: 'RE\\ALTOR'\n`;
+    expect(errorsOf('a.yaml', text)).toEqual([
+      'a.yaml:2: association.id: must not contain spaces, slashes, double quotes or backslashes',
+      'a.yaml:4: membershipTypes[0].code: must not contain a double quote or a backslash (visibility queries cannot match them)',
+    ]);
+  });
+
   it('refuses a status a provider does not have: Terminated is M1 only', () => {
     const text = `${minimal}    rules:\n      dropped: { mls: Terminated }\n`;
     expect(errorsOf('a.yaml', text)[0]).toMatch(/^a\.yaml:6: membershipTypes\[0\]\.rules\.dropped\.mls: /);
