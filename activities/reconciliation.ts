@@ -57,10 +57,15 @@ export function createReconciliationActivities({
       let recordsChecked = 0;
       let recordsUnsettled = 0;
       const checks: Promise<void>[] = [];
+      // Cancelled (the run was cancelled, or the worker is shutting down): read nothing more; the
+      // report of a cancelled run is not used, and the next run starts afresh.
+      const { cancellationSignal } = Context.current();
       for await (const execution of client.workflow.list({ query: visibilityQuery(associationId) })) {
+        cancellationSignal.throwIfAborted();
         const memberId = memberIdOf(execution);
         checks.push(
           limit(async () => {
+            if (cancellationSignal.aborted) return;
             const standing = await client.workflow
               .getHandle(execution.workflowId)
               .query(viewQuery)
@@ -96,6 +101,7 @@ export function createReconciliationActivities({
         );
       }
       await Promise.all(checks);
+      cancellationSignal.throwIfAborted();
       const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
       return {
         associationId,

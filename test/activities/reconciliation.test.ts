@@ -3,7 +3,7 @@
 // heartbeat it sends per member checked, and how many members it queries at once. Temporal's client
 // and the providers are fakes of the few calls the activity makes.
 import type { Client } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { CancelledFailure, TypedSearchAttributes } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
 import { createReconciliationActivities } from '../../activities/reconciliation.js';
@@ -214,5 +214,22 @@ describe('findProviderDrift', () => {
     const world = Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`C${i}`, standing(null)]));
     expect((await findDrift(world, {}, 3)).asked.mostInFlight).toBe(3);
     expect((await findDrift(world, {}, 1)).asked.mostInFlight).toBe(1);
+  });
+
+  it('stops reading when cancelled, and the run ends cancelled', async () => {
+    const world = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`X${i}`, standing([delivery('m1', 'Active', 'acknowledged')])]),
+    );
+    const { client } = fakeClient(world);
+    const { providers, reads } = fakeProviders({});
+    const env = new MockActivityEnvironment(undefined, { logger: recordingLogger });
+    // Cancelled once the second member has been checked.
+    env.on('heartbeat', (checked: unknown) => {
+      if (checked === 2) env.cancel();
+    });
+    const { findProviderDrift } = createReconciliationActivities({ client, providers, settings, concurrency: 1 });
+    await expect(env.run(findProviderDrift, { associationId: 'REC' })).rejects.toBeInstanceOf(CancelledFailure);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+    expect(reads.length).toBeLessThan(10);
   });
 });
