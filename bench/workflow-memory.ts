@@ -159,17 +159,21 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
   console.log(
     `Temporal dev server (SQLite in ${folder}); ${workflows} membership workflows, concurrency ${concurrency}`,
   );
-  // A few first, so the baseline already holds the bundle's context and the SDK's own start-up.
-  await populate('WARM', 20);
-  const before = await memory();
-  const started = performance.now();
-  await populate('M', workflows);
-  const after = await memory();
-  const seconds = (performance.now() - started) / 1000;
-  child.send('stop');
-  await new Promise((resolve) => child.once('exit', resolve));
-  await env.teardown();
-  await rm(bundleFolder, { recursive: true, force: true });
+  let before: Memory, after: Memory, seconds: number;
+  try {
+    // A few first, so the baseline already holds the bundle's context and the SDK's own start-up.
+    await populate('WARM', 20);
+    before = await memory();
+    const started = performance.now();
+    await populate('M', workflows);
+    after = await memory();
+    seconds = (performance.now() - started) / 1000;
+  } finally {
+    child.send('stop');
+    await new Promise((resolve) => child.once('exit', resolve));
+    await env.teardown();
+    await rm(bundleFolder, { recursive: true, force: true });
+  }
 
   const cached = after.cached - before.cached;
   const perWorkflowKb = (bytes: number) => (bytes / cached / 1024).toFixed(1);
