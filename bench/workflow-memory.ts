@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import pLimit from 'p-limit';
 import type { ProviderActivities } from '../activities/providers.js';
 import { MembershipClient } from '../client/membership-client.js';
@@ -68,8 +69,7 @@ async function runWorker(): Promise<void> {
 }
 
 async function measure(workflows: number, concurrency: number): Promise<void> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts'),
+  const code = await bundleWorkflows({
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: (m) => console.error(m) },
   });
   const bundleBytes = Buffer.byteLength(code);

@@ -8,14 +8,15 @@ import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { MembershipClient } from '../client/membership-client.js';
 import { association, EventLog } from './helpers.js';
 import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from './workflow/deliver.js';
 import { fakeProviders } from './workflow/fake-providers.js';
 import type { DriftReport } from '../activities/reconciliation.js';
 import { createStaffActivities } from '../activities/staff.js';
-import { repairProviderSignal } from '../workflows/messages.js';
+import { repairProviderSignal, workflowTypes } from '../workflows/messages.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './workflow/scenarios.js';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import type { LifecycleEvent } from '../schemas/events.js';
@@ -36,7 +37,7 @@ const env = await TestWorkflowEnvironment.createTimeSkipping({
   server: { executable: { type: 'existing-path', path: await ensureTestServer() } },
 });
 await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts') });
+const code = await bundleWorkflows();
 // Providers that accept everything, except the MLS refuses member PR1 once (a refusal staff retry).
 let refusedPR1 = false;
 const providers = fakeProviders((request) => {
@@ -107,7 +108,7 @@ await worker.runUntil(async () => {
     .add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 });
   const years = yearsIntoFuture(log.events, await env.currentTimeMs());
   const client = new MembershipClient(env.client, config, taskQueue);
-  const handle = await env.client.workflow.start('membershipWorkflow', {
+  const handle = await env.client.workflow.start(workflowTypes.membership, {
     workflowId: client.workflowId('CAN1'),
     taskQueue,
     args: [{ association: config, memberId: 'CAN1', continueAsNewAfter: 5 }],
@@ -180,7 +181,7 @@ await worker.runUntil(async () => {
     ],
     unreadable: [],
   };
-  const reconciliation = await env.client.workflow.start('reconciliationWorkflow', {
+  const reconciliation = await env.client.workflow.start(workflowTypes.reconciliation, {
     workflowId: 'reconcile-providers/TEST',
     taskQueue,
     args: [{ associationId: 'TEST' }],
@@ -225,7 +226,7 @@ await worker.runUntil(async () => {
       paidThrough: new Date(now + 86_400_000 * 30).toISOString().slice(0, 10),
     });
   }
-  const mass = await env.client.workflow.start('massChangeWorkflow', {
+  const mass = await env.client.workflow.start(workflowTypes.massChange, {
     workflowId: 'mass-drop/TEST/recorded',
     taskQueue,
     args: [
