@@ -1,6 +1,6 @@
 // What the membership workflow's signals, Updates and queries carry (workflows/messages.ts names
 // them): one definition, checked by the client before it sends and by the workflow when it arrives.
-import { associationConfigSchema } from './association.js';
+import { buildAssociationConfigSchema } from './association.js';
 import { nonEmpty, optional, role } from './events.js';
 import { providerNames } from './provider-names.js';
 import { z } from './zod-mini.js';
@@ -15,8 +15,13 @@ export const changeRoleCommandSchema = z.strictObject({ ...staffFields, role });
 /** A staff command by name, as mass changes and dry runs carry it. */
 export const staffActionSchema = z.enum(['suspend', 'reactivate', 'drop']);
 
-/** A new association configuration, with the content hash a broadcast compares. */
-export const configurationSchema = z.strictObject({ association: associationConfigSchema, version: nonEmpty });
+/**
+ * A new association configuration, with the content hash a broadcast compares. Built for each
+ * configuration the workflow is sent, and let go (association.ts says why).
+ */
+export function buildConfigurationSchema() {
+  return z.strictObject({ association: buildAssociationConfigSchema(), version: nonEmpty });
+}
 
 /** Reconciliation found a provider holding `found` where the member's latest acknowledged status is `status`. */
 export const providerRepairSchema = z.strictObject({
@@ -31,5 +36,5 @@ export type StaffCommand = z.input<typeof staffCommandSchema>;
 export type ChangeTypeCommand = z.input<typeof changeTypeCommandSchema>;
 export type ChangeRoleCommand = z.input<typeof changeRoleCommandSchema>;
 export type StaffAction = z.output<typeof staffActionSchema>;
-export type Configuration = z.input<typeof configurationSchema>;
+export type Configuration = z.input<ReturnType<typeof buildConfigurationSchema>>;
 export type ProviderRepair = z.output<typeof providerRepairSchema>;

@@ -18,9 +18,9 @@ import { standingInWords } from '../machines/standing-in-words.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import {
+  buildConfigurationSchema,
   changeRoleCommandSchema,
   changeTypeCommandSchema,
-  configurationSchema,
   providerRepairSchema,
   staffActionSchema,
   staffCommandSchema,
@@ -129,7 +129,7 @@ export class MembershipManager {
   /** A new association configuration (signal `configure`): applies from now on; timers are recomputed. */
   configure(payload: unknown): void {
     const verdict = this.validatesPayloads()
-      ? checkPayload(configurationSchema, payload)
+      ? checkPayload(buildConfigurationSchema(), payload)
       : { ok: true as const, value: payload as { association: AssociationConfig; version: string } };
     if (!verdict.ok) {
       this.refuse(`kept the previous configuration: ${verdict.problem}`);
