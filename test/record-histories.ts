@@ -16,7 +16,13 @@ import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFut
 import { fakeProviders } from './workflow/fake-providers.js';
 import type { DriftReport } from '../activities/reconciliation.js';
 import { createStaffActivities } from '../activities/staff.js';
-import { repairProviderSignal, workflowTypes } from '../workflows/messages.js';
+import {
+  changeRoleUpdate,
+  configureSignal,
+  lifecycleEventSignal,
+  repairProviderSignal,
+  workflowTypes,
+} from '../workflows/messages.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './workflow/scenarios.js';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import type { LifecycleEvent } from '../schemas/events.js';
@@ -244,5 +250,37 @@ await worker.runUntil(async () => {
   await providersSettled(massClient, ['MD1', 'MD2']);
   await save('mass-drop', mass.workflowId);
   await save('mass-dropped-member', massClient.workflowId('MD1'));
+
+  // Payloads checked by the workflow (v6 on, patch 'validated-payloads'): a malformed event and a
+  // malformed configuration kept as warnings, an event taken normalised, a configuration applied,
+  // and an Update refused for its payload (so absent from the history).
+  const checking = new MembershipClient(env.client, association(), taskQueue);
+  const at = new Date(await env.currentTimeMs()).toISOString();
+  await checking.send({ id: 'vp-join', type: 'joined', memberId: 'VP1', at, membershipType: 'REALTOR' });
+  const checked = checking.handle('VP1');
+  const unchecked = (value: object) => value as unknown as LifecycleEvent;
+  await checked.signal(
+    lifecycleEventSignal,
+    unchecked({ id: 'vp-bad', type: 'invoiceIssued', memberId: 'VP1', at, invoiceId: 'I0', amount: -5 }),
+  );
+  await checked.signal(
+    lifecycleEventSignal,
+    unchecked({
+      id: 'vp-inv',
+      type: 'invoiceIssued',
+      memberId: 'VP1',
+      at: `${at.slice(0, 16).toLowerCase()}z`,
+      invoiceId: 'I1',
+      amount: 50,
+      dueDate: null,
+    }),
+  );
+  await checked.signal(configureSignal, { association: { association: { id: 'TEST' } }, version: 'broken' } as never);
+  await checking.configure('VP1', association({ gracePeriod: 'P45D' }));
+  await checked
+    .executeUpdate(changeRoleUpdate, { args: [{ id: 'vp-role', role: 'admin' } as never] })
+    .catch(() => undefined);
+  await providersSettled(checking, ['VP1']);
+  await save('validated-payloads', checking.workflowId('VP1'));
 });
 await env.teardown();
