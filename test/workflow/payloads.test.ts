@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MembershipClient } from '../../client/membership-client.js';
+import { InvalidCommand, MembershipClient } from '../../client/membership-client.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import type { Configuration, StaffAction, StaffCommand } from '../../workflows/messages.js';
 import {
@@ -83,6 +83,17 @@ describe('payloads checked by the workflow', () => {
     expect(standing?.member).toMatchObject({ role: 'primary', state: 'pending', rejected: [] });
     expect(standing?.warnings).toEqual([]);
     await providersSettled(client, ['P1']);
+  });
+
+  it('has MembershipClient refuse the same payload before sending it', async () => {
+    await joined('P6');
+    const refused = await client.changeRole('P6', 'admin' as 'primary').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(InvalidCommand);
+    expect((refused as InvalidCommand).problems).toEqual([
+      { field: 'role', message: 'Invalid option: expected one of "primary"|"secondary"' },
+    ]);
+    expect((await client.view('P6'))?.member?.role).toBe('primary');
+    await providersSettled(client, ['P6']);
   });
 
   it('keeps a malformed event as a warning that names the event and the field, and applies the rest', async () => {
