@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import { ProviderDeliveries } from '../machines/deliveries.js';
 import { Membership } from '../machines/membership.js';
-import type { Deadline, MemberState } from '../machines/types.js';
+import type { Deadline } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import { standingInWords } from '../machines/standing-in-words.js';
 import type { AssociationConfig } from '../schemas/association.js';
@@ -34,6 +34,7 @@ import type {
 } from './messages.js';
 import { checkEvent, checkPayload, legacyEventProblem, payloadOrThrow } from './payload-checks.js';
 import type { Verdict } from './payload-checks.js';
+import { startProviderSenders as startSenders } from './provider-sync.js';
 import { searchAttributesOf } from './search-attributes.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
@@ -241,14 +242,19 @@ export class MembershipManager {
     return this.membership.nextDeadline();
   }
 
-  /** The member's state now, timers due up to now fired first (for the provider senders). */
-  stateNow(): MemberState | 'none' {
-    this.settle();
-    return this.membership.state;
-  }
-
-  get providerDeliveries(): ProviderDeliveries | null {
-    return this.deliveries;
+  /** One sender per provider, beside the member (provider-sync.ts); none for a run without provider sync. */
+  startProviderSenders(): void {
+    if (!this.deliveries) return;
+    startSenders({
+      memberId: this.memberId,
+      deliveries: this.deliveries,
+      // The member's state now, timers due up to now fired first.
+      stateNow: () => {
+        this.settle();
+        return this.membership.state;
+      },
+      changed: () => this.publish(),
+    });
   }
 
   shouldContinueAsNew(): boolean {
@@ -274,7 +280,7 @@ export class MembershipManager {
   }
 
   /** Tells visibility and the UI where the member stands. */
-  publish(): void {
+  private publish(): void {
     const view = this.membership.view();
     const syncView = this.deliveries?.view() ?? null;
     const attributes = searchAttributesOf(this.association.association.id, this.memberId, view, syncView);

@@ -19,7 +19,6 @@ import {
   viewQuery,
 } from './messages.js';
 import type { MembershipWorkflowInput, StaffCommand } from './messages.js';
-import { startProviderSenders } from './provider-sync.js';
 
 export { MAX_WARNINGS } from './membership-manager.js';
 
@@ -69,15 +68,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
 
   if (!startEventsFirst) for (const event of startEvents) manager.receiveEvent(event);
   manager.settle();
-  const deliveries = manager.providerDeliveries;
-  if (deliveries) {
-    startProviderSenders({
-      memberId: input.memberId,
-      deliveries,
-      stateNow: () => manager.stateNow(),
-      changed: () => manager.publish(),
-    });
-  }
+  manager.startProviderSenders();
 
   for (;;) {
     if (manager.shouldContinueAsNew()) {
