@@ -33,7 +33,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'zod', '../schemas/*.js'],
+              // provider-names.js is plain data, without zod.
+              group: ['node:*', 'fs', 'path', 'zod', 'zod/*', '../schemas/*.js', '!../schemas/provider-names.js'],
               allowTypeImports: true,
               message: 'machines/ is pure: no I/O, no Node built-ins, no runtime zod (types only).',
             },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createProviderActivities, providerSettingsSchema } from '../activities/providers.js';
 import { buildSimulator } from '../provider-simulators/server.js';
+import { bundlerOptions } from '../worker/workflow-bundle.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -21,6 +22,7 @@ const worker = await Worker.create({
   connection,
   taskQueue: TASK_QUEUE,
   workflowsPath: join(import.meta.dirname, 'workflows.ts'),
+  bundlerOptions,
   maxCachedWorkflows: Number(process.env.BENCH_CACHE ?? 10_000),
   activities: createProviderActivities({ http: fetch, settings }),
 });

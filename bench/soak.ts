@@ -10,7 +10,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DefaultLogger, Runtime, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import proto from '@temporalio/proto';
 import pLimit from 'p-limit';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
@@ -40,10 +41,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { env, folder } = await startBenchDevServer('soak');
 // One bundle for every worker incarnation, so a restart takes a moment, not a webpack build.
 const bundle = join(folder, 'workflow-bundle.js');
-await writeFile(
-  bundle,
-  (await bundleWorkflowCode({ workflowsPath: join(import.meta.dirname, '..', 'workflows', 'index.ts') })).code,
-);
+await writeFile(bundle, await bundleWorkflows());
 const configFile = join(folder, 'association.json');
 await writeFile(configFile, JSON.stringify(benchAssociation));
 

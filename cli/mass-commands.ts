@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import type { MembershipClient } from '../client/membership-client.js';
-import { TASK_QUEUE } from '../workflows/messages.js';
+import { TASK_QUEUE, workflowTypes } from '../workflows/messages.js';
 import type { StaffAction } from '../workflows/messages.js';
 import { MAX_MEMBERS_PER_BATCH, massChangeProgressQuery } from '../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../workflows/mass-change.js';
@@ -117,7 +117,7 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
     }
 
     const associationId = association.association.id;
-    const handle = await client.workflow.start<typeof massChangeWorkflow>('massChangeWorkflow', {
+    const handle = await client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
       workflowId: `mass-${action}/${associationId}/${new Date().toISOString()}`,
       taskQueue: TASK_QUEUE,
       args: [{ associationId, action, memberIds, reason: options.reason, by: options.by, concurrency }],

@@ -1,7 +1,7 @@
 // CLI commands for provider sync: retry the refused provider commands of one member or of all,
 // and run the provider reconciliation now (the worker also runs it nightly on a Schedule).
 import type { Command } from 'commander';
-import { TASK_QUEUE } from '../workflows/messages.js';
+import { TASK_QUEUE, workflowTypes } from '../workflows/messages.js';
 import type { ReconciliationReport } from '../workflows/reconciliation.js';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.js';
 import { BadInput } from './bad-input.js';
@@ -52,7 +52,7 @@ export function registerProviderCommands(program: Command): void {
       const { client, association, close } = await open(options);
       try {
         const associationId = association.association.id;
-        const report = await client.workflow.execute<typeof reconciliationWorkflow>('reconciliationWorkflow', {
+        const report = await client.workflow.execute<typeof reconciliationWorkflow>(workflowTypes.reconciliation, {
           workflowId: `reconcile-providers/${associationId}/manual-${new Date().toISOString()}`,
           taskQueue: TASK_QUEUE,
           args: [{ associationId }],

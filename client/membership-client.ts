@@ -1,6 +1,7 @@
 // The typed client into the membership workflows (the CLI's, the gateway's, and any in-process
-// integration's): every event is validated with zod before it is signalled; staff commands are
-// Updates that come back with the member, or the reason they were refused.
+// integration's): every event and staff command is validated with the schemas the workflow checks
+// them with again on arrival; staff commands are Updates that come back with the member, or the
+// reason they were refused.
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
@@ -15,7 +16,10 @@ import type { Role } from '../machines/types.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import { lifecycleEventSchema } from '../schemas/events.js';
 import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
-import { fieldPath } from '../schemas/parse.js';
+import { changeRoleCommandSchema, changeTypeCommandSchema, staffCommandSchema } from '../schemas/messages.js';
+import { check } from '../schemas/validate.js';
+import type { FieldProblem } from '../schemas/validate.js';
+import type { z } from '../schemas/zod-mini.js';
 import { configVersion } from './config-version.js';
 import { memberIdOf, visibilityQuery } from './member-filter.js';
 import type { MemberFilter } from './member-filter.js';
@@ -25,7 +29,6 @@ import {
   changeTypeUpdate,
   configureSignal,
   dropUpdate,
-  historyQuery,
   lifecycleEventSignal,
   lifecycleEventsSignal,
   membershipWorkflowId,
@@ -34,6 +37,7 @@ import {
   retryProviderSyncUpdate,
   suspendUpdate,
   viewQuery,
+  workflowTypes,
 } from '../workflows/messages.js';
 import type {
   MemberStanding,
@@ -47,20 +51,26 @@ import { membershipSearchAttributes as keys } from '../workflows/search-attribut
 
 /** An event that failed validation: every problem, each naming its field. */
 export class InvalidEvent extends Error {
-  constructor(readonly problems: readonly { readonly field: string; readonly message: string }[]) {
+  constructor(readonly problems: readonly FieldProblem[]) {
     super(`invalid event: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
     this.name = 'InvalidEvent';
   }
 }
 
+/** A staff command that failed validation (nothing was sent): every problem, each naming its field. */
+export class InvalidCommand extends Error {
+  constructor(readonly problems: readonly FieldProblem[]) {
+    super(`invalid staff command: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'InvalidCommand';
+  }
+}
+
 /** An event as the client sends it: valid, or an InvalidEvent naming every bad field. */
 export function validateEvent(input: unknown): LifecycleEvent {
-  const result = lifecycleEventSchema.safeParse(input);
-  if (!result.success)
-    throw new InvalidEvent(
-      result.error.issues.map((issue) => ({ field: fieldPath(issue.path) || '(event)', message: issue.message })),
-    );
-  return result.data;
+  const checked = check(lifecycleEventSchema, input);
+  if (!checked.ok)
+    throw new InvalidEvent(checked.problems.map((problem) => ({ ...problem, field: problem.field || '(event)' })));
+  return checked.value;
 }
 
 export interface StaffOptions {
@@ -130,7 +140,7 @@ export class MembershipClient {
   /** Validates and signals one event, starting the member's workflow if it has none. */
   async send(input: LifecycleEventInput | unknown): Promise<{ workflowId: string; event: LifecycleEvent }> {
     const event = validateEvent(input);
-    await this.client.workflow.signalWithStart<typeof membershipWorkflow, [LifecycleEvent]>('membershipWorkflow', {
+    await this.client.workflow.signalWithStart<typeof membershipWorkflow, [LifecycleEvent]>(workflowTypes.membership, {
       ...this.startOptions(event.memberId),
       signal: lifecycleEventSignal,
       signalArgs: [event],
@@ -156,7 +166,7 @@ export class MembershipClient {
         .map((event, index) => ({ event, index, at: Date.parse(event.at) }))
         .sort((a, b) => a.at - b.at || a.index - b.index);
       await this.client.workflow.signalWithStart<typeof membershipWorkflow, [readonly LifecycleEvent[]]>(
-        'membershipWorkflow',
+        workflowTypes.membership,
         {
           ...this.startOptions(memberId),
           signal: lifecycleEventsSignal,
@@ -172,7 +182,7 @@ export class MembershipClient {
     const event = validateEvent(input);
     if (event.type !== 'imported') throw new InvalidEvent([{ field: 'type', message: 'must be imported' }]);
     try {
-      await this.client.workflow.start<typeof membershipWorkflow>('membershipWorkflow', {
+      await this.client.workflow.start<typeof membershipWorkflow>(workflowTypes.membership, {
         ...this.startOptions(event.memberId, { events: [event] }),
         workflowIdConflictPolicy: 'FAIL',
       });
@@ -196,28 +206,27 @@ export class MembershipClient {
     }
   }
 
-  async history(memberId: string) {
-    return this.handle(memberId).query(historyQuery);
-  }
-
   suspend(memberId: string, options: StaffOptions = {}): Promise<MemberView> {
-    return this.staff(memberId, suspendUpdate, staffCommand(options));
+    return this.staff(memberId, suspendUpdate, staffCommandSchema, staffCommand(options));
   }
 
   reactivate(memberId: string, options: StaffOptions = {}): Promise<MemberView> {
-    return this.staff(memberId, reactivateUpdate, staffCommand(options));
+    return this.staff(memberId, reactivateUpdate, staffCommandSchema, staffCommand(options));
   }
 
   drop(memberId: string, options: StaffOptions = {}): Promise<MemberView> {
-    return this.staff(memberId, dropUpdate, staffCommand(options));
+    return this.staff(memberId, dropUpdate, staffCommandSchema, staffCommand(options));
   }
 
   changeType(memberId: string, membershipType: string, options: StaffOptions = {}): Promise<MemberView> {
-    return this.staff(memberId, changeTypeUpdate, { ...staffCommand(options), membershipType });
+    return this.staff(memberId, changeTypeUpdate, changeTypeCommandSchema, {
+      ...staffCommand(options),
+      membershipType,
+    });
   }
 
   changeRole(memberId: string, role: Role, options: StaffOptions = {}): Promise<MemberView> {
-    return this.staff(memberId, changeRoleUpdate, { ...staffCommand(options), role });
+    return this.staff(memberId, changeRoleUpdate, changeRoleCommandSchema, { ...staffCommand(options), role });
   }
 
   /** Sends a configuration to one running member; it applies from now on and re-arms the timers. */
@@ -282,12 +291,19 @@ export class MembershipClient {
     return members.sort((a, b) => a.memberId.localeCompare(b.memberId));
   }
 
-  /** The Update id is the command id, so Temporal itself applies a retried command once. */
+  /**
+   * Checked first, as the workflow's validator checks it (a caller without types gets the field
+   * named without a round trip). The Update id is the command id, so Temporal itself applies a
+   * retried command once.
+   */
   private async staff<C extends StaffCommand>(
     memberId: string,
     update: UpdateDefinition<MemberView, [C]>,
+    schema: z.core.$ZodType<unknown, C>,
     command: C,
   ): Promise<MemberView> {
+    const checked = check(schema, command);
+    if (!checked.ok) throw new InvalidCommand(checked.problems);
     return this.handle(memberId).executeUpdate(update, { args: [command], updateId: command.id });
   }
 }

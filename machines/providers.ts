@@ -7,6 +7,7 @@ import type {
   ProviderName,
 } from '../schemas/association.js';
 import type { Role } from '../schemas/events.js';
+import { providerNames } from '../schemas/provider-names.js';
 import { yearAndMonthDay } from './calendar.js';
 import type { LocalDate } from './calendar.js';
 
@@ -19,7 +20,8 @@ export interface ProviderCommand {
   readonly reason?: string;
 }
 
-export const providerOrder: readonly ProviderName[] = ['m1', 'mls', 'lockbox'];
+/** The order commands go out in: the order the providers are named in. */
+export const providerOrder: readonly ProviderName[] = providerNames;
 
 /** Whether M1 accepts a Suspended status on `date`: from..through, in every `everyYears`th year from the anchor. */
 export function m1SuspendWindowOpen(window: M1SuspendWindow, date: LocalDate): boolean {

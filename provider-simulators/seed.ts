@@ -6,6 +6,7 @@ import { findMembershipType } from '../machines/association.js';
 import type { ProviderName } from '../machines/types.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent, MemberState } from '../schemas/events.js';
+import { providerNames } from '../schemas/provider-names.js';
 import type { SimulatedProvider } from './rules.js';
 
 export interface SeedRecord {
@@ -26,7 +27,7 @@ export function seedRecordsFor(roster: readonly LifecycleEvent[], association: A
   for (const event of roster) {
     if (event.type !== 'imported') continue;
     const rule = findMembershipType(association, event.membershipType)?.rules?.activated ?? {};
-    for (const provider of ['m1', 'mls', 'lockbox'] as const) {
+    for (const provider of providerNames) {
       if (
         association.providers[provider] === undefined ||
         rule[provider] === undefined ||

@@ -1,11 +1,12 @@
 // Text in, validated data out, or errors that name the file, the line and the field.
 // Pure (no file system): the CLI, the worker and the gateway all parse through here.
 import { LineCounter, isSeq, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import type { z } from './zod-mini.js';
 import { associationConfigSchema } from './association.js';
 import type { AssociationConfig } from './association.js';
 import { lifecycleEventSchema } from './events.js';
 import type { LifecycleEvent } from './events.js';
+import { fieldPath } from './validate.js';
 
 export interface InputError {
   readonly file: string;
@@ -29,12 +30,7 @@ export function formatInputError(error: InputError): string {
   return error.field ? `${where}: ${error.field}: ${error.message}` : `${where}: ${error.message}`;
 }
 
-export function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => {
-    if (typeof key === 'number') return `${text}[${key}]`;
-    return text === '' ? String(key) : `${text}.${String(key)}`;
-  }, '');
-}
+export { fieldPath };
 
 function issuesToErrors(
   file: string,

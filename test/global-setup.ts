@@ -2,10 +2,10 @@
 // browser test), and bundle the workflows, so each test file starts its environment from files on disk.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { ensureChromium } from '../scripts/chromium.js';
 import { ensureTemporalCli, ensureTestServer, projectRoot } from '../scripts/temporal-binaries.js';
+import { bundleWorkflows } from '../worker/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,8 +23,7 @@ export default async function setup(project: TestProject): Promise<void> {
     await ensureTestServer(log),
     await ensureChromium(log),
   ];
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: join(projectRoot, 'workflows', 'index.ts'),
+  const code = await bundleWorkflows({
     logger: { trace() {}, debug() {}, info() {}, log() {}, warn: (m) => log(m), error: (m) => log(m) },
   });
   const folder = join(projectRoot, '.tools', 'test');

@@ -8,14 +8,21 @@ import { parseArgs } from 'node:util';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { MembershipClient } from '../client/membership-client.js';
 import { association, EventLog } from './helpers.js';
 import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from './workflow/deliver.js';
 import { fakeProviders } from './workflow/fake-providers.js';
 import type { DriftReport } from '../activities/reconciliation.js';
 import { createStaffActivities } from '../activities/staff.js';
-import { repairProviderSignal } from '../workflows/messages.js';
+import {
+  changeRoleUpdate,
+  configureSignal,
+  lifecycleEventSignal,
+  repairProviderSignal,
+  workflowTypes,
+} from '../workflows/messages.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './workflow/scenarios.js';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import type { LifecycleEvent } from '../schemas/events.js';
@@ -36,7 +43,7 @@ const env = await TestWorkflowEnvironment.createTimeSkipping({
   server: { executable: { type: 'existing-path', path: await ensureTestServer() } },
 });
 await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-const { code } = await bundleWorkflowCode({ workflowsPath: join(projectRoot, 'workflows', 'index.ts') });
+const code = await bundleWorkflows();
 // Providers that accept everything, except the MLS refuses member PR1 once (a refusal staff retry).
 let refusedPR1 = false;
 const providers = fakeProviders((request) => {
@@ -107,7 +114,7 @@ await worker.runUntil(async () => {
     .add('invoiceIssued', '2026-07-10', { invoiceId: 'FEE', amount: 5 });
   const years = yearsIntoFuture(log.events, await env.currentTimeMs());
   const client = new MembershipClient(env.client, config, taskQueue);
-  const handle = await env.client.workflow.start('membershipWorkflow', {
+  const handle = await env.client.workflow.start(workflowTypes.membership, {
     workflowId: client.workflowId('CAN1'),
     taskQueue,
     args: [{ association: config, memberId: 'CAN1', continueAsNewAfter: 5 }],
@@ -180,7 +187,7 @@ await worker.runUntil(async () => {
     ],
     unreadable: [],
   };
-  const reconciliation = await env.client.workflow.start('reconciliationWorkflow', {
+  const reconciliation = await env.client.workflow.start(workflowTypes.reconciliation, {
     workflowId: 'reconcile-providers/TEST',
     taskQueue,
     args: [{ associationId: 'TEST' }],
@@ -225,7 +232,7 @@ await worker.runUntil(async () => {
       paidThrough: new Date(now + 86_400_000 * 30).toISOString().slice(0, 10),
     });
   }
-  const mass = await env.client.workflow.start('massChangeWorkflow', {
+  const mass = await env.client.workflow.start(workflowTypes.massChange, {
     workflowId: 'mass-drop/TEST/recorded',
     taskQueue,
     args: [
@@ -243,5 +250,37 @@ await worker.runUntil(async () => {
   await providersSettled(massClient, ['MD1', 'MD2']);
   await save('mass-drop', mass.workflowId);
   await save('mass-dropped-member', massClient.workflowId('MD1'));
+
+  // Payloads checked by the workflow (v6 on, patch 'validated-payloads'): a malformed event and a
+  // malformed configuration kept as warnings, an event taken normalised, a configuration applied,
+  // and an Update refused for its payload (so absent from the history).
+  const checking = new MembershipClient(env.client, association(), taskQueue);
+  const at = new Date(await env.currentTimeMs()).toISOString();
+  await checking.send({ id: 'vp-join', type: 'joined', memberId: 'VP1', at, membershipType: 'REALTOR' });
+  const checked = checking.handle('VP1');
+  const unchecked = (value: object) => value as unknown as LifecycleEvent;
+  await checked.signal(
+    lifecycleEventSignal,
+    unchecked({ id: 'vp-bad', type: 'invoiceIssued', memberId: 'VP1', at, invoiceId: 'I0', amount: -5 }),
+  );
+  await checked.signal(
+    lifecycleEventSignal,
+    unchecked({
+      id: 'vp-inv',
+      type: 'invoiceIssued',
+      memberId: 'VP1',
+      at: `${at.slice(0, 16).toLowerCase()}z`,
+      invoiceId: 'I1',
+      amount: 50,
+      dueDate: null,
+    }),
+  );
+  await checked.signal(configureSignal, { association: { association: { id: 'TEST' } }, version: 'broken' } as never);
+  await checking.configure('VP1', association({ gracePeriod: 'P45D' }));
+  await checked
+    .executeUpdate(changeRoleUpdate, { args: [{ id: 'vp-role', role: 'admin' } as never] })
+    .catch(() => undefined);
+  await providersSettled(checking, ['VP1']);
+  await save('validated-payloads', checking.workflowId('VP1'));
 });
 await env.teardown();

@@ -4,7 +4,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { AssociationConfig } from '../schemas/association.js';
-import { TASK_QUEUE } from '../workflows/messages.js';
+import { TASK_QUEUE, workflowTypes } from '../workflows/messages.js';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.js';
 
 export const DEFAULT_RECONCILE_CRON = '0 3 * * *';
@@ -23,7 +23,7 @@ export async function ensureReconciliationSchedule(
   const paused = cron === 'off';
   const action: ScheduleOptionsStartWorkflowAction<typeof reconciliationWorkflow> = {
     type: 'startWorkflow',
-    workflowType: 'reconciliationWorkflow',
+    workflowType: workflowTypes.reconciliation,
     workflowId: `reconcile-providers/${associationId}`,
     taskQueue: TASK_QUEUE,
     args: [{ associationId }],

@@ -1,14 +1,36 @@
-// The membership workflow's public surface: its id, task queue, input, and the signals, Updates
-// and queries that billing systems, staff tools and the CLI use. Imported by clients and workflow alike.
+// The workflows' public surface: their type names, the task queue, the membership workflow's id,
+// input, and the signals, Updates and queries that billing systems, staff tools and the CLI use.
+// Imported by clients and workflows alike; what each message carries is a schema in schemas/messages.ts.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProviderSyncView, SavedDeliveries } from '../machines/deliveries.js';
 import type { MembershipSnapshot } from '../machines/membership.js';
-import type { DeadlineName, ProviderName, Role, TimelineEntry } from '../machines/types.js';
+import type { DeadlineName } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
+import type {
+  ChangeRoleCommand,
+  ChangeTypeCommand,
+  Configuration,
+  ProviderRepair,
+  StaffAction,
+  StaffCommand,
+} from '../schemas/messages.js';
+
+export type { ChangeRoleCommand, ChangeTypeCommand, Configuration, ProviderRepair, StaffAction, StaffCommand };
 
 export const TASK_QUEUE = 'standing';
+
+/**
+ * The workflow types a worker registers, by the names clients start them with. workflows/index.ts
+ * fails to compile unless it exports exactly these functions.
+ */
+export const workflowTypes = {
+  membership: 'membershipWorkflow',
+  reconciliation: 'reconciliationWorkflow',
+  massChange: 'massChangeWorkflow',
+} as const;
+export type WorkflowTypeName = (typeof workflowTypes)[keyof typeof workflowTypes];
 
 /** One workflow per membership, found by association and member. */
 export function membershipWorkflowId(associationId: string, memberId: string): string {
@@ -31,13 +53,8 @@ export interface MembershipWorkflowInput {
   readonly continueAsNewAfter?: number;
 }
 
-/** A billing (or any spec section 3) event, validated by the sender; a repeated id is ignored. */
+/** A billing (or any spec section 3) event; a repeated id is ignored. */
 export const lifecycleEventSignal = defineSignal<[LifecycleEvent]>('lifecycleEvent');
-
-export interface Configuration {
-  readonly association: AssociationConfig;
-  readonly version: string;
-}
 
 /**
  * One member's events in `at` order, applied one after another before any timer fires up to now:
@@ -48,20 +65,11 @@ export const lifecycleEventsSignal = defineSignal<[readonly LifecycleEvent[]]>('
 /** A new association configuration: applies from now on, and timers are recomputed from it. */
 export const configureSignal = defineSignal<[Configuration]>('configure');
 
-/** What staff send; `id` makes a retried command apply once. */
-export interface StaffCommand {
-  readonly id: string;
-  readonly reason?: string;
-  readonly by?: string;
-}
-
 export const suspendUpdate = defineUpdate<MemberView, [StaffCommand]>('suspend');
 export const reactivateUpdate = defineUpdate<MemberView, [StaffCommand]>('reactivate');
 export const dropUpdate = defineUpdate<MemberView, [StaffCommand]>('drop');
-export const changeTypeUpdate = defineUpdate<MemberView, [StaffCommand & { readonly membershipType: string }]>(
-  'changeType',
-);
-export const changeRoleUpdate = defineUpdate<MemberView, [StaffCommand & { readonly role: Role }]>('changeRole');
+export const changeTypeUpdate = defineUpdate<MemberView, [ChangeTypeCommand]>('changeType');
+export const changeRoleUpdate = defineUpdate<MemberView, [ChangeRoleCommand]>('changeRole');
 
 export interface MemberStanding {
   readonly associationId: string;
@@ -77,26 +85,14 @@ export interface MemberStanding {
   readonly warnings: readonly string[];
 }
 
-/** The member of spec section 8, plus the next deadline. */
+/** The member of spec section 8 (its timeline included), plus the next deadline. */
 export const viewQuery = defineQuery<MemberStanding>('view');
-/** The full timeline of changes. */
-export const historyQuery = defineQuery<readonly TimelineEntry[]>('history');
 
 /** Sends again every provider command that was refused and is still that provider's latest word. */
 export const retryProviderSyncUpdate = defineUpdate<{ readonly retried: number }, []>('retryProviderSync');
 
-/** Reconciliation found a provider holding `found` where the member's latest acknowledged status is `status`. */
-export interface ProviderRepair {
-  /** One per reconciliation run and provider, so a repeated signal repairs once. */
-  readonly id: string;
-  readonly provider: ProviderName;
-  readonly status: string;
-  readonly found: string | null;
-}
+/** Reconciliation asks the member's sender to tell a provider its status again. */
 export const repairProviderSignal = defineSignal<[ProviderRepair]>('repairProvider');
-
-/** A staff command by name, as mass changes and dry runs carry it. */
-export type StaffAction = 'suspend' | 'reactivate' | 'drop';
 
 /** What a staff command would do to the member now: applied (from → to), refused (why), or a repeat. */
 export interface StaffPreview {

@@ -150,6 +150,22 @@ describe('POST /v1/events', () => {
     expect(sent.map((batch) => batch.map((e) => e.id))).toEqual([['G1-j'], ['G2-j', 'G2-p', 'G3-j']]);
   });
 
+  it('accepts null for an optional field and an at without seconds, and sends them normalised', async () => {
+    const { post, sent } = await gateway();
+    const invoice = {
+      id: 'G4-i',
+      type: 'invoiceIssued',
+      memberId: 'G4',
+      at: '2026-06-01t12:00z',
+      invoiceId: 'I4',
+      amount: 50,
+      dueDate: null,
+    };
+    expect(await post(JSON.stringify(invoice))).toMatchObject({ status: 202, body: { accepted: 1 } });
+    expect(sent).toEqual([[{ ...invoice, at: '2026-06-01T12:00:00Z', dueDate: undefined }]]);
+    expect(sent[0]![0]).not.toHaveProperty('dueDate', null);
+  });
+
   it('takes JSON with a charset, and refuses a body that is not JSON with 415', async () => {
     const { post, url, sent } = await gateway();
     const body = JSON.stringify(joined('G1'));

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TemporalUnreachable } from '../../common/temporal-connection.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import { failedCall, grpcError } from './grpc-error.js';
+import { workflowTypes } from '../../workflows/messages.js';
 
 // Nothing listens on port 1; the calls below fail on their deadline, already past, before any connection is tried.
 const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' });
@@ -23,7 +24,7 @@ describe('isTemporalUnavailable', () => {
     const client = new Client({ connection });
     const wrapped = await connection
       .withDeadline(Date.now() - 1_000, () =>
-        client.workflow.signalWithStart('membershipWorkflow', {
+        client.workflow.signalWithStart(workflowTypes.membership, {
           workflowId: 'membership/TEST/U1',
           taskQueue: 'standing',
           signal: 'lifecycleEvents',

@@ -17,7 +17,7 @@ import type { MemberFilter } from '../../client/member-filter.js';
 import type { MemberSummary } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import type { AssociationConfig, AssociationConfigInput } from '../../schemas/association.js';
-import { TASK_QUEUE } from '../../workflows/messages.js';
+import { TASK_QUEUE, workflowTypes } from '../../workflows/messages.js';
 import { massChangeProgressQuery } from '../../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../../workflows/mass-change.js';
 import { association } from '../helpers.js';
@@ -358,7 +358,7 @@ describe('staff commands, list, mass change and mass drop', () => {
       'RESTART',
       members.map((memberId) => ({ memberId, state: 'active', paidThrough: addDays(today, 300), type: 'AFFILIATE' })),
     );
-    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>('massChangeWorkflow', {
+    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
       workflowId: 'mass-drop/RESTART/graceful',
       taskQueue: TASK_QUEUE,
       args: [

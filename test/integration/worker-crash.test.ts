@@ -11,7 +11,7 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
-import { TASK_QUEUE } from '../../workflows/messages.js';
+import { TASK_QUEUE, workflowTypes } from '../../workflows/messages.js';
 import { massChangeProgressQuery } from '../../workflows/mass-change.js';
 import type { massChangeWorkflow } from '../../workflows/mass-change.js';
 import { association } from '../helpers.js';
@@ -90,7 +90,7 @@ describe('a worker killed mid-batch', () => {
         paidThrough: addDays(at.slice(0, 10), 300),
       });
     const first = await startWorkerProcess('worker 1');
-    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>('massChangeWorkflow', {
+    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
       workflowId: 'mass-drop/CRASH/sigkill',
       taskQueue: TASK_QUEUE,
       args: [

@@ -6,7 +6,7 @@ import proto from '@temporalio/proto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { MAX_WARNINGS } from '../../workflows/membership-workflow.js';
-import { lifecycleEventSignal } from '../../workflows/messages.js';
+import { lifecycleEventSignal, workflowTypes } from '../../workflows/messages.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { EventLog, association } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
@@ -49,7 +49,7 @@ describe('durability', () => {
     );
     const worker = await testWorker(env, taskQueue);
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start('membershipWorkflow', {
+      const handle = await env.client.workflow.start(workflowTypes.membership, {
         workflowId: client.workflowId('CAN1'),
         taskQueue,
         args: [{ association: config, memberId: 'CAN1', continueAsNewAfter: 5 }],

@@ -21,6 +21,9 @@ describe('recorded histories replay on the current workflow code', () => {
     expect(files.filter((file) => file.startsWith('v4-')).length).toBeGreaterThanOrEqual(12);
     // v5: the mass-change workflow, and a member it dropped.
     expect(files.filter((file) => file.startsWith('v5-')).length).toBeGreaterThanOrEqual(14);
+    // v6: payloads checked against their schemas (patched 'validated-payloads'): a malformed event
+    // and configuration kept as warnings, an event taken normalised, a configuration applied.
+    expect(files.filter((file) => file.startsWith('v6-')).length).toBeGreaterThanOrEqual(15);
   });
 
   for (const file of files) {

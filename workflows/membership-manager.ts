@@ -1,0 +1,346 @@
+// What one run of a membership workflow holds and does: the member (the same Membership core
+// `standing simulate` runs), its provider deliveries, the warnings it keeps, and what it publishes
+// (search attributes, the UI's current details). Every signal, Update and query of the workflow
+// delegates here; the workflow body (membership-workflow.ts) only registers them and waits.
+import {
+  log,
+  patched,
+  setCurrentDetails,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ProviderDeliveries } from '../machines/deliveries.js';
+import { Membership } from '../machines/membership.js';
+import type { Deadline } from '../machines/types.js';
+import type { MemberView } from '../machines/view.js';
+import { standingInWords } from '../machines/standing-in-words.js';
+import type { AssociationConfig } from '../schemas/association.js';
+import type { LifecycleEvent } from '../schemas/events.js';
+import {
+  buildConfigurationSchema,
+  changeRoleCommandSchema,
+  changeTypeCommandSchema,
+  providerRepairSchema,
+  staffActionSchema,
+  staffCommandSchema,
+} from '../schemas/messages.js';
+import type {
+  MemberStanding,
+  MembershipWorkflowInput,
+  ProviderRepair,
+  StaffCommand,
+  StaffPreview,
+} from './messages.js';
+import { checkEvent, checkPayload, legacyEventProblem, payloadOrThrow } from './payload-checks.js';
+import type { Verdict } from './payload-checks.js';
+import { startProviderSenders as startSenders } from './provider-sync.js';
+import { searchAttributesOf } from './search-attributes.js';
+
+const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
+/** Warnings kept (the latest): a sender that keeps sending malformed events cannot grow the member without bound. */
+export const MAX_WARNINGS = 50;
+
+/**
+ * Signals are checked against their schemas from this patch on. Runs recorded before it applied any
+ * event with an id, a type, this member and a date (legacyEventProblem), and took configurations
+ * and repairs unchecked; their histories replay that way.
+ */
+const VALIDATED_PAYLOADS = 'validated-payloads';
+
+/** The staff commands, each an Update: how its payload is checked and the event it becomes. */
+const staffCommands = {
+  suspend: {
+    schema: staffCommandSchema,
+    event: (c: StaffCommand) => ({ type: 'suspended' as const, reason: c.reason ?? 'nonpayment' }),
+  },
+  reactivate: { schema: staffCommandSchema, event: () => ({ type: 'reactivated' as const }) },
+  drop: { schema: staffCommandSchema, event: () => ({ type: 'dropped' as const }) },
+  changeType: {
+    schema: changeTypeCommandSchema,
+    event: (c: StaffCommand & { membershipType: string }) => ({
+      type: 'membershipTypeChanged' as const,
+      membershipType: c.membershipType,
+    }),
+  },
+  changeRole: {
+    schema: changeRoleCommandSchema,
+    event: (c: StaffCommand & { role: string }) => ({ type: 'roleChanged' as const, role: c.role }),
+  },
+} as const;
+
+export type StaffUpdate = keyof typeof staffCommands;
+
+export class MembershipManager {
+  private association: AssociationConfig;
+  private configVersion: string | undefined;
+  private readonly memberId: string;
+  private readonly membership: Membership;
+  /** Null for a run started before provider sync existed: its next run has it. */
+  private readonly deliveries: ProviderDeliveries | null;
+  private readonly warnings: string[];
+  private readonly continueAsNewAfter: number;
+  private eventsThisRun = 0;
+  /** Search attributes as last upserted, so an unchanged member upserts nothing. */
+  private published = '';
+  private validating = false;
+  /** Set by every message; the workflow's wait for the next deadline ends on it. */
+  woken = false;
+
+  constructor(
+    private readonly input: MembershipWorkflowInput,
+    withProviderSync: boolean,
+  ) {
+    this.association = input.association;
+    this.configVersion = input.configVersion;
+    this.memberId = input.memberId;
+    this.membership = input.carried
+      ? Membership.restore(input.association, input.carried)
+      : Membership.create(input.association, input.memberId);
+    this.warnings = [...(input.warnings ?? [])].slice(-MAX_WARNINGS);
+    this.continueAsNewAfter = input.continueAsNewAfter ?? DEFAULT_CONTINUE_AS_NEW_AFTER;
+    this.deliveries = withProviderSync
+      ? input.sync
+        ? new ProviderDeliveries(input.sync)
+        : ProviderDeliveries.startingAt(this.membership.changes.length)
+      : null;
+  }
+
+  get hasProviderSync(): boolean {
+    return this.deliveries !== null;
+  }
+
+  // Signals ------------------------------------------------------------------------------------
+
+  /** One event (signal `lifecycleEvent`, or a start event), applied at its own moment. */
+  receiveEvent(payload: unknown): void {
+    this.applyOne(payload);
+    this.woken = true;
+    this.settle();
+  }
+
+  /** A member's events in `at` order (signal `lifecycleEvents`): each applied before timers fire up to now. */
+  receiveEvents(payload: unknown): void {
+    if (!Array.isArray(payload)) this.refuse('ignored a batch of events that is not an array');
+    else for (const event of payload) this.applyOne(event);
+    this.woken = true;
+    this.settle();
+  }
+
+  /** A new association configuration (signal `configure`): applies from now on; timers are recomputed. */
+  configure(payload: unknown): void {
+    const verdict = this.validatesPayloads()
+      ? checkPayload(buildConfigurationSchema(), payload)
+      : { ok: true as const, value: payload as { association: AssociationConfig; version: string } };
+    if (!verdict.ok) {
+      this.refuse(`kept the previous configuration: ${verdict.problem}`);
+    } else {
+      const { association, version } = verdict.value;
+      try {
+        this.membership.reconfigure(association);
+        this.association = association;
+        this.configVersion = version;
+        upsertMemo({ configVersion: version });
+      } catch (error) {
+        this.refuse(`kept the previous configuration: ${(error as Error).message}`);
+      }
+    }
+    this.woken = true;
+    this.settle();
+  }
+
+  /** Reconciliation's repair (signal `repairProvider`): the sender tells the provider again. */
+  repairProvider(payload: unknown): void {
+    const verdict = this.validatesPayloads()
+      ? checkPayload(providerRepairSchema, payload)
+      : { ok: true as const, value: payload as ProviderRepair };
+    if (!verdict.ok) {
+      this.refuse(`ignored a malformed provider repair: ${verdict.problem}`);
+      return;
+    }
+    const refused = this.deliveries!.repair({
+      ...verdict.value,
+      at: new Date(Date.now()).toISOString(),
+      keyBase: this.keyBase(),
+      role: this.membership.role,
+    });
+    if (refused === null) this.publish();
+  }
+
+  // Updates ------------------------------------------------------------------------------------
+
+  /** A staff Update's validator: refuses, naming the field or the reason, before anything reaches history. */
+  validateStaffCommand(update: StaffUpdate, payload: unknown): void {
+    const event = this.staffEvent(update, payloadOrThrow(staffCommands[update].schema, payload));
+    const verdict = checkEvent(event, this.memberId);
+    if (!verdict.ok) throw new Error(verdict.problem);
+    const result = this.membership.check(verdict.value, Date.now());
+    if (result.outcome === 'rejected') throw new Error(result.reason);
+  }
+
+  /** A staff Update that passed its validator: applied now; answers with the member. */
+  applyStaffCommand(update: StaffUpdate, command: StaffCommand): MemberView {
+    this.receiveEvent(this.staffEvent(update, command));
+    return this.membership.view()!;
+  }
+
+  /** Sends again every provider command that was refused and is still that provider's latest word. */
+  retryProviderSync(): { readonly retried: number } {
+    const retried = this.deliveries!.retryFailed();
+    this.publish();
+    return { retried };
+  }
+
+  // Queries ------------------------------------------------------------------------------------
+
+  view(): MemberStanding {
+    const next = this.membership.nextDeadline();
+    return {
+      associationId: this.association.association.id,
+      member: this.membership.view(),
+      nextDeadline: next && { name: next.name, at: new Date(next.at).toISOString() },
+      providerSync: this.deliveries?.view() ?? null,
+      warnings: this.warnings,
+    };
+  }
+
+  /** A dry run on a copy of the member: what the command would do now, with nothing changed. */
+  previewStaffCommand(action: unknown, command: unknown): StaffPreview {
+    const update = payloadOrThrow(staffActionSchema, action, 'action');
+    const event = this.staffEvent(update, payloadOrThrow(staffCommandSchema, command));
+    const from = this.membership.state === 'none' ? null : this.membership.state;
+    const verdict = checkEvent(event, this.memberId);
+    if (!verdict.ok) return { outcome: 'rejected', reason: verdict.problem, from, to: from };
+    const copy = Membership.restore(this.association, this.membership.snapshot());
+    const result = copy.apply(verdict.value, Date.now());
+    if (result.outcome !== 'applied')
+      return {
+        outcome: result.outcome,
+        ...(result.outcome === 'rejected' ? { reason: result.reason } : {}),
+        from,
+        to: from,
+      };
+    copy.advanceTo(Date.now());
+    return { outcome: 'applied', from, to: copy.state === 'none' ? null : copy.state };
+  }
+
+  // The workflow's own steps -------------------------------------------------------------------
+
+  /** Fires what is due, hands the step's provider commands to the senders, and publishes. */
+  settle(): void {
+    this.membership.advanceTo(Date.now());
+    this.deliveries?.addStep(this.membership.changes, {
+      keyBase: this.keyBase(),
+      association: this.association,
+      role: this.membership.role,
+    });
+    this.publish();
+  }
+
+  /** The earliest deadline; settle() fired everything due, so it lies ahead. */
+  nextDeadline(): Deadline | null {
+    return this.membership.nextDeadline();
+  }
+
+  /** One sender per provider, beside the member (provider-sync.ts); none for a run without provider sync. */
+  startProviderSenders(): void {
+    if (!this.deliveries) return;
+    startSenders({
+      memberId: this.memberId,
+      deliveries: this.deliveries,
+      // The member's state now, timers due up to now fired first.
+      stateNow: () => {
+        this.settle();
+        return this.membership.state;
+      },
+      changed: () => this.publish(),
+    });
+  }
+
+  shouldContinueAsNew(): boolean {
+    return this.eventsThisRun >= this.continueAsNewAfter || workflowInfo().continueAsNewSuggested;
+  }
+
+  /** The next run's input: the member, its deadlines and the ids it has seen travel in the snapshot. */
+  nextRunInput(): MembershipWorkflowInput {
+    log.info('continuing as new', {
+      memberId: this.memberId,
+      eventsThisRun: this.eventsThisRun,
+      historyLength: workflowInfo().historyLength,
+    });
+    return {
+      association: this.association,
+      ...(this.configVersion === undefined ? {} : { configVersion: this.configVersion }),
+      memberId: this.memberId,
+      carried: this.membership.snapshot(),
+      warnings: this.warnings,
+      ...(this.deliveries ? { sync: this.deliveries.save() } : {}),
+      ...(this.input.continueAsNewAfter === undefined ? {} : { continueAsNewAfter: this.input.continueAsNewAfter }),
+    };
+  }
+
+  /** Tells visibility and the UI where the member stands. */
+  private publish(): void {
+    const view = this.membership.view();
+    const syncView = this.deliveries?.view() ?? null;
+    const attributes = searchAttributesOf(this.association.association.id, this.memberId, view, syncView);
+    const fingerprint = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
+    if (fingerprint !== this.published) {
+      upsertSearchAttributes(attributes);
+      this.published = fingerprint;
+    }
+    setCurrentDetails(
+      standingInWords(view, this.membership.nextDeadline(), this.association.association.timezone, syncView),
+    );
+  }
+
+  // Inside -------------------------------------------------------------------------------------
+
+  /** Applies one event at its own moment (timers fire up to it, not further), or notes why not. */
+  private applyOne(payload: unknown): void {
+    const verdict = this.acceptEvent(payload);
+    if (!verdict.ok) {
+      this.refuse(`ignored a malformed event: ${verdict.problem}`);
+      return;
+    }
+    this.eventsThisRun += 1;
+    this.membership.apply(verdict.value, Date.now());
+  }
+
+  private acceptEvent(payload: unknown): Verdict<LifecycleEvent> {
+    if (this.validatesPayloads()) return checkEvent(payload, this.memberId);
+    const problem = legacyEventProblem(payload, this.memberId);
+    return problem === null ? { ok: true, value: payload as LifecycleEvent } : { ok: false, problem };
+  }
+
+  /** Whether this point of the history validates signals: always, except where an older run is replayed. */
+  private validatesPayloads(): boolean {
+    // Once true, true for the rest of the run (patched() marks the history the first time).
+    this.validating ||= patched(VALIDATED_PAYLOADS);
+    return this.validating;
+  }
+
+  private staffEvent(update: StaffUpdate, command: StaffCommand): LifecycleEvent {
+    const body = (staffCommands[update].event as (c: StaffCommand) => object)(command);
+    return {
+      id: command.id,
+      memberId: this.memberId,
+      at: new Date(Date.now()).toISOString(),
+      reason: command.reason,
+      by: command.by,
+      ...body,
+    } as LifecycleEvent;
+  }
+
+  /** Input the workflow could not use: kept in the view (the latest MAX_WARNINGS) and logged. */
+  private refuse(warning: string): void {
+    this.warnings.push(warning);
+    if (this.warnings.length > MAX_WARNINGS) this.warnings.splice(0, this.warnings.length - MAX_WARNINGS);
+    log.warn(warning, { memberId: this.memberId });
+  }
+
+  private keyBase(): string {
+    const { workflowId, firstExecutionRunId } = workflowInfo();
+    return `${workflowId}/${firstExecutionRunId}`;
+  }
+}
