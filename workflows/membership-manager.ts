@@ -211,17 +211,8 @@ export class MembershipManager {
     const from = this.membership.state === 'none' ? null : this.membership.state;
     const verdict = checkEvent(event, this.memberId);
     if (!verdict.ok) return { outcome: 'rejected', reason: verdict.problem, from, to: from };
-    const copy = Membership.restore(this.association, this.membership.snapshot());
-    const result = copy.apply(verdict.value, Date.now());
-    if (result.outcome !== 'applied')
-      return {
-        outcome: result.outcome,
-        ...(result.outcome === 'rejected' ? { reason: result.reason } : {}),
-        from,
-        to: from,
-      };
-    copy.advanceTo(Date.now());
-    return { outcome: 'applied', from, to: copy.state === 'none' ? null : copy.state };
+    // On a copy advanced exactly as the handler would advance the member: nothing changes.
+    return this.membership.preview(verdict.value, Date.now());
   }
 
   // The workflow's own steps -------------------------------------------------------------------

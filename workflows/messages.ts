@@ -3,7 +3,7 @@
 // Imported by clients and workflows alike; what each message carries is a schema in schemas/messages.ts.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProviderSyncView, SavedDeliveries } from '../machines/deliveries.js';
-import type { MembershipSnapshot } from '../machines/membership.js';
+import type { MembershipSnapshot, Preview } from '../machines/membership.js';
 import type { DeadlineName } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
@@ -95,12 +95,7 @@ export const retryProviderSyncUpdate = defineUpdate<{ readonly retried: number }
 export const repairProviderSignal = defineSignal<[ProviderRepair]>('repairProvider');
 
 /** What a staff command would do to the member now: applied (from → to), refused (why), or a repeat. */
-export interface StaffPreview {
-  readonly outcome: 'applied' | 'rejected' | 'duplicate';
-  readonly reason?: string;
-  readonly from: string | null;
-  readonly to: string | null;
-}
+export type StaffPreview = Preview;
 
 /** A dry run of a staff command: nothing changes. */
 export const previewStaffCommandQuery = defineQuery<StaffPreview, [StaffAction, StaffCommand]>('previewStaffCommand');
