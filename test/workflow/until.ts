@@ -2,6 +2,7 @@
 // history grows (a long poll on the history, as the SDK waits for a result), not on a timer. A
 // workflow changes only in workflow tasks, and each completed task adds events, so no change is
 // missed. Plain Temporal calls, so the history recorder (run outside vitest) uses it too.
+import { status } from '@grpc/grpc-js';
 import { isGrpcServiceError } from '@temporalio/client';
 import type { MembershipClient } from '../../client/membership-client.js';
 import type { MemberStanding } from '../../workflows/messages.js';
@@ -42,8 +43,10 @@ export async function untilStanding(
       // time-skipping server, which gives none.
       position = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } catch (error) {
-      // gRPC DEADLINE_EXCEEDED (4): our deadline, not the server's long-poll timeout, which answers empty.
-      if (!isGrpcServiceError(error) || error.code !== 4) throw error;
+      // DEADLINE_EXCEEDED: our deadline, not the server's long-poll timeout, which answers empty.
+      // CANCELLED: the time-skipping server sometimes drops a waiting long poll; ask again.
+      if (!isGrpcServiceError(error) || (error.code !== status.DEADLINE_EXCEEDED && error.code !== status.CANCELLED))
+        throw error;
       if (Date.now() < deadline) continue;
       const last = await client.view(memberId);
       if (done(last)) return last;
