@@ -25,7 +25,7 @@ const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 const secret = 'bench-secret-0123456789abcdef';
 
-const association = benchAssociation;
+const association = benchAssociation();
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { env, folder } = await startBenchDevServer('gateway');

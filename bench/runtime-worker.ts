@@ -7,6 +7,7 @@ import { createProviderActivities, providerSettingsSchema } from '../activities/
 import { buildSimulator } from '../provider-simulators/server.js';
 import { bundlerOptions } from '../worker/workflow-bundle.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
+import { serveWorkerProcess } from './worker-process.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
@@ -26,15 +27,7 @@ const worker = await Worker.create({
   maxCachedWorkflows: Number(process.env.BENCH_CACHE ?? 10_000),
   activities: createProviderActivities({ http: fetch, settings }),
 });
-process.on('message', (message) => {
-  if (message === 'memory') {
-    globalThis.gc?.();
-    process.send?.({ ...process.memoryUsage(), cached: worker.getStatus().numCachedWorkflows });
-  }
-  if (message === 'stop') worker.shutdown();
-});
-process.send?.('ready');
-await worker.run();
+await serveWorkerProcess(worker);
 await simulator.close();
 await connection.close();
 // The IPC channel would keep this process alive after the worker stops.

@@ -2,8 +2,6 @@
 // The durable runtime end to end on the Temporal dev server: workflow starts per second, billing
 // events per second, signal-to-updated-view latency, worker memory per cached workflow, and the
 // same run with a no-op workflow as the baseline. A benchmark, not a test.
-import { fork } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,6 +11,7 @@ import { MembershipClient } from '../client/membership-client.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { benchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
+import { forkWorkerProcess } from './worker-process.js';
 import { pingSignal, pingsQuery } from './noop-workflow.js';
 import type { noopWorkflow } from './noop-workflow.js';
 
@@ -22,30 +21,15 @@ const { values } = parseArgs({
 const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 
-const association = benchAssociation;
-
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  cached: number;
-}
+const association = benchAssociation();
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const { env, folder } = await startBenchDevServer('bench');
 console.log(`Temporal dev server (SQLite with WAL in ${folder}) and a worker…`);
-const worker: ChildProcess = fork(join(import.meta.dirname, 'runtime-worker.ts'), {
-  execArgv: ['--expose-gc', '--import', 'tsx'],
-  env: { ...process.env, TEMPORAL_ADDRESS: env.address, BENCH_CACHE: String(members * 2 + 100) },
+const { child: worker, memory } = await forkWorkerProcess(join(import.meta.dirname, 'runtime-worker.ts'), [], {
+  TEMPORAL_ADDRESS: env.address,
+  BENCH_CACHE: String(members * 2 + 100),
 });
-const replies: ((value: unknown) => void)[] = [];
-worker.on('message', (message) => replies.shift()?.(message));
-const nextMessage = () => new Promise((resolve) => replies.push(resolve));
-await nextMessage();
-const memory = async (): Promise<Memory> => {
-  const reply = nextMessage();
-  worker.send('memory');
-  return (await reply) as Memory;
-};
 
 const percentile = (sorted: readonly number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;

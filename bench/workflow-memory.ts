@@ -2,7 +2,6 @@
 // What one membership costs a worker: the workflow bundle's size, and the worker's heap and RSS per
 // cached membership workflow (each joined, invoiced and paid, then idle on its timer), after a GC.
 // The worker runs in its own process (this file again, with --worker). A benchmark, not a test.
-import { fork } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,11 @@ import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import pLimit from 'p-limit';
 import type { ProviderActivities } from '../activities/providers.js';
 import { MembershipClient } from '../client/membership-client.js';
-import { associationConfigSchema } from '../schemas/association.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
+import { benchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
+import { forkWorkerProcess, serveWorkerProcess } from './worker-process.js';
+import type { WorkerMemory } from './worker-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,12 +25,6 @@ const { values } = parseArgs({
     worker: { type: 'boolean', default: false },
   },
 });
-
-interface Memory {
-  readonly rss: number;
-  readonly heapUsed: number;
-  readonly cached: number;
-}
 
 if (values.worker) await runWorker();
 else await measure(Number(values.workflows), Number(values.concurrency));
@@ -52,18 +47,7 @@ async function runWorker(): Promise<void> {
     debugMode: true,
     activities,
   });
-  process.on('message', (message) => {
-    if (message === 'memory') {
-      // Twice: the first GC can leave garbage a finalizer released for the second.
-      globalThis.gc?.();
-      globalThis.gc?.();
-      const { rss, heapUsed } = process.memoryUsage();
-      process.send?.({ rss, heapUsed, cached: worker.getStatus().numCachedWorkflows } satisfies Memory);
-    }
-    if (message === 'stop') worker.shutdown();
-  });
-  process.send?.('ready');
-  await worker.run();
+  await serveWorkerProcess(worker);
   await connection.close();
   process.disconnect?.();
 }
@@ -81,37 +65,13 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const { env, folder } = await startBenchDevServer('workflow-memory');
-  const child = fork(import.meta.filename, ['--worker'], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
-    env: {
-      ...process.env,
-      TEMPORAL_ADDRESS: env.address,
-      BENCH_BUNDLE: bundlePath,
-      BENCH_CACHE: String(workflows * 2 + 100),
-    },
+  const { child, memory } = await forkWorkerProcess(import.meta.filename, ['--worker'], {
+    TEMPORAL_ADDRESS: env.address,
+    BENCH_BUNDLE: bundlePath,
+    BENCH_CACHE: String(workflows * 2 + 100),
   });
-  const replies: ((value: unknown) => void)[] = [];
-  child.on('message', (message) => replies.shift()?.(message));
-  const nextMessage = () => new Promise((resolve) => replies.push(resolve));
-  await nextMessage();
-  const memory = async (): Promise<Memory> => {
-    const reply = nextMessage();
-    child.send('memory');
-    return (await reply) as Memory;
-  };
 
-  const association = associationConfigSchema.parse({
-    association: { id: 'BENCH', timezone: 'America/Chicago' },
-    providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-    membershipTypes: [
-      {
-        code: 'REALTOR',
-        gracePeriod: 'P30D',
-        afterGrace: 'suspended',
-        rules: { activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' } },
-      },
-    ],
-  });
+  const association = benchAssociation({ activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' } });
   const client = new MembershipClient(env.client, association, TASK_QUEUE);
   const now = new Date();
   const month = (offset: number, day: number) =>
@@ -159,7 +119,7 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
   console.log(
     `Temporal dev server (SQLite in ${folder}); ${workflows} membership workflows, concurrency ${concurrency}`,
   );
-  let before: Memory, after: Memory, seconds: number;
+  let before: WorkerMemory, after: WorkerMemory, seconds: number;
   try {
     // A few first, so the baseline already holds the bundle's context and the SDK's own start-up.
     await populate('WARM', 20);
