@@ -47,41 +47,56 @@ interface Dialect {
   readonly answer: z.ZodType<{ status: string; recordedAt: string }>;
 }
 
-const encode = encodeURIComponent;
+/** What tells one provider's dialect from another's: where a member's record is, and field names. */
+interface DialectSpec {
+  /** The member's record, by the provider's id for the member (encoded here). */
+  readonly record: (encodedId: string) => string;
+  /** How a status is written: the method, and the path below the record ('' is the record itself). */
+  readonly write: { readonly method: 'PUT' | 'PATCH'; readonly below: string };
+  /** The field a write carries the status in. */
+  readonly requestField: string;
+  /** The fields an answer holds the status and the moment the provider recorded it in. */
+  readonly answerFields: readonly [status: string, recordedAt: string];
+}
 
-/** A provider's answer, read from its own field names for the status and the time it recorded it. */
-function answerWith(statusField: string, timeField: string): Dialect['answer'] {
-  return z
-    .object({ [statusField]: z.string(), [timeField]: z.string() })
-    .transform((a) => ({ status: a[statusField]!, recordedAt: a[timeField]! }));
+function dialect({ record, write, requestField, answerFields: [statusField, timeField] }: DialectSpec): Dialect {
+  const path = (memberId: string) => record(encodeURIComponent(memberId));
+  return {
+    write: (memberId) => ({ method: write.method, path: `${path(memberId)}${write.below}` }),
+    read: path,
+    request: (status) => ({ [requestField]: status }),
+    answer: z
+      .object({ [statusField]: z.string(), [timeField]: z.string() })
+      .transform((a) => ({ status: a[statusField]!, recordedAt: a[timeField]! })),
+  };
 }
 
 const dialects: Record<'m1' | 'mls' | 'sentrilock' | 'supra', Dialect> = {
-  m1: {
-    write: (id) => ({ method: 'PUT', path: `/m1/v1/members/${encode(id)}/status` }),
-    read: (id) => `/m1/v1/members/${encode(id)}`,
-    request: (status) => ({ status }),
-    answer: answerWith('status', 'updatedAt'),
-  },
-  mls: {
-    // RESO Data Dictionary: the Member resource's MemberStatus.
-    write: (id) => ({ method: 'PATCH', path: `/mls/odata/Member/${encode(id)}` }),
-    read: (id) => `/mls/odata/Member/${encode(id)}`,
-    request: (status) => ({ MemberStatus: status }),
-    answer: answerWith('MemberStatus', 'ModificationTimestamp'),
-  },
-  sentrilock: {
-    write: (id) => ({ method: 'PUT', path: `/sentrilock/v1/users/${encode(id)}/status` }),
-    read: (id) => `/sentrilock/v1/users/${encode(id)}`,
-    request: (status) => ({ status }),
-    answer: answerWith('status', 'lastModified'),
-  },
-  supra: {
-    write: (id) => ({ method: 'PUT', path: `/supra/v1/agents/${encode(id)}/status` }),
-    read: (id) => `/supra/v1/agents/${encode(id)}`,
-    request: (status) => ({ status }),
-    answer: answerWith('agentStatus', 'modified'),
-  },
+  m1: dialect({
+    record: (id) => `/m1/v1/members/${id}`,
+    write: { method: 'PUT', below: '/status' },
+    requestField: 'status',
+    answerFields: ['status', 'updatedAt'],
+  }),
+  // RESO Data Dictionary: the Member resource's MemberStatus, patched on the record itself.
+  mls: dialect({
+    record: (id) => `/mls/odata/Member/${id}`,
+    write: { method: 'PATCH', below: '' },
+    requestField: 'MemberStatus',
+    answerFields: ['MemberStatus', 'ModificationTimestamp'],
+  }),
+  sentrilock: dialect({
+    record: (id) => `/sentrilock/v1/users/${id}`,
+    write: { method: 'PUT', below: '/status' },
+    requestField: 'status',
+    answerFields: ['status', 'lastModified'],
+  }),
+  supra: dialect({
+    record: (id) => `/supra/v1/agents/${id}`,
+    write: { method: 'PUT', below: '/status' },
+    requestField: 'status',
+    answerFields: ['agentStatus', 'modified'],
+  }),
 };
 
 /** A provider's refusal codes, as ApplicationFailure types staff can search and act on. */
