@@ -47,22 +47,20 @@ interface Dialect {
   readonly answer: z.ZodType<{ status: string; recordedAt: string }>;
 }
 
-/** What tells one provider's dialect from another's: where a member's record is, and field names. */
-interface DialectSpec {
-  /** The member's record, by the provider's id for the member (encoded here). */
-  readonly record: (encodedId: string) => string;
-  /** How a status is written: the method, and the path below the record ('' is the record itself). */
-  readonly write: { readonly method: 'PUT' | 'PATCH'; readonly below: string };
-  /** The field a write carries the status in. */
-  readonly requestField: string;
-  /** The fields an answer holds the status and the moment the provider recorded it in. */
-  readonly answerFields: readonly [status: string, recordedAt: string];
-}
-
-function dialect({ record, write, requestField, answerFields: [statusField, timeField] }: DialectSpec): Dialect {
-  const path = (memberId: string) => record(encodeURIComponent(memberId));
+/**
+ * One provider's dialect from what tells it apart: its record's path (`{id}`: the provider's id for
+ * the member), how a status is written (method, and the path below the record), the field a write
+ * carries the status in, and the fields an answer holds the status and its recording moment in.
+ */
+function dialect(
+  record: string,
+  write: readonly ['PUT' | 'PATCH', string],
+  requestField: string,
+  [statusField, timeField]: readonly [string, string],
+): Dialect {
+  const path = (memberId: string) => record.replace('{id}', encodeURIComponent(memberId));
   return {
-    write: (memberId) => ({ method: write.method, path: `${path(memberId)}${write.below}` }),
+    write: (memberId) => ({ method: write[0], path: `${path(memberId)}${write[1]}` }),
     read: path,
     request: (status) => ({ [requestField]: status }),
     answer: z
@@ -71,32 +69,13 @@ function dialect({ record, write, requestField, answerFields: [statusField, time
   };
 }
 
+// prettier-ignore
 const dialects: Record<'m1' | 'mls' | 'sentrilock' | 'supra', Dialect> = {
-  m1: dialect({
-    record: (id) => `/m1/v1/members/${id}`,
-    write: { method: 'PUT', below: '/status' },
-    requestField: 'status',
-    answerFields: ['status', 'updatedAt'],
-  }),
+  m1:         dialect('/m1/v1/members/{id}',      ['PUT', '/status'], 'status',       ['status', 'updatedAt']),
   // RESO Data Dictionary: the Member resource's MemberStatus, patched on the record itself.
-  mls: dialect({
-    record: (id) => `/mls/odata/Member/${id}`,
-    write: { method: 'PATCH', below: '' },
-    requestField: 'MemberStatus',
-    answerFields: ['MemberStatus', 'ModificationTimestamp'],
-  }),
-  sentrilock: dialect({
-    record: (id) => `/sentrilock/v1/users/${id}`,
-    write: { method: 'PUT', below: '/status' },
-    requestField: 'status',
-    answerFields: ['status', 'lastModified'],
-  }),
-  supra: dialect({
-    record: (id) => `/supra/v1/agents/${id}`,
-    write: { method: 'PUT', below: '/status' },
-    requestField: 'status',
-    answerFields: ['agentStatus', 'modified'],
-  }),
+  mls:        dialect('/mls/odata/Member/{id}',   ['PATCH', ''],      'MemberStatus', ['MemberStatus', 'ModificationTimestamp']),
+  sentrilock: dialect('/sentrilock/v1/users/{id}', ['PUT', '/status'], 'status',       ['status', 'lastModified']),
+  supra:      dialect('/supra/v1/agents/{id}',    ['PUT', '/status'], 'status',       ['agentStatus', 'modified']),
 };
 
 /** A provider's refusal codes, as ApplicationFailure types staff can search and act on. */
@@ -162,6 +141,17 @@ export function createProviderActivities({ http, settings }: { http: HttpClient;
     );
   }
 
+  /** A provider's answer in its dialect, or a non-retryable failure naming what was off. */
+  async function answerOf(dialect: Dialect, name: string, response: Response) {
+    const parsed = dialect.answer.safeParse(await response.json().catch(() => null));
+    if (!parsed.success)
+      throw ApplicationFailure.nonRetryable(
+        `${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`,
+        'ProviderResponseInvalid',
+      );
+    return parsed.data;
+  }
+
   return {
     /** Sets a member's status at one provider; throws a typed ApplicationFailure when refused. */
     async applyProviderStatus(request: ProviderStatusRequest): Promise<ProviderAcknowledgement> {
@@ -177,13 +167,8 @@ export function createProviderActivities({ http, settings }: { http: HttpClient;
         body: JSON.stringify(dialect.request(request.status)),
       });
       if (!response.ok) return refusalOf(name, response);
-      const parsed = dialect.answer.safeParse(await response.json().catch(() => null));
-      if (!parsed.success)
-        throw ApplicationFailure.nonRetryable(
-          `${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`,
-          'ProviderResponseInvalid',
-        );
-      return { provider: request.provider, status: parsed.data.status, recordedAt: parsed.data.recordedAt };
+      const answer = await answerOf(dialect, name, response);
+      return { provider: request.provider, ...answer };
     },
 
     /** What a provider holds for a member (null when it has no record), for reconciliation. */
@@ -195,13 +180,7 @@ export function createProviderActivities({ http, settings }: { http: HttpClient;
       const response = await call(request.provider, dialect.read(request.memberId), { method: 'GET' });
       if (response.status === 404) return null;
       if (!response.ok) return refusalOf(name, response);
-      const parsed = dialect.answer.safeParse(await response.json().catch(() => null));
-      if (!parsed.success)
-        throw ApplicationFailure.nonRetryable(
-          `${name} answered in an unexpected shape: ${z.prettifyError(parsed.error)}`,
-          'ProviderResponseInvalid',
-        );
-      return parsed.data.status;
+      return (await answerOf(dialect, name, response)).status;
     },
   };
 }
