@@ -1,14 +1,34 @@
-// The association the benchmarks run on: one type, and the provider commands each activation sends
-// (the runtime and gateway benchmarks: M1 and the MLS, two commands per member).
+// The association the live benchmarks (runtime, gateway, workflow memory) run on: one type, and the
+// provider commands each activation sends (by default M1 and the MLS, two per member); and the
+// month of dues those benchmarks bill a member for.
 import { associationConfigSchema } from '../schemas/association.js';
 import type { AssociationConfig, AssociationConfigInput } from '../schemas/association.js';
+import type { LifecycleEventInput } from '../schemas/events.js';
 
 type Rules = NonNullable<AssociationConfigInput['membershipTypes'][number]['rules']>;
 
-export function benchAssociation(rules: Rules = { activated: { m1: 'Active', mls: 'Active' } }): AssociationConfig {
+export function liveBenchAssociation(rules: Rules = { activated: { m1: 'Active', mls: 'Active' } }): AssociationConfig {
   return associationConfigSchema.parse({
     association: { id: 'BENCH', timezone: 'America/Chicago' },
     providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
     membershipTypes: [{ code: 'REALTOR', gracePeriod: 'P30D', afterGrace: 'suspended', rules }],
   });
+}
+
+/** A dues invoice covering `from`..`through` and its payment in full, both stamped `at`. */
+export function duesPaid(memberId: string, at: string, from: string, through: string): LifecycleEventInput[] {
+  const invoiceId = `INV-${memberId}`;
+  return [
+    {
+      id: `inv-${memberId}`,
+      type: 'invoiceIssued',
+      memberId,
+      at,
+      invoiceId,
+      amount: 50,
+      coversFrom: from,
+      coversThrough: through,
+    },
+    { id: `pay-${memberId}`, type: 'paymentPosted', memberId, at, paymentId: `PAY-${memberId}`, invoiceId, amount: 50 },
+  ];
 }

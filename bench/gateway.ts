@@ -15,7 +15,7 @@ import { temporalSink } from '../gateway/temporal-sink.js';
 import { isTemporalUnavailable } from '../gateway/unavailable.js';
 import type { LifecycleEventInput } from '../schemas/events.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
-import { benchAssociation } from './association.js';
+import { liveBenchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
 
 const { values } = parseArgs({
@@ -25,7 +25,7 @@ const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 const secret = 'bench-secret-0123456789abcdef';
 
-const association = benchAssociation();
+const association = liveBenchAssociation();
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const { env, folder } = await startBenchDevServer('gateway');

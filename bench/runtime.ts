@@ -9,7 +9,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
-import { benchAssociation } from './association.js';
+import { duesPaid, liveBenchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
 import { forkWorkerProcess } from './worker-process.js';
 import { pingSignal, pingsQuery } from './noop-workflow.js';
@@ -21,7 +21,7 @@ const { values } = parseArgs({
 const members = Number(values.members);
 const concurrency = Number(values.concurrency);
 
-const association = benchAssociation();
+const association = liveBenchAssociation();
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const { env, folder } = await startBenchDevServer('bench');
@@ -95,26 +95,10 @@ async function membershipPhase(): Promise<Phase> {
   const cycleMs = await timed('membership billing cycle', async (index) => {
     const memberId = id(index);
     const at = new Date().toISOString();
-    await client.send({
-      id: `inv-${memberId}`,
-      type: 'invoiceIssued',
-      memberId,
-      at,
-      invoiceId: `INV-${memberId}`,
-      amount: 50,
-      coversFrom: nextFrom,
-      coversThrough: nextThrough,
-    });
+    const [invoice, payment] = duesPaid(memberId, at, nextFrom, nextThrough);
+    await client.send(invoice);
     const sent = performance.now();
-    await client.send({
-      id: `pay-${memberId}`,
-      type: 'paymentPosted',
-      memberId,
-      at,
-      paymentId: `PAY-${memberId}`,
-      invoiceId: `INV-${memberId}`,
-      amount: 50,
-    });
+    await client.send(payment);
     latencies.push(
       await until(
         sent,

@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import type { ProviderActivities } from '../activities/providers.js';
 import { MembershipClient } from '../client/membership-client.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
-import { benchAssociation } from './association.js';
+import { duesPaid, liveBenchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
 import { forkWorkerProcess, serveWorkerProcess } from './worker-process.js';
 import type { WorkerMemory } from './worker-process.js';
@@ -71,7 +71,7 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
     BENCH_CACHE: String(workflows * 2 + 100),
   });
 
-  const association = benchAssociation({ activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' } });
+  const association = liveBenchAssociation({ activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' } });
   const client = new MembershipClient(env.client, association, TASK_QUEUE);
   const now = new Date();
   const month = (offset: number, day: number) =>
@@ -87,25 +87,7 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
         limit(async () => {
           const at = new Date().toISOString();
           await client.send({ id: `join-${memberId}`, type: 'joined', memberId, at, membershipType: 'REALTOR' });
-          await client.send({
-            id: `inv-${memberId}`,
-            type: 'invoiceIssued',
-            memberId,
-            at,
-            invoiceId: `INV-${memberId}`,
-            amount: 50,
-            coversFrom: from,
-            coversThrough: through,
-          });
-          await client.send({
-            id: `pay-${memberId}`,
-            type: 'paymentPosted',
-            memberId,
-            at,
-            paymentId: `PAY-${memberId}`,
-            invoiceId: `INV-${memberId}`,
-            amount: 50,
-          });
+          for (const event of duesPaid(memberId, at, from, through)) await client.send(event);
           for (let pause = 10; ; pause = Math.min(pause * 2, 500)) {
             const standing = await client.view(memberId);
             if (standing?.member?.paidThrough === through && standing.providerSync?.status === 'ok') break;
