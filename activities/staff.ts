@@ -4,7 +4,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
-import { updateRefusal } from '../client/membership-client.js';
+import { updateRefusal } from '../client/update-refusal.js';
 import type { MemberView } from '../machines/view.js';
 import { dropUpdate, reactivateUpdate, suspendUpdate } from '../workflows/messages.js';
 import type { StaffAction, StaffCommand } from '../workflows/messages.js';

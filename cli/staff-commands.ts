@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { filterProblems } from '../client/member-filter.js';
 import type { MemberFilter } from '../client/member-filter.js';
-import { updateRefusal } from '../client/membership-client.js';
+import { updateRefusal } from '../client/update-refusal.js';
 import type { MemberSummary, MembershipClient, StaffOptions } from '../client/membership-client.js';
 import type { MemberView } from '../machines/view.js';
 import { BadInput } from './bad-input.js';

@@ -3,11 +3,7 @@
 // them with again on arrival; staff commands are Updates that come back with the member, or the
 // reason they were refused.
 import { randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-} from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -81,11 +77,6 @@ export interface StaffOptions {
 }
 
 type ImportOutcome = 'started' | 'exists';
-
-/** Why a membership refused a staff Update, in its own words; null for any other error. */
-export function updateRefusal(error: unknown): string | null {
-  return error instanceof WorkflowUpdateFailedError ? (error.cause?.message ?? error.message) : null;
-}
 
 /** One membership as visibility lists it (its search attributes): no query to the workflow needed. */
 export interface MemberSummary {
