@@ -1,4 +1,5 @@
 // Builders that keep each test down to the rule it checks.
+import { addDays } from '../machines/calendar.js';
 import { Membership } from '../machines/membership.js';
 import type { MemberView } from '../machines/view.js';
 import { associationConfigSchema } from '../schemas/association.js';
@@ -98,4 +99,39 @@ export function membershipOf(config: AssociationConfig, log: EventLog): Membersh
 
 export function changes(view: MemberView): string[] {
   return view.timeline.map((entry) => `${entry.at.slice(0, 10)} ${entry.change} ${entry.from}->${entry.to}`);
+}
+
+export interface PaidMemberOptions {
+  /** The clock the events are dated by (milliseconds): the runtime's now unless given. */
+  readonly now?: number;
+  readonly amount?: number;
+  /** The invoice's period: from `now`'s date through 364 days later unless given. */
+  readonly coversFrom?: string;
+  readonly coversThrough?: string;
+}
+
+/**
+ * A member who joins and pays one invoice, as the runtime tests send it: joined 30 s, invoiced 20 s
+ * and paid 10 s before `now`, with the ids `<memberId>-j`, `-i` and `-p`. Active once applied.
+ */
+export function paidMemberEvents(
+  memberId: string,
+  { now = Date.now(), amount = 500, coversFrom, coversThrough }: PaidMemberOptions = {},
+): LifecycleEventInput[] {
+  const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
+  const from = coversFrom ?? at(0).slice(0, 10);
+  return [
+    { id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' },
+    {
+      id: `${memberId}-i`,
+      type: 'invoiceIssued',
+      memberId,
+      at: at(20),
+      invoiceId: 'DUES',
+      amount,
+      coversFrom: from,
+      coversThrough: coversThrough ?? addDays(from, 364),
+    },
+    { id: `${memberId}-p`, type: 'paymentPosted', memberId, at: at(10), paymentId: 'PAY', invoiceId: 'DUES', amount },
+  ];
 }

@@ -9,8 +9,7 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
 import { MembershipClient } from '../../client/membership-client.js';
-import { addDays } from '../../machines/calendar.js';
-import { association } from '../helpers.js';
+import { association, paidMemberEvents } from '../helpers.js';
 import { recordingLogger } from '../quiet-logs.js';
 import { testWorker, timeSkippingEnvironment } from '../workflow/environment.js';
 import { providersSettled, untilStanding } from '../workflow/until.js';
@@ -41,30 +40,8 @@ describe('applyStaffCommand', () => {
 
   /** A member who joined a moment ago (by the server's clock) on `queue`'s task queue, and paid a year's dues unless `pays` is false. */
   async function member(memberId: string, { queue = client, pays = true } = {}): Promise<void> {
-    const now = await env.currentTimeMs();
-    const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
-    const today = at(0).slice(0, 10);
-    await queue.send({ id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' });
-    if (!pays) return;
-    await queue.send({
-      id: `${memberId}-i`,
-      type: 'invoiceIssued',
-      memberId,
-      at: at(20),
-      invoiceId: 'DUES',
-      amount: 500,
-      coversFrom: today,
-      coversThrough: addDays(today, 364),
-    });
-    await queue.send({
-      id: `${memberId}-p`,
-      type: 'paymentPosted',
-      memberId,
-      at: at(10),
-      paymentId: 'PAY',
-      invoiceId: 'DUES',
-      amount: 500,
-    });
+    const events = paidMemberEvents(memberId, { now: await env.currentTimeMs() });
+    for (const event of pays ? events : events.slice(0, 1)) await queue.send(event);
   }
   const activity = () => new MockActivityEnvironment(undefined, { logger: recordingLogger });
   const command = (id: string, action: 'suspend' | 'reactivate' | 'drop', memberId: string) => ({
