@@ -5,13 +5,13 @@
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
 import { MembershipClient } from '../../client/membership-client.js';
 import { association, paidMemberEvents } from '../helpers.js';
 import { recordingLogger } from '../quiet-logs.js';
-import { testWorker, timeSkippingEnvironment } from '../workflow/environment.js';
+import { testWorker, timeSkippingWorker } from '../workflow/environment.js';
+import type { RunningWorker } from '../workflow/environment.js';
 import { providersSettled, untilStanding } from '../workflow/until.js';
 
 const taskQueue = 'staff-activity';
@@ -19,23 +19,19 @@ const config = association();
 
 describe('applyStaffCommand', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let running: RunningWorker;
   let client: MembershipClient;
   let applyStaffCommand: ReturnType<typeof createStaffActivities>['applyStaffCommand'];
 
   beforeAll(async () => {
-    env = await timeSkippingEnvironment();
-    worker = await testWorker(env, taskQueue);
-    running = worker.run();
+    running = await timeSkippingWorker(taskQueue);
+    env = running.env;
     client = new MembershipClient(env.client, config, taskQueue);
     ({ applyStaffCommand } = createStaffActivities({ client: env.client }));
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await running?.stop();
   });
 
   /** A member who joined a moment ago (by the server's clock) on `queue`'s task queue, and paid a year's dues unless `pays` is false. */
