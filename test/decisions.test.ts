@@ -72,12 +72,7 @@ describe('decisions where the spec is silent', () => {
     const suspended = active().dues('2026-07').add('invoiceVoided', '2026-07-02', { invoiceId: 'INV-2026-07' });
     const waiting = suspended.pay('2026-07-25', 'JUL-2');
     expect(run(config, waiting)).toMatchObject({ state: 'suspended', paidThrough: '2026-06-30', rejected: [] });
-    const issued = waiting.add('invoiceIssued', '2026-07-26', {
-      invoiceId: 'JUL-2',
-      amount: 50,
-      coversFrom: '2026-07-01',
-      coversThrough: '2026-07-31',
-    });
+    const issued = waiting.invoice('2026-07-26', 'JUL-2', 50, { from: '2026-07-01', through: '2026-07-31' });
     const view = run(config, issued);
     expect(view).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
     expect(view.timeline.at(-1)).toMatchObject({ change: 'reactivated', cause: 'invoiceIssued' });
@@ -119,12 +114,7 @@ describe('decisions where the spec is silent', () => {
     // August 15. A payment covering July 1-20 moves paid-through to July 20, whose own grace would
     // end at the start of August 10: the restarted grace still holds.
     const log = active()
-      .add('invoiceIssued', '2026-07-01', {
-        invoiceId: 'JUL-A',
-        amount: 30,
-        coversFrom: '2026-07-01',
-        coversThrough: '2026-07-20',
-      })
+      .invoice('2026-07-01', 'JUL-A', 30, { from: '2026-07-01', through: '2026-07-20' })
       .add('reactivated', '2026-07-25', {})
       .pay('2026-08-05', 'JUL-A', 30);
     expect(run(config, log, '2026-08-14T23:59:59Z')).toMatchObject({ state: 'pastDue', paidThrough: '2026-07-20' });

@@ -61,16 +61,16 @@ export class EventLog {
     return this.add('joined', at, { membershipType, role });
   }
 
+  /** An invoice issued at `at` for the period `covers` (from and through, inclusive), as dues invoices say. */
+  invoice(at: string, invoiceId: string, amount: number, covers: { from: string; through: string }): this {
+    return this.add('invoiceIssued', at, { invoiceId, amount, coversFrom: covers.from, coversThrough: covers.through });
+  }
+
   /** A monthly dues invoice for the month of `month` (YYYY-MM), issued and due on the 1st. */
   dues(month: string, invoiceId = `INV-${month}`, amount = 50): this {
     const [year, m] = month.split('-').map(Number) as [number, number];
     const last = new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
-    return this.add('invoiceIssued', `${month}-01T12:00:00Z`, {
-      invoiceId,
-      amount,
-      coversFrom: `${month}-01`,
-      coversThrough: last,
-    });
+    return this.invoice(`${month}-01T12:00:00Z`, invoiceId, amount, { from: `${month}-01`, through: last });
   }
 
   pay(at: string, invoiceId: string, amount = 50, paymentId = `PAY-${invoiceId}-${this.count + 1}`): this {

@@ -60,12 +60,7 @@ describe('active', () => {
 
   it('records `renewed` and stays active when a payment moves paidThrough later', () => {
     const log = activeMember()
-      .add('invoiceIssued', '2026-06-20', {
-        invoiceId: 'INV-07',
-        amount: 50,
-        coversFrom: '2026-07-01',
-        coversThrough: '2026-07-31',
-      })
+      .invoice('2026-06-20', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
       .pay('2026-06-25', 'INV-07');
     const view = run(config, log);
     expect(changes(view)).toEqual(['2026-06-02 activated pending->active', '2026-06-25 renewed active->active']);

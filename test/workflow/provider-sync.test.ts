@@ -30,12 +30,7 @@ const paidMember = (memberId: string) =>
 const paidForYears = (memberId: string) =>
   new EventLog(memberId)
     .join('2026-06-01')
-    .add('invoiceIssued', '2026-06-01T12:00:00Z', {
-      invoiceId: 'INV-LONG',
-      amount: 150,
-      coversFrom: '2026-06-01',
-      coversThrough: '2029-12-31',
-    })
+    .invoice('2026-06-01T12:00:00Z', 'INV-LONG', 150, { from: '2026-06-01', through: '2029-12-31' })
     .pay('2026-06-01T13:00:00Z', 'INV-LONG', 150);
 
 describe('provider sync', () => {
