@@ -78,6 +78,11 @@ export class EventLog {
   }
 }
 
+/** Joined June 1 2026, June dues paid June 2: active, paid through June 30. */
+export function activeInJune(memberId = 'A1'): EventLog {
+  return new EventLog(memberId).join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
+}
+
 /** Runs the log through simulate and returns the one member's view. */
 export function run(config: AssociationConfig, log: EventLog | readonly LifecycleEvent[], until?: string): MemberView {
   const events = log instanceof EventLog ? log.events : log;

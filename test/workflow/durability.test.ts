@@ -8,7 +8,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { MAX_WARNINGS } from '../../workflows/membership-workflow.js';
 import { lifecycleEventSignal, workflowTypes } from '../../workflows/messages.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
-import { EventLog, association } from '../helpers.js';
+import { activeInJune, association, EventLog } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
 import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
 
@@ -16,7 +16,7 @@ const config = association();
 
 /** Active in June; past due from July 1; grace (20 days) ends at the start of July 21. */
 function pastDueInJuly(memberId: string): EventLog {
-  return new EventLog(memberId).join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07');
+  return activeInJune(memberId).dues('2026-07');
 }
 
 describe('durability', () => {
