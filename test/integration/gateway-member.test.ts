@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeaders, signedTarget } from '../../gateway/signature.js';
 import { association } from '../helpers.js';
-import { startGatewayOnDevServer, gatewayTo } from './gateway-fixture.js';
+import { gatewayTo, startGatewayOnDevServer } from './gateway-fixture.js';
 import type { GatewayOnDevServer } from './gateway-fixture.js';
 
 const secret = 'member-read-secret-0123456789';
