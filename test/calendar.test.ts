@@ -101,12 +101,7 @@ describe('a repeated midnight', () => {
   it('dates a payment at 00:30 local, the first time round, on the new day', () => {
     const log = new EventLog()
       .join('2025-10-20')
-      .add('invoiceIssued', '2025-10-20', {
-        invoiceId: 'NOV',
-        amount: 50,
-        coversFrom: '2025-11-01',
-        coversThrough: '2025-11-30',
-      })
+      .invoice('2025-10-20', 'NOV', 50, { from: '2025-11-01', through: '2025-11-30' })
       .pay('2025-11-02T00:30:00-04:00', 'NOV');
     expect(run(havana, log)).toMatchObject({
       state: 'active',

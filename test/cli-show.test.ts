@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { formatStanding } from '../cli/runtime-commands.js';
 import type { Delivery } from '../machines/deliveries.js';
 import type { MemberStanding } from '../workflows/messages.js';
-import { EventLog, association, run } from './helpers.js';
+import { activeInJune, association, run } from './helpers.js';
 
 const config = association({}, { association: { id: 'SHOW', timezone: 'America/Chicago' } });
-const member = run(config, new EventLog('SH1').join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06'));
+const member = run(config, activeInJune('SH1'));
 
 const delivery = (provider: Delivery['provider'], status: string, outcome: Delivery['outcome']): Delivery => ({
   key: `membership/SHOW/SH1/run/0/${provider}`,

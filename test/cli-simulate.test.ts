@@ -29,6 +29,11 @@ async function standing(...args: string[]): Promise<Outcome> {
   }
 }
 
+/** `standing simulate` on the worked example's association, with the events in `eventsFile`. */
+function simulate(eventsFile: string, ...args: string[]): Promise<Outcome> {
+  return standing('simulate', '--config', config, '--events', eventsFile, ...args);
+}
+
 async function expected(name: string): Promise<unknown> {
   return JSON.parse(await readFile(join(examples, name), 'utf8'));
 }
@@ -42,38 +47,20 @@ async function tempFile(name: string, text: string): Promise<string> {
 describe('the worked example (monthly billing)', () => {
   for (const until of ['2026-08-15', '2026-08-31']) {
     it(`prints the expected JSON with --until ${until}`, async () => {
-      const result = await standing(
-        'simulate',
-        '--config',
-        config,
-        '--events',
-        events,
-        '--until',
-        `${until}T00:00:00Z`,
-        '--format',
-        'json',
-      );
+      const result = await simulate(events, '--until', `${until}T00:00:00Z`, '--format', 'json');
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual(await expected(`monthly-billing.until-${until}.expected.json`));
     });
   }
 
   it('stops at the last event when --until is not given', async () => {
-    const result = await standing('simulate', '--config', config, '--events', events, '--json');
+    const result = await simulate(events, '--json');
     const member = JSON.parse(result.stdout).members[0];
     expect(member.timeline.at(-1).at).toBe('2026-08-07T17:00:00.000Z');
   });
 
   it('prints a table for people by default, in the association time zone', async () => {
-    const result = await standing(
-      'simulate',
-      '--config',
-      config,
-      '--events',
-      events,
-      '--until',
-      '2026-08-31T00:00:00Z',
-    );
+    const result = await simulate(events, '--until', '2026-08-31T00:00:00Z');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('A1  REALTOR (primary)  suspended');
     expect(result.stdout).toContain('2026-07-21 00:00 CDT');
@@ -88,7 +75,7 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
       'ev.jsonl',
       `${(await readFile(events, 'utf8')).trim()}\n{"id":"e7","type":"paymentPosted","memberId":"A1","at":"2026-08-08T00:00:00Z","paymentId":"P","invoiceId":"INV-08","amount":0}\n`,
     );
-    const result = await standing('simulate', '--config', config, '--events', bad, '--format', 'json');
+    const result = await simulate(bad, '--format', 'json');
     expect(result).toEqual({ code: 2, stdout: '', stderr: `${bad}:7: amount: must be greater than 0\n` });
   });
 
@@ -97,7 +84,7 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
       'ev.jsonl',
       '{"id":"e1","type":"joined","memberId":"B","at":"2026-06-01T00:00:00Z","membershipType":"BROKER"}\n',
     );
-    const result = await standing('simulate', '--config', config, '--events', bad);
+    const result = await simulate(bad);
     expect(result).toEqual({
       code: 2,
       stdout: '',
@@ -107,7 +94,7 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
 
   it('for a member whose first event is not joined or imported', async () => {
     const bad = await tempFile('ev.jsonl', '{"id":"e1","type":"dropped","memberId":"B","at":"2026-06-01T00:00:00Z"}\n');
-    const result = await standing('simulate', '--config', config, '--events', bad);
+    const result = await simulate(bad);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
       `${bad}:1: type: the first event for member B must be joined or imported, not dropped\n`,
@@ -127,18 +114,18 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
   });
 
   it('for a file that does not exist', async () => {
-    const result = await standing('simulate', '--config', config, '--events', '/nonexistent/events.jsonl');
+    const result = await simulate('/nonexistent/events.jsonl');
     expect(result).toEqual({ code: 2, stdout: '', stderr: '/nonexistent/events.jsonl: cannot read: no such file\n' });
   });
 
   it('for an --until that is not a date-time', async () => {
-    const result = await standing('simulate', '--config', config, '--events', events, '--until', 'tomorrow');
+    const result = await simulate(events, '--until', 'tomorrow');
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toMatch(/--until: must be an ISO 8601 date-time/);
   });
 
   it('for an unknown --format', async () => {
-    const result = await standing('simulate', '--config', config, '--events', events, '--format', 'xml');
+    const result = await simulate(events, '--format', 'xml');
     expect(result).toMatchObject({ code: 2, stdout: '' });
     expect(result.stderr).toContain(
       "option '--format <format>' argument 'xml' is invalid. Allowed choices are table, json.",
@@ -169,14 +156,7 @@ describe('commands on the runtime check their files before connecting to Tempora
 describe('events a simulation applies and goes on from', () => {
   it('lists a command that does not fit in the member rejected array, and exits 0', async () => {
     const text = `${(await readFile(events, 'utf8')).trim()}\n{"id":"e7","type":"reactivated","memberId":"A1","at":"2026-08-08T00:00:00Z"}\n`;
-    const result = await standing(
-      'simulate',
-      '--config',
-      config,
-      '--events',
-      await tempFile('ev.jsonl', text),
-      '--json',
-    );
+    const result = await simulate(await tempFile('ev.jsonl', text), '--json');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).members[0].rejected).toEqual([
       {
@@ -187,16 +167,7 @@ describe('events a simulation applies and goes on from', () => {
   });
 
   it('prints valid JSON with no members when --until is before every event', async () => {
-    const result = await standing(
-      'simulate',
-      '--config',
-      config,
-      '--events',
-      events,
-      '--until',
-      '2020-01-01T00:00:00Z',
-      '--json',
-    );
+    const result = await simulate(events, '--until', '2020-01-01T00:00:00Z', '--json');
     expect(JSON.parse(result.stdout)).toEqual({ members: [] });
   });
 
@@ -206,28 +177,12 @@ describe('events a simulation applies and goes on from', () => {
       '{"id":"a1","type":"joined","memberId":"A10","at":"2026-06-02T00:00:00Z","membershipType":"REALTOR"}',
       '{"id":"c1","type":"joined","memberId":"A9","at":"2026-06-03T00:00:00Z","membershipType":"REALTOR"}',
     ].join('\n');
-    const result = await standing(
-      'simulate',
-      '--config',
-      config,
-      '--events',
-      await tempFile('ev.jsonl', text),
-      '--json',
-    );
+    const result = await simulate(await tempFile('ev.jsonl', text), '--json');
     expect(JSON.parse(result.stdout).members.map((m: { memberId: string }) => m.memberId)).toEqual(['A10', 'A9', 'B2']);
   });
 
   it('does not apply events after --until', async () => {
-    const result = await standing(
-      'simulate',
-      '--config',
-      config,
-      '--events',
-      events,
-      '--until',
-      '2026-07-15T00:00:00Z',
-      '--json',
-    );
+    const result = await simulate(events, '--until', '2026-07-15T00:00:00Z', '--json');
     const member = JSON.parse(result.stdout).members[0];
     expect(member.state).toBe('pastDue');
     expect(member.paidThrough).toBe('2026-06-30');

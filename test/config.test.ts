@@ -149,32 +149,24 @@ describe('events file', () => {
     expect(parseEventsFile('ev.jsonl', JSON.stringify({ ...good, at: '2026-06-01T10:00:00-05:00' })).ok).toBe(true);
   });
 
-  it('refuses coversFrom without coversThrough', () => {
-    const bad = {
-      id: 'e',
-      type: 'invoiceIssued',
-      memberId: 'A1',
-      at: '2026-06-01T00:00:00Z',
-      invoiceId: 'I',
-      amount: 5,
-      coversFrom: '2026-06-01',
-    };
-    expect(eventErrors(JSON.stringify(bad))).toEqual([
-      'ev.jsonl:1: coversThrough: coversFrom and coversThrough go together: give both or neither',
-    ]);
-  });
+  const invoice = {
+    id: 'e',
+    type: 'invoiceIssued',
+    memberId: 'A1',
+    at: '2026-06-01T00:00:00Z',
+    invoiceId: 'I',
+    amount: 5,
+  };
 
-  it('refuses an impossible date', () => {
-    const bad = {
-      id: 'e',
-      type: 'invoiceIssued',
-      memberId: 'A1',
-      at: '2026-06-01T00:00:00Z',
-      invoiceId: 'I',
-      amount: 5,
-      dueDate: '2026-02-30',
-    };
-    expect(eventErrors(JSON.stringify(bad))).toEqual(['ev.jsonl:1: dueDate: must be a date YYYY-MM-DD']);
+  it.each([
+    [
+      'coversFrom without coversThrough',
+      { coversFrom: '2026-06-01' },
+      'ev.jsonl:1: coversThrough: coversFrom and coversThrough go together: give both or neither',
+    ],
+    ['an impossible date', { dueDate: '2026-02-30' }, 'ev.jsonl:1: dueDate: must be a date YYYY-MM-DD'],
+  ])('refuses %s', (_what, fields, error) => {
+    expect(eventErrors(JSON.stringify({ ...invoice, ...fields }))).toEqual([error]);
   });
 
   it('refuses an unknown type, naming the allowed ones', () => {

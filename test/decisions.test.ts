@@ -1,10 +1,9 @@
 // The choices docs/decisions.md records where the spec is silent, one test each.
 import { describe, expect, it } from 'vitest';
 import { parseEventsFile } from '../schemas/parse.js';
-import { EventLog, association, run } from './helpers.js';
+import { activeInJune, association, EventLog, run } from './helpers.js';
 
 const config = association();
-const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
 
 describe('decisions where the spec is silent', () => {
   it('refuses an event with an unknown field, naming it', () => {
@@ -24,17 +23,17 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('takes the id of a refused command, so re-sending it does not list it twice', () => {
-    const log = active().add('reactivated', '2026-06-05', {}, 'R1').add('reactivated', '2026-06-06', {}, 'R1');
+    const log = activeInJune().add('reactivated', '2026-06-05', {}, 'R1').add('reactivated', '2026-06-06', {}, 'R1');
     expect(run(config, log).rejected).toHaveLength(1);
   });
 
   it('refuses imported for a member who already exists', () => {
-    const log = active().add('imported', '2026-06-05', { membershipType: 'REALTOR', state: 'active' });
+    const log = activeInJune().add('imported', '2026-06-05', { membershipType: 'REALTOR', state: 'active' });
     expect(run(config, log).rejected[0]?.reason).toMatch(/imported does not fit a member who is active/);
   });
 
   it('refuses a role change for a terminated member', () => {
-    const log = active().add('dropped', '2026-06-05', {}).add('roleChanged', '2026-06-06', { role: 'secondary' });
+    const log = activeInJune().add('dropped', '2026-06-05', {}).add('roleChanged', '2026-06-06', { role: 'secondary' });
     expect(run(config, log)).toMatchObject({
       role: 'primary',
       rejected: [{ reason: expect.stringMatching(/send joined/) }],
@@ -42,10 +41,10 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('records no timeline change and sends no commands on a type or role change', () => {
-    const before = run(config, active());
+    const before = run(config, activeInJune());
     const after = run(
       config,
-      active()
+      activeInJune()
         .add('roleChanged', '2026-06-05', { role: 'secondary' })
         .add('membershipTypeChanged', '2026-06-06', { membershipType: 'AFFILIATE' }),
     );
@@ -53,7 +52,7 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('refuses voiding an invoice twice', () => {
-    const log = active()
+    const log = activeInJune()
       .add('invoiceIssued', '2026-06-03', { invoiceId: 'F', amount: 5 })
       .add('invoiceVoided', '2026-06-04', { invoiceId: 'F' })
       .add('invoiceVoided', '2026-06-05', { invoiceId: 'F' });
@@ -61,7 +60,7 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('accepts a further payment on a settled invoice, which changes nothing but can reactivate', () => {
-    const suspended = active().add('suspended', '2026-06-10', {});
+    const suspended = activeInJune().add('suspended', '2026-06-10', {});
     const view = run(config, suspended.pay('2026-06-12', 'INV-2026-06', 5));
     expect(view).toMatchObject({ rejected: [], paidThrough: '2026-06-30', state: 'active' });
     expect(view.timeline.at(-1)).toMatchObject({ change: 'reactivated', cause: 'paymentPosted' });
@@ -69,15 +68,10 @@ describe('decisions where the spec is silent', () => {
 
   it('reactivates a suspended member on a payment that waited for its invoice only once the invoice is issued', () => {
     // Suspended at the start of July 21 for June's dues; July's invoice was voided, so nothing is overdue.
-    const suspended = active().dues('2026-07').add('invoiceVoided', '2026-07-02', { invoiceId: 'INV-2026-07' });
+    const suspended = activeInJune().dues('2026-07').add('invoiceVoided', '2026-07-02', { invoiceId: 'INV-2026-07' });
     const waiting = suspended.pay('2026-07-25', 'JUL-2');
     expect(run(config, waiting)).toMatchObject({ state: 'suspended', paidThrough: '2026-06-30', rejected: [] });
-    const issued = waiting.add('invoiceIssued', '2026-07-26', {
-      invoiceId: 'JUL-2',
-      amount: 50,
-      coversFrom: '2026-07-01',
-      coversThrough: '2026-07-31',
-    });
+    const issued = waiting.invoice('2026-07-26', 'JUL-2', 50, { from: '2026-07-01', through: '2026-07-31' });
     const view = run(config, issued);
     expect(view).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
     expect(view.timeline.at(-1)).toMatchObject({ change: 'reactivated', cause: 'invoiceIssued' });
@@ -92,7 +86,7 @@ describe('decisions where the spec is silent', () => {
   });
 
   it('applies billing events to a terminated member’s ledger without moving its state', () => {
-    const log = active().add('dropped', '2026-06-10', {}).dues('2026-07').pay('2026-07-02', 'INV-2026-07');
+    const log = activeInJune().add('dropped', '2026-06-10', {}).dues('2026-07').pay('2026-07-02', 'INV-2026-07');
     expect(run(config, log)).toMatchObject({ state: 'terminated', paidThrough: '2026-07-31', rejected: [] });
   });
 
@@ -118,13 +112,8 @@ describe('decisions where the spec is silent', () => {
     // Suspended July 21 (paid through June 30); staff reactivate July 25: grace until the start of
     // August 15. A payment covering July 1-20 moves paid-through to July 20, whose own grace would
     // end at the start of August 10: the restarted grace still holds.
-    const log = active()
-      .add('invoiceIssued', '2026-07-01', {
-        invoiceId: 'JUL-A',
-        amount: 30,
-        coversFrom: '2026-07-01',
-        coversThrough: '2026-07-20',
-      })
+    const log = activeInJune()
+      .invoice('2026-07-01', 'JUL-A', 30, { from: '2026-07-01', through: '2026-07-20' })
       .add('reactivated', '2026-07-25', {})
       .pay('2026-08-05', 'JUL-A', 30);
     expect(run(config, log, '2026-08-14T23:59:59Z')).toMatchObject({ state: 'pastDue', paidThrough: '2026-07-20' });

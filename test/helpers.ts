@@ -1,4 +1,5 @@
 // Builders that keep each test down to the rule it checks.
+import { addDays } from '../machines/calendar.js';
 import { Membership } from '../machines/membership.js';
 import type { MemberView } from '../machines/view.js';
 import { associationConfigSchema } from '../schemas/association.js';
@@ -60,21 +61,26 @@ export class EventLog {
     return this.add('joined', at, { membershipType, role });
   }
 
+  /** An invoice issued at `at` for the period `covers` (from and through, inclusive), as dues invoices say. */
+  invoice(at: string, invoiceId: string, amount: number, covers: { from: string; through: string }): this {
+    return this.add('invoiceIssued', at, { invoiceId, amount, coversFrom: covers.from, coversThrough: covers.through });
+  }
+
   /** A monthly dues invoice for the month of `month` (YYYY-MM), issued and due on the 1st. */
   dues(month: string, invoiceId = `INV-${month}`, amount = 50): this {
     const [year, m] = month.split('-').map(Number) as [number, number];
     const last = new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10);
-    return this.add('invoiceIssued', `${month}-01T12:00:00Z`, {
-      invoiceId,
-      amount,
-      coversFrom: `${month}-01`,
-      coversThrough: last,
-    });
+    return this.invoice(`${month}-01T12:00:00Z`, invoiceId, amount, { from: `${month}-01`, through: last });
   }
 
   pay(at: string, invoiceId: string, amount = 50, paymentId = `PAY-${invoiceId}-${this.count + 1}`): this {
     return this.add('paymentPosted', at, { paymentId, invoiceId, amount });
   }
+}
+
+/** Joined June 1 2026, June dues paid June 2: active, paid through June 30. */
+export function activeInJune(memberId = 'A1'): EventLog {
+  return new EventLog(memberId).join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
 }
 
 /** Runs the log through simulate and returns the one member's view. */
@@ -98,4 +104,39 @@ export function membershipOf(config: AssociationConfig, log: EventLog): Membersh
 
 export function changes(view: MemberView): string[] {
   return view.timeline.map((entry) => `${entry.at.slice(0, 10)} ${entry.change} ${entry.from}->${entry.to}`);
+}
+
+export interface PaidMemberOptions {
+  /** The clock the events are dated by (milliseconds): the runtime's now unless given. */
+  readonly now?: number;
+  readonly amount?: number;
+  /** The invoice's period: from `now`'s date through 364 days later unless given. */
+  readonly coversFrom?: string;
+  readonly coversThrough?: string;
+}
+
+/**
+ * A member who joins and pays one invoice, as the runtime tests send it: joined 30 s, invoiced 20 s
+ * and paid 10 s before `now`, with the ids `<memberId>-j`, `-i` and `-p`. Active once applied.
+ */
+export function paidMemberEvents(
+  memberId: string,
+  { now = Date.now(), amount = 500, coversFrom, coversThrough }: PaidMemberOptions = {},
+): LifecycleEventInput[] {
+  const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
+  const from = coversFrom ?? at(0).slice(0, 10);
+  return [
+    { id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' },
+    {
+      id: `${memberId}-i`,
+      type: 'invoiceIssued',
+      memberId,
+      at: at(20),
+      invoiceId: 'DUES',
+      amount,
+      coversFrom: from,
+      coversThrough: coversThrough ?? addDays(from, 364),
+    },
+    { id: `${memberId}-p`, type: 'paymentPosted', memberId, at: at(10), paymentId: 'PAY', invoiceId: 'DUES', amount },
+  ];
 }

@@ -44,12 +44,7 @@ describe('settlement', () => {
 
   it('is not fooled by float noise: 0.1 + 0.2 settles an invoice of 0.3', () => {
     const log = joined()
-      .add('invoiceIssued', '2026-06-01', {
-        invoiceId: 'I',
-        amount: 0.3,
-        coversFrom: '2026-06-01',
-        coversThrough: '2026-06-30',
-      })
+      .invoice('2026-06-01', 'I', 0.3, { from: '2026-06-01', through: '2026-06-30' })
       .pay('2026-06-02', 'I', 0.1)
       .pay('2026-06-02', 'I', 0.2);
     expect(run(config, log).state).toBe('active');
@@ -168,12 +163,7 @@ describe('paidThrough', () => {
 
   it('is set by the first settled dues invoice whatever its start', () => {
     const log = joined()
-      .add('invoiceIssued', '2026-06-01', {
-        invoiceId: 'Q',
-        amount: 50,
-        coversFrom: '2026-09-01',
-        coversThrough: '2026-09-30',
-      })
+      .invoice('2026-06-01', 'Q', 50, { from: '2026-09-01', through: '2026-09-30' })
       .pay('2026-06-02', 'Q');
     expect(run(config, log).paidThrough).toBe('2026-09-30');
   });

@@ -1,10 +1,9 @@
 // iMIS member status, member flag, contact status and terminate date (spec section 6).
 import { describe, expect, it } from 'vitest';
 import { statusAfterChange } from '../machines/member-status.js';
-import { EventLog, association, run } from './helpers.js';
+import { activeInJune, association, EventLog, run } from './helpers.js';
 
 const config = association();
-const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
 
 describe('memberStatus', () => {
   it('is null until the first activation', () => {
@@ -12,7 +11,7 @@ describe('memberStatus', () => {
   });
 
   it('is New on a first activation under a member type, dated that day', () => {
-    expect(run(config, active())).toMatchObject({ memberStatus: 'New', memberStatusDate: '2026-06-02' });
+    expect(run(config, activeInJune())).toMatchObject({ memberStatus: 'New', memberStatusDate: '2026-06-02' });
   });
 
   it('stays null on activation under a non-member type', () => {
@@ -21,7 +20,7 @@ describe('memberStatus', () => {
   });
 
   it('becomes Renewed from New on a renewal', () => {
-    const view = run(config, active().dues('2026-07').pay('2026-07-02', 'INV-2026-07'));
+    const view = run(config, activeInJune().dues('2026-07').pay('2026-07-02', 'INV-2026-07'));
     expect(view).toMatchObject({ memberStatus: 'Renewed', memberStatusDate: '2026-07-02' });
   });
 
@@ -31,18 +30,18 @@ describe('memberStatus', () => {
   });
 
   it('becomes Dropped on suspension, and on drop', () => {
-    expect(run(config, active().add('suspended', '2026-06-10', {}))).toMatchObject({
+    expect(run(config, activeInJune().add('suspended', '2026-06-10', {}))).toMatchObject({
       memberStatus: 'Dropped',
       memberStatusDate: '2026-06-10',
     });
-    expect(run(config, active().add('dropped', '2026-06-11', {}))).toMatchObject({
+    expect(run(config, activeInJune().add('dropped', '2026-06-11', {}))).toMatchObject({
       memberStatus: 'Dropped',
       memberStatusDate: '2026-06-11',
     });
   });
 
   it('keeps its date when a drop follows a suspension (the value did not change)', () => {
-    const view = run(config, active().add('suspended', '2026-06-10', {}).add('dropped', '2026-06-20', {}));
+    const view = run(config, activeInJune().add('suspended', '2026-06-10', {}).add('dropped', '2026-06-20', {}));
     expect(view).toMatchObject({
       memberStatus: 'Dropped',
       memberStatusDate: '2026-06-10',
@@ -51,12 +50,12 @@ describe('memberStatus', () => {
   });
 
   it('becomes Reinstated on reactivation', () => {
-    const view = run(config, active().add('suspended', '2026-06-10', {}).add('reactivated', '2026-06-12', {}));
+    const view = run(config, activeInJune().add('suspended', '2026-06-10', {}).add('reactivated', '2026-06-12', {}));
     expect(view).toMatchObject({ memberStatus: 'Reinstated', memberStatusDate: '2026-06-12' });
   });
 
   it('is Reinstated, not New, when a member who was ever Dropped is activated again after a rejoin', () => {
-    const log = active()
+    const log = activeInJune()
       .add('dropped', '2026-06-10', {})
       .join('2026-09-01')
       .dues('2026-09')
@@ -65,7 +64,10 @@ describe('memberStatus', () => {
   });
 
   it('becomes Dropped when the type changes from a member type to a non-member type', () => {
-    const view = run(config, active().add('membershipTypeChanged', '2026-06-10', { membershipType: 'AFFILIATE' }));
+    const view = run(
+      config,
+      activeInJune().add('membershipTypeChanged', '2026-06-10', { membershipType: 'AFFILIATE' }),
+    );
     expect(view).toMatchObject({
       memberStatus: 'Dropped',
       memberStatusDate: '2026-06-10',
@@ -75,7 +77,7 @@ describe('memberStatus', () => {
   });
 
   it('becomes Reinstated when the type changes back to a member type while active, having been Dropped', () => {
-    const log = active()
+    const log = activeInJune()
       .add('membershipTypeChanged', '2026-06-10', { membershipType: 'AFFILIATE' })
       .add('membershipTypeChanged', '2026-06-12', { membershipType: 'REALTOR' });
     expect(run(config, log)).toMatchObject({
@@ -159,10 +161,10 @@ describe('memberStatus', () => {
 describe('memberFlag and contactStatus', () => {
   const cases = [
     ['pending', () => new EventLog().join('2026-06-01'), false, null],
-    ['active', active, true, 'A'],
-    ['pastDue', () => active().dues('2026-07'), true, 'A'],
-    ['suspended', () => active().add('suspended', '2026-06-10', {}), true, 'S'],
-    ['terminated', () => active().add('dropped', '2026-06-10', {}), false, 'I'],
+    ['active', activeInJune, true, 'A'],
+    ['pastDue', () => activeInJune().dues('2026-07'), true, 'A'],
+    ['suspended', () => activeInJune().add('suspended', '2026-06-10', {}), true, 'S'],
+    ['terminated', () => activeInJune().add('dropped', '2026-06-10', {}), false, 'I'],
   ] as const;
 
   for (const [state, build, flag, contact] of cases) {

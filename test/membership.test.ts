@@ -2,16 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { Membership } from '../machines/membership.js';
 import { lifecycleEventSchema } from '../schemas/events.js';
-import { EventLog, association, membershipOf } from './helpers.js';
+import { activeInJune, association, membershipOf } from './helpers.js';
 
 const config = association();
-const active = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
 const event = (body: Record<string, unknown>) =>
   lifecycleEventSchema.parse({ memberId: 'A1', at: '2026-06-10T12:00:00Z', ...body });
 
 describe('check', () => {
   it('answers what apply would, and changes nothing', () => {
-    const member = membershipOf(config, active());
+    const member = membershipOf(config, activeInJune());
     const before = member.snapshot();
     expect(member.check(event({ id: 'x1', type: 'reactivated' }))).toEqual({
       outcome: 'rejected',
@@ -31,7 +30,7 @@ describe('check', () => {
 describe('check after deadlines', () => {
   // Suspended June 10 with dropAfterSuspendedDays 30: dropped at the start of July 10.
   const dropping = association({ dropAfterSuspendedDays: 30 });
-  const suspended = () => active().add('suspended', '2026-06-10', {});
+  const suspended = () => activeInJune().add('suspended', '2026-06-10', {});
   const reactivated = event({ id: 'r1', type: 'reactivated', at: '2026-07-15T12:00:00Z' });
   const now = Date.parse('2026-07-15T12:00:00Z');
 
@@ -60,7 +59,7 @@ describe('preview', () => {
   const dropping = association({ dropAfterSuspendedDays: 30 });
 
   it('gives the state the event meets and the state it leaves, and changes nothing', () => {
-    const member = membershipOf(dropping, active().add('suspended', '2026-06-10', {}));
+    const member = membershipOf(dropping, activeInJune().add('suspended', '2026-06-10', {}));
     const before = member.snapshot();
     const now = Date.parse('2026-06-12T09:00:00Z');
     expect(member.preview(event({ id: 'p1', type: 'reactivated', at: '2026-06-12T09:00:00Z' }), now)).toEqual({
@@ -73,7 +72,7 @@ describe('preview', () => {
 
   it('meets the member as the deadlines due by the event leave it', () => {
     // Paid through June 30: past due from the start of July 1, so a suspension on July 5 comes from pastDue.
-    const member = membershipOf(dropping, active());
+    const member = membershipOf(dropping, activeInJune());
     const now = Date.parse('2026-07-05T00:00:00Z');
     expect(member.preview(event({ id: 'p2', type: 'suspended', at: '2026-07-05T00:00:00Z' }), now)).toEqual({
       outcome: 'applied',
@@ -85,7 +84,7 @@ describe('preview', () => {
 
   it('fires the deadlines due after the event up to now', () => {
     // Suspended at June 10 (stamped then, previewed July 20): the drop deadline of July 10 follows.
-    const member = membershipOf(dropping, active());
+    const member = membershipOf(dropping, activeInJune());
     const now = Date.parse('2026-07-20T00:00:00Z');
     expect(member.preview(event({ id: 'p3', type: 'suspended' }), now)).toEqual({
       outcome: 'applied',
@@ -95,7 +94,7 @@ describe('preview', () => {
   });
 
   it('leaves the state where a refused command meets it, with the reason', () => {
-    const member = membershipOf(dropping, active().add('suspended', '2026-06-10', {}));
+    const member = membershipOf(dropping, activeInJune().add('suspended', '2026-06-10', {}));
     const now = Date.parse('2026-07-15T12:00:00Z');
     expect(member.preview(event({ id: 'p4', type: 'reactivated', at: '2026-07-15T12:00:00Z' }), now)).toEqual({
       outcome: 'rejected',
@@ -106,7 +105,7 @@ describe('preview', () => {
   });
 
   it('answers duplicate for an id the member has seen', () => {
-    const member = membershipOf(dropping, active());
+    const member = membershipOf(dropping, activeInJune());
     expect(member.preview(event({ id: 'e1', type: 'dropped' }), Date.parse('2026-06-10T12:00:00Z'))).toEqual({
       outcome: 'duplicate',
       from: 'active',
@@ -126,7 +125,7 @@ describe('preview', () => {
 
 describe('deadlines', () => {
   it('name the next timer and its absolute moment', () => {
-    expect(membershipOf(config, active()).deadlines()).toEqual([
+    expect(membershipOf(config, activeInJune()).deadlines()).toEqual([
       { name: 'expired', at: Date.parse('2026-07-01T00:00:00Z') },
     ]);
   });
@@ -134,7 +133,7 @@ describe('deadlines', () => {
 
 describe('reconfigure', () => {
   it('applies a lengthened grace period to a member already past due, recomputing the deadline', () => {
-    const member = membershipOf(config, active().dues('2026-07'));
+    const member = membershipOf(config, activeInJune().dues('2026-07'));
     member.advanceTo(Date.parse('2026-07-05T00:00:00Z'));
     expect(member.nextDeadline()).toEqual({ name: 'graceEnded', at: Date.parse('2026-07-21T00:00:00Z') });
     member.reconfigure(association({ gracePeriod: 'P45D' }));
@@ -144,7 +143,7 @@ describe('reconfigure', () => {
   });
 
   it('refuses a configuration that no longer defines the member type', () => {
-    const member = membershipOf(config, active());
+    const member = membershipOf(config, activeInJune());
     const without = association({}, { membershipTypes: [{ code: 'OTHER' }] });
     expect(() => member.reconfigure(without)).toThrow(/membership type REALTOR is not defined/);
     expect(member.view()?.state).toBe('active');
@@ -153,7 +152,7 @@ describe('reconfigure', () => {
 
 describe('snapshot', () => {
   it('restores one saved with the context field lastChange (before recordChange emitted directly), dropping it', () => {
-    const log = active().add('suspended', '2026-06-10', {});
+    const log = activeInJune().add('suspended', '2026-06-10', {});
     const saved = membershipOf(config, log).snapshot();
     const older = { ...saved, context: { ...saved.context, lastChange: saved.timeline.at(-1) } };
     const restored = Membership.restore(config, JSON.parse(JSON.stringify(older)));
@@ -173,7 +172,7 @@ describe('snapshot', () => {
 
 describe('apply with a runtime clock', () => {
   it('applies an event stamped in the future at now, so it cannot fire later timers early', () => {
-    const member = membershipOf(config, active());
+    const member = membershipOf(config, activeInJune());
     const now = Date.parse('2026-06-20T00:00:00Z');
     member.apply(event({ id: 'f1', type: 'suspended', at: '2026-09-01T00:00:00Z' }), now);
     const view = member.view()!;
@@ -181,7 +180,7 @@ describe('apply with a runtime clock', () => {
   });
 
   it('applies an event stamped before the last step at the last step', () => {
-    const member = membershipOf(config, active().add('suspended', '2026-06-10', {}));
+    const member = membershipOf(config, activeInJune().add('suspended', '2026-06-10', {}));
     member.apply(
       event({ id: 'l1', type: 'reactivated', at: '2026-06-05T00:00:00Z' }),
       Date.parse('2026-06-11T00:00:00Z'),

@@ -1,17 +1,12 @@
 // One test per row of the transition table (spec section 5), plus its rules on time and rejection.
 import { describe, expect, it } from 'vitest';
-import { EventLog, association, changes, membershipOf, run } from './helpers.js';
+import { activeInJune, association, changes, EventLog, membershipOf, run } from './helpers.js';
 
 const config = association();
 
-/** Joined June 1, June dues paid June 2: active, paid through June 30. */
-function activeMember(): EventLog {
-  return new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06');
-}
-
 describe('pending', () => {
   it('becomes active with `activated` when a dues invoice becomes settled, and joinDate is that day', () => {
-    const view = run(config, activeMember());
+    const view = run(config, activeInJune());
     expect(view.state).toBe('active');
     expect(changes(view)).toEqual(['2026-06-02 activated pending->active']);
     expect(view.joinDate).toBe('2026-06-02');
@@ -29,7 +24,7 @@ describe('pending', () => {
   });
 
   it('keeps the first joinDate on a later activation', () => {
-    const log = activeMember()
+    const log = activeInJune()
       .add('dropped', '2026-06-10', {})
       .join('2026-09-01')
       .dues('2026-09')
@@ -42,7 +37,7 @@ describe('pending', () => {
 
 describe('active', () => {
   it('becomes pastDue with `pastDue` at the start of the day after paidThrough', () => {
-    const view = run(config, activeMember(), '2026-07-01T00:00:00Z');
+    const view = run(config, activeInJune(), '2026-07-01T00:00:00Z');
     expect(view.state).toBe('pastDue');
     expect(view.timeline.at(-1)).toMatchObject({
       at: '2026-07-01T00:00:00.000Z',
@@ -54,18 +49,13 @@ describe('active', () => {
   });
 
   it('is still active at the last moment of the paid-through day', () => {
-    const view = run(config, activeMember(), '2026-06-30T23:59:59.999Z');
+    const view = run(config, activeInJune(), '2026-06-30T23:59:59.999Z');
     expect(view.state).toBe('active');
   });
 
   it('records `renewed` and stays active when a payment moves paidThrough later', () => {
-    const log = activeMember()
-      .add('invoiceIssued', '2026-06-20', {
-        invoiceId: 'INV-07',
-        amount: 50,
-        coversFrom: '2026-07-01',
-        coversThrough: '2026-07-31',
-      })
+    const log = activeInJune()
+      .invoice('2026-06-20', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
       .pay('2026-06-25', 'INV-07');
     const view = run(config, log);
     expect(changes(view)).toEqual(['2026-06-02 activated pending->active', '2026-06-25 renewed active->active']);
@@ -73,7 +63,7 @@ describe('active', () => {
   });
 
   it('can be suspended by staff', () => {
-    const view = run(config, activeMember().add('suspended', '2026-06-10', { reason: 'conduct', by: 'staff' }));
+    const view = run(config, activeInJune().add('suspended', '2026-06-10', { reason: 'conduct', by: 'staff' }));
     expect(view.state).toBe('suspended');
     expect(view.timeline.at(-1)).toMatchObject({
       cause: 'suspended',
@@ -86,7 +76,7 @@ describe('active', () => {
 
 describe('pastDue', () => {
   it('returns to active with `renewed` when a payment moves paidThrough to today or later', () => {
-    const view = run(config, activeMember().dues('2026-07').pay('2026-07-05', 'INV-2026-07'));
+    const view = run(config, activeInJune().dues('2026-07').pay('2026-07-05', 'INV-2026-07'));
     expect(changes(view).slice(1)).toEqual([
       '2026-07-01 pastDue active->pastDue',
       '2026-07-05 renewed pastDue->active',
@@ -94,7 +84,7 @@ describe('pastDue', () => {
   });
 
   it('stays pastDue, with no change, when a payment moves paidThrough later but not to today', () => {
-    const log = activeMember().dues('2026-07').dues('2026-08').pay('2026-08-10', 'INV-2026-07');
+    const log = activeInJune().dues('2026-07').dues('2026-08').pay('2026-08-10', 'INV-2026-07');
     const view = run(association({ gracePeriod: 'P60D' }), log);
     expect(view.state).toBe('pastDue');
     expect(view.paidThrough).toBe('2026-07-31');
@@ -102,7 +92,7 @@ describe('pastDue', () => {
   });
 
   it('is suspended with `suspended` at the start of the day after paidThrough + gracePeriod when afterGrace is suspended', () => {
-    const view = run(config, activeMember().dues('2026-07'), '2026-07-21T00:00:00Z');
+    const view = run(config, activeInJune().dues('2026-07'), '2026-07-21T00:00:00Z');
     expect(view.state).toBe('suspended');
     expect(view.timeline.at(-1)).toMatchObject({
       at: '2026-07-21T00:00:00.000Z',
@@ -114,12 +104,12 @@ describe('pastDue', () => {
   });
 
   it('is still pastDue on the last day of grace', () => {
-    const view = run(config, activeMember().dues('2026-07'), '2026-07-20T23:59:59Z');
+    const view = run(config, activeInJune().dues('2026-07'), '2026-07-20T23:59:59Z');
     expect(view.state).toBe('pastDue');
   });
 
   it('is terminated with `dropped` when the grace period ends and afterGrace is terminated', () => {
-    const view = run(association({ afterGrace: 'terminated' }), activeMember().dues('2026-07'), '2026-08-01');
+    const view = run(association({ afterGrace: 'terminated' }), activeInJune().dues('2026-07'), '2026-08-01');
     expect(view.state).toBe('terminated');
     expect(view.terminateDate).toBe('2026-07-21');
     expect(view.timeline.at(-1)).toMatchObject({
@@ -131,14 +121,14 @@ describe('pastDue', () => {
   });
 
   it('can be suspended by staff', () => {
-    const view = run(config, activeMember().add('suspended', '2026-07-03', {}));
+    const view = run(config, activeInJune().add('suspended', '2026-07-03', {}));
     expect(view.timeline.at(-1)).toMatchObject({ change: 'suspended', from: 'pastDue', to: 'suspended' });
   });
 });
 
 describe('suspended', () => {
   /** Suspended for nonpayment at the start of July 21, July unpaid. */
-  const suspendedMember = () => activeMember().dues('2026-07');
+  const suspendedMember = () => activeInJune().dues('2026-07');
 
   it('is reactivated into active by a payment that brings paidThrough to today, when eligible', () => {
     const view = run(config, suspendedMember().pay('2026-07-25', 'INV-2026-07'));
@@ -157,7 +147,7 @@ describe('suspended', () => {
   });
 
   it('is not reactivated by a payment when staff suspended it for another reason than nonpayment', () => {
-    const log = activeMember()
+    const log = activeInJune()
       .add('suspended', '2026-06-10', { reason: 'conduct' })
       .add('invoiceIssued', '2026-06-12', { invoiceId: 'X', amount: 5 })
       .pay('2026-06-15', 'X', 5);
@@ -166,7 +156,7 @@ describe('suspended', () => {
   });
 
   it('is reactivated by a payment after a staff suspension whose reason is left at its default, nonpayment', () => {
-    const log = activeMember()
+    const log = activeInJune()
       .add('suspended', '2026-06-10', {})
       .add('invoiceIssued', '2026-06-12', { invoiceId: 'X', amount: 5 })
       .pay('2026-06-15', 'X', 5);
@@ -174,7 +164,7 @@ describe('suspended', () => {
   });
 
   it('is not reactivated while another open invoice is overdue daysOverdueToAllowReactivation days or more', () => {
-    const log = activeMember().dues('2026-07').dues('2026-08').dues('2026-09').pay('2026-09-25', 'INV-2026-07');
+    const log = activeInJune().dues('2026-07').dues('2026-08').dues('2026-09').pay('2026-09-25', 'INV-2026-07');
     const strict = run(association({ gracePeriod: 'P60D', daysOverdueToAllowReactivation: 20 }), log);
     expect(strict.state).toBe('suspended');
     const lenient = run(association({ gracePeriod: 'P60D', daysOverdueToAllowReactivation: 60 }), log);
@@ -190,7 +180,7 @@ describe('suspended', () => {
   it('is reactivated by staff into active when paidThrough is today or later', () => {
     const view = run(
       config,
-      activeMember()
+      activeInJune()
         .add('suspended', '2026-06-10', { reason: 'conduct' })
         .add('reactivated', '2026-06-20', { by: 'staff' }),
     );
@@ -236,9 +226,9 @@ describe('staff drop', () => {
   // Each member is in the named state on the drop date.
   const cases = {
     pending: [() => new EventLog().join('2026-06-01'), '2026-06-20'],
-    active: [activeMember, '2026-06-20'],
-    pastDue: [() => activeMember().dues('2026-07'), '2026-07-10'],
-    suspended: [() => activeMember().add('suspended', '2026-06-10', {}), '2026-06-20'],
+    active: [activeInJune, '2026-06-20'],
+    pastDue: [() => activeInJune().dues('2026-07'), '2026-07-10'],
+    suspended: [() => activeInJune().add('suspended', '2026-06-10', {}), '2026-06-20'],
   } as const;
 
   for (const [from, [build, on]] of Object.entries(cases)) {
@@ -253,7 +243,7 @@ describe('staff drop', () => {
 
 describe('terminated', () => {
   it('returns to pending on `joined`, paidThrough cleared, joinDate and memberStatus kept, no change recorded', () => {
-    const dropped = activeMember().add('dropped', '2026-06-10', {});
+    const dropped = activeInJune().add('dropped', '2026-06-10', {});
     const before = run(config, dropped);
     const view = run(config, dropped.join('2026-09-01', 'AFFILIATE', 'secondary'));
     expect(view).toMatchObject({
@@ -268,7 +258,7 @@ describe('terminated', () => {
   });
 
   it('does not count dues paid before the rejoin toward the new paidThrough', () => {
-    const log = activeMember().add('dropped', '2026-06-10', {}).join('2026-06-15');
+    const log = activeInJune().add('dropped', '2026-06-10', {}).join('2026-06-15');
     expect(run(config, log, '2026-06-20').paidThrough).toBeNull();
   });
 });
@@ -276,7 +266,7 @@ describe('terminated', () => {
 describe('order in time', () => {
   it('fires a timer due at the very moment of an event before the event', () => {
     // Expiry at 2026-07-01T00:00Z, payment at that same instant: pastDue first, then renewed.
-    const view = run(config, activeMember().dues('2026-07').pay('2026-07-01T00:00:00Z', 'INV-2026-07'));
+    const view = run(config, activeInJune().dues('2026-07').pay('2026-07-01T00:00:00Z', 'INV-2026-07'));
     expect(changes(view).slice(1)).toEqual([
       '2026-07-01 pastDue active->pastDue',
       '2026-07-01 renewed pastDue->active',
@@ -302,7 +292,7 @@ describe('order in time', () => {
     // paidThrough 07-31 + P60D = 09-29: suspension at the start of 09-30.
     const member = membershipOf(
       association({ gracePeriod: 'P60D' }),
-      activeMember().dues('2026-07').dues('2026-08').pay('2026-08-10', 'INV-2026-07'),
+      activeInJune().dues('2026-07').dues('2026-08').pay('2026-08-10', 'INV-2026-07'),
     );
     expect(member.nextDeadline()).toEqual({ name: 'graceEnded', at: Date.parse('2026-09-30T00:00:00Z') });
   });
@@ -317,7 +307,7 @@ describe('order in time', () => {
 
   it('places deadlines at the start of the local day in the association time zone', () => {
     const chicago = association({}, { association: { id: 'TEST', timezone: 'America/Chicago' } });
-    const view = run(chicago, activeMember(), '2026-07-02');
+    const view = run(chicago, activeInJune(), '2026-07-02');
     expect(view.timeline.at(-1)).toMatchObject({ at: '2026-07-01T05:00:00.000Z', change: 'pastDue' });
   });
 });
@@ -356,7 +346,7 @@ describe('commands that do not fit the state', () => {
 
   for (const [name, build, reason] of cases) {
     it(`rejects ${name} with a reason and changes nothing`, () => {
-      const log = build(activeMember());
+      const log = build(activeInJune());
       const rejectedEvent = log.events.at(-1)!;
       const view = run(config, log);
       const without = run(config, log.events.slice(0, -1), rejectedEvent.at);

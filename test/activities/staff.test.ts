@@ -5,14 +5,13 @@
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
 import { MembershipClient } from '../../client/membership-client.js';
-import { addDays } from '../../machines/calendar.js';
-import { association } from '../helpers.js';
+import { association, paidMemberEvents } from '../helpers.js';
 import { recordingLogger } from '../quiet-logs.js';
-import { testWorker, timeSkippingEnvironment } from '../workflow/environment.js';
+import { testWorker, timeSkippingWorker } from '../workflow/environment.js';
+import type { RunningWorker } from '../workflow/environment.js';
 import { providersSettled, untilStanding } from '../workflow/until.js';
 
 const taskQueue = 'staff-activity';
@@ -20,51 +19,25 @@ const config = association();
 
 describe('applyStaffCommand', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let running: RunningWorker;
   let client: MembershipClient;
   let applyStaffCommand: ReturnType<typeof createStaffActivities>['applyStaffCommand'];
 
   beforeAll(async () => {
-    env = await timeSkippingEnvironment();
-    worker = await testWorker(env, taskQueue);
-    running = worker.run();
+    running = await timeSkippingWorker(taskQueue);
+    env = running.env;
     client = new MembershipClient(env.client, config, taskQueue);
     ({ applyStaffCommand } = createStaffActivities({ client: env.client }));
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await running?.stop();
   });
 
   /** A member who joined a moment ago (by the server's clock) on `queue`'s task queue, and paid a year's dues unless `pays` is false. */
   async function member(memberId: string, { queue = client, pays = true } = {}): Promise<void> {
-    const now = await env.currentTimeMs();
-    const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
-    const today = at(0).slice(0, 10);
-    await queue.send({ id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' });
-    if (!pays) return;
-    await queue.send({
-      id: `${memberId}-i`,
-      type: 'invoiceIssued',
-      memberId,
-      at: at(20),
-      invoiceId: 'DUES',
-      amount: 500,
-      coversFrom: today,
-      coversThrough: addDays(today, 364),
-    });
-    await queue.send({
-      id: `${memberId}-p`,
-      type: 'paymentPosted',
-      memberId,
-      at: at(10),
-      paymentId: 'PAY',
-      invoiceId: 'DUES',
-      amount: 500,
-    });
+    const events = paidMemberEvents(memberId, { now: await env.currentTimeMs() });
+    for (const event of pays ? events : events.slice(0, 1)) await queue.send(event);
   }
   const activity = () => new MockActivityEnvironment(undefined, { logger: recordingLogger });
   const command = (id: string, action: 'suspend' | 'reactivate' | 'drop', memberId: string) => ({

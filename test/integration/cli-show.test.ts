@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemberStanding } from '../../workflows/messages.js';
+import { paidMemberEvents } from '../helpers.js';
 import { projectRoot, standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
@@ -34,29 +35,11 @@ describe('standing show on the dev server', () => {
   async function sendPaidMember(memberId: string): Promise<void> {
     const month = new Date().toISOString().slice(0, 7);
     const [year, m] = month.split('-').map(Number) as [number, number];
-    const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
-    const events = [
-      { id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' },
-      {
-        id: `${memberId}-i`,
-        type: 'invoiceIssued',
-        memberId,
-        at: at(20),
-        invoiceId: 'DUES',
-        amount: 50,
-        coversFrom: `${month}-01`,
-        coversThrough: new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10),
-      },
-      {
-        id: `${memberId}-p`,
-        type: 'paymentPosted',
-        memberId,
-        at: at(10),
-        paymentId: 'PAY',
-        invoiceId: 'DUES',
-        amount: 50,
-      },
-    ];
+    const events = paidMemberEvents(memberId, {
+      amount: 50,
+      coversFrom: `${month}-01`,
+      coversThrough: new Date(Date.UTC(year, m, 0)).toISOString().slice(0, 10),
+    });
     const file = join(folder, `${memberId}.jsonl`);
     await writeFile(file, events.map((event) => JSON.stringify(event)).join('\n'));
     expect(await standing('--config', configFile, 'send', file)).toMatchObject({ code: 0 });

@@ -1,38 +1,25 @@
 // GET /v1/members/{memberId} in front of the real dev server: a billing system learns that an
 // event the gateway accepted (202) was refused by the member, and why; 404 and 503 as documented.
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGateway } from '../../gateway/server.js';
 import { signedHeaders, signedTarget } from '../../gateway/signature.js';
-import { temporalSink } from '../../gateway/temporal-sink.js';
-import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import { association } from '../helpers.js';
-import { startDevServer } from './dev-server.js';
-import type { DevServer } from './dev-server.js';
+import { gatewayTo, startGatewayOnDevServer } from './gateway-fixture.js';
+import type { GatewayOnDevServer } from './gateway-fixture.js';
 
 const secret = 'member-read-secret-0123456789';
 const config = association();
 
 describe('reading a member back through the gateway', () => {
-  let server: DevServer;
-  let gateway: FastifyInstance;
+  let running: GatewayOnDevServer;
   let url: string;
 
   beforeAll(async () => {
-    server = await startDevServer();
-    gateway = await buildGateway({
-      association: config,
-      sink: temporalSink(server.env.client, server.env.connection, config),
-      secrets: [secret],
-      isUnavailable: isTemporalUnavailable,
-    });
-    url = await gateway.listen({ host: '127.0.0.1', port: 0 });
+    running = await startGatewayOnDevServer(config, secret);
+    url = running.url;
   });
 
   afterAll(async () => {
-    await gateway?.close();
-    await server?.stop();
+    await running?.stop();
   });
 
   const get = async (base: string, memberId: string) => {
@@ -101,19 +88,11 @@ describe('reading a member back through the gateway', () => {
   });
 
   it('answers 503 when Temporal cannot be reached', async () => {
-    const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' });
-    const down = await buildGateway({
-      association: config,
-      sink: temporalSink(new Client({ connection }), connection, config, 2_000),
-      secrets: [secret],
-      isUnavailable: isTemporalUnavailable,
-    });
-    const downUrl = await down.listen({ host: '127.0.0.1', port: 0 });
+    const down = await gatewayTo('127.0.0.1:1', config, secret);
     try {
-      expect(await get(downUrl, 'R1')).toMatchObject({ status: 503, body: { error: 'unavailable' } });
+      expect(await get(down.url, 'R1')).toMatchObject({ status: 503, body: { error: 'unavailable' } });
     } finally {
       await down.close();
-      await connection.close();
     }
   });
 });

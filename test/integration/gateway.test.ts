@@ -4,18 +4,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MembershipClient, validateEvent } from '../../client/membership-client.js';
-import { buildGateway } from '../../gateway/server.js';
 import { signedHeaders } from '../../gateway/signature.js';
-import { temporalSink } from '../../gateway/temporal-sink.js';
-import { isTemporalUnavailable } from '../../gateway/unavailable.js';
-import { association } from '../helpers.js';
+import { association, paidMemberEvents } from '../helpers.js';
 import { simulated } from '../workflow/deliver.js';
 import { freePort, startDevServer } from './dev-server.js';
-import type { DevServer } from './dev-server.js';
+import { gatewayTo, startGatewayOnDevServer } from './gateway-fixture.js';
+import type { GatewayOnDevServer } from './gateway-fixture.js';
 
 const secret = 'integration-secret-0123456789';
 const config = association();
@@ -37,54 +33,29 @@ async function post(url: string, events: unknown, headers?: Record<string, strin
 const today = new Date().toISOString().slice(0, 10);
 const at = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString();
 /** A member who joins and pays a year's dues: active once applied. */
-const member = (memberId: string) => [
-  { id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' },
-  {
-    id: `${memberId}-i`,
-    type: 'invoiceIssued',
-    memberId,
-    at: at(20),
-    invoiceId: 'DUES',
-    amount: 500,
+const member = (memberId: string) =>
+  paidMemberEvents(memberId, {
     coversFrom: today,
     coversThrough: `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`,
-  },
-  {
-    id: `${memberId}-p`,
-    type: 'paymentPosted',
-    memberId,
-    at: at(10),
-    paymentId: 'PAY',
-    invoiceId: 'DUES',
-    amount: 500,
-  },
-];
+  });
 
 function validated(events: readonly unknown[]) {
   return events.map((event) => validateEvent(event));
 }
 
 describe('the billing gateway on the dev server', () => {
-  let server: DevServer;
-  let gateway: FastifyInstance;
+  let running: GatewayOnDevServer;
   let url: string;
   let client: MembershipClient;
 
   beforeAll(async () => {
-    server = await startDevServer();
-    gateway = await buildGateway({
-      association: config,
-      sink: temporalSink(server.env.client, server.env.connection, config),
-      secrets: [secret],
-      isUnavailable: isTemporalUnavailable,
-    });
-    url = await gateway.listen({ host: '127.0.0.1', port: 0 });
-    client = new MembershipClient(server.env.client, config);
+    running = await startGatewayOnDevServer(config, secret);
+    url = running.url;
+    client = new MembershipClient(running.server.env.client, config);
   });
 
   afterAll(async () => {
-    await gateway?.close();
-    await server?.stop();
+    await running?.stop();
   });
 
   it('signals each member of a good request, which then holds its events', async () => {
@@ -139,14 +110,8 @@ describe('the billing gateway when its Temporal server stops and comes back', ()
     const port = await freePort();
     const dbFilename = join(await mkdtemp(join(tmpdir(), 'standing-temporal-')), 'temporal.db');
     let temporal = await startDevServer({ port, dbFilename, worker: false });
-    const connection = Connection.lazy({ address: `127.0.0.1:${port}`, connectTimeout: '1s' });
-    const gateway = await buildGateway({
-      association: config,
-      sink: temporalSink(new Client({ connection }), connection, config, 2_000),
-      secrets: [secret],
-      isUnavailable: isTemporalUnavailable,
-    });
-    const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
+    const gateway = await gatewayTo(`127.0.0.1:${port}`, config, secret);
+    const { url } = gateway;
     try {
       const before = member('G1');
       expect(await post(url, before)).toMatchObject({ status: 202, body: { accepted: 3 } });
@@ -183,7 +148,6 @@ describe('the billing gateway when its Temporal server stops and comes back', ()
       }
     } finally {
       await gateway.close();
-      await connection.close();
       await temporal.stop();
     }
   }, 120_000);

@@ -18,7 +18,7 @@ import { createStandingActivities } from '../../worker/activities.js';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule.js';
 import type { MemberStanding } from '../../workflows/messages.js';
 import type { ReconciliationReport } from '../../workflows/reconciliation.js';
-import { association } from '../helpers.js';
+import { association, paidMemberEvents } from '../helpers.js';
 import { untilStanding } from '../workflow/until.js';
 import { standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
@@ -89,29 +89,7 @@ describe('provider sync against the simulators', () => {
 
   /** A member who joins and pays for a year now: activated, so every provider is told Active. */
   async function joinAndPay(memberId: string): Promise<void> {
-    const now = Date.now();
-    const today = new Date(now).toISOString().slice(0, 10);
-    const at = (secondsAgo: number) => new Date(now - secondsAgo * 1000).toISOString();
-    await client.send({ id: `${memberId}-j`, type: 'joined', memberId, at: at(30), membershipType: 'REALTOR' });
-    await client.send({
-      id: `${memberId}-i`,
-      type: 'invoiceIssued',
-      memberId,
-      at: at(20),
-      invoiceId: 'DUES',
-      amount: 500,
-      coversFrom: today,
-      coversThrough: addDays(today, 364),
-    });
-    await client.send({
-      id: `${memberId}-p`,
-      type: 'paymentPosted',
-      memberId,
-      at: at(10),
-      paymentId: 'PAY',
-      invoiceId: 'DUES',
-      amount: 500,
-    });
+    for (const event of paidMemberEvents(memberId)) await client.send(event);
   }
 
   it('keeps the membership moving through a provider outage, then delivers every command once, in order', async () => {

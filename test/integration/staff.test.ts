@@ -7,7 +7,6 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
@@ -25,10 +24,10 @@ import { fakeProviders } from '../workflow/fake-providers.js';
 import { standingCli } from './standing-cli.js';
 import type { CommandResult } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
+import { acceptedUpdates, expectDroppedOnce } from './mass-drop.js';
 import type { DevServer } from './dev-server.js';
 
 const today = new Date().toISOString().slice(0, 10);
-const { EventType } = proto.temporal.api.enums.v1;
 
 interface RosterEntry {
   readonly memberId: string;
@@ -254,10 +253,7 @@ describe('staff commands, list, mass change and mass drop', () => {
     expect(await client.changeRole('RL1', 'secondary', { id: 'role-1' })).toEqual(secondary);
     expect(await client.changeRole('RL1', 'primary', { id: 'role-2' })).toMatchObject({ role: 'primary' });
     expect((await client.view('RL1'))?.member?.role).toBe('primary');
-    const accepted = ((await client.handle('RL1').fetchHistory()).events ?? []).filter(
-      (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
-    );
-    expect(accepted).toHaveLength(2);
+    expect(await acceptedUpdates(client, 'RL1')).toHaveLength(2);
 
     await client.drop('RL1', { reason: 'resigned' });
     const refused = await client.changeRole('RL1', 'secondary').catch((error: unknown) => error);
@@ -387,16 +383,6 @@ describe('staff commands, list, mass change and mass drop', () => {
     expect(doneBeforeRestart).toBeLessThan(members.length);
     expect(report).toMatchObject({ total: 16, done: 16, changed: 16, refused: 0 });
     expect(report.changes.map((c) => c.memberId)).toEqual(members);
-    for (const memberId of members) {
-      const standingView = await client.view(memberId);
-      expect(
-        standingView?.member?.timeline.filter((e) => e.change === 'dropped'),
-        memberId,
-      ).toHaveLength(1);
-      const accepted = ((await client.handle(memberId).fetchHistory()).events ?? []).filter(
-        (e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
-      );
-      expect(accepted, memberId).toHaveLength(1);
-    }
+    await expectDroppedOnce(client, members);
   });
 });

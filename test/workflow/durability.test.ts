@@ -8,7 +8,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { MAX_WARNINGS } from '../../workflows/membership-workflow.js';
 import { lifecycleEventSignal, workflowTypes } from '../../workflows/messages.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
-import { EventLog, association } from '../helpers.js';
+import { activeInJune, association, EventLog } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
 import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
 
@@ -16,7 +16,7 @@ const config = association();
 
 /** Active in June; past due from July 1; grace (20 days) ends at the start of July 21. */
 function pastDueInJuly(memberId: string): EventLog {
-  return new EventLog(memberId).join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06').dues('2026-07');
+  return activeInJune(memberId).dues('2026-07');
 }
 
 describe('durability', () => {
@@ -39,6 +39,13 @@ describe('durability', () => {
 
   const shift = (events: readonly LifecycleEvent[]) => shiftYears(events, years);
   const at = (iso: string) => shiftInstant(iso, years);
+
+  /** Runs `body` with a client of `taskQueue`, a queue of the test's own, while a worker polls it. */
+  async function onOwnQueue(taskQueue: string, body: (client: MembershipClient) => Promise<void>): Promise<void> {
+    const client = new MembershipClient(env.client, config, taskQueue);
+    const worker = await testWorker(env, taskQueue);
+    await worker.runUntil(() => body(client));
+  }
 
   it('keeps a grace deadline across continue-as-new', async () => {
     const taskQueue = 'continue-as-new';
@@ -97,10 +104,7 @@ describe('durability', () => {
   });
 
   it('refuses an Update that does not fit the state, with the reason, and leaves history unchanged', async () => {
-    const taskQueue = 'updates';
-    const client = new MembershipClient(env.client, config, taskQueue);
-    const worker = await testWorker(env, taskQueue);
-    await worker.runUntil(async () => {
+    await onOwnQueue('updates', async (client) => {
       await client.send(shift(new EventLog('U1').join('2026-06-01').events)[0]);
       await client.view('U1');
       const before = (await client.handle('U1').fetchHistory()).events ?? [];
@@ -130,10 +134,7 @@ describe('durability', () => {
   });
 
   it('applies an Update that fits and answers with the member', async () => {
-    const taskQueue = 'updates-ok';
-    const client = new MembershipClient(env.client, config, taskQueue);
-    const worker = await testWorker(env, taskQueue);
-    await worker.runUntil(async () => {
+    await onOwnQueue('updates-ok', async (client) => {
       for (const event of shift(
         new EventLog('U2').join('2026-06-01').dues('2026-06').pay('2026-06-01T13:00:00Z', 'INV-2026-06').events,
       ))
@@ -149,10 +150,7 @@ describe('durability', () => {
   });
 
   it('refuses an Update with a membership type the association does not define', async () => {
-    const taskQueue = 'updates-type';
-    const client = new MembershipClient(env.client, config, taskQueue);
-    const worker = await testWorker(env, taskQueue);
-    await worker.runUntil(async () => {
+    await onOwnQueue('updates-type', async (client) => {
       await client.send(shift(new EventLog('U3').join('2026-06-01').events)[0]);
       const refused = await client.changeType('U3', 'BROKER').catch((error: unknown) => error);
       expect(String((refused as WorkflowUpdateFailedError).cause?.message)).toBe(
@@ -163,11 +161,8 @@ describe('durability', () => {
   });
 
   it('applies a lengthened grace period to a member already past due, without a restart', async () => {
-    const taskQueue = 'configure';
-    const client = new MembershipClient(env.client, config, taskQueue);
     const events = shift(pastDueInJuly('G1').events);
-    const worker = await testWorker(env, taskQueue);
-    await worker.runUntil(async () => {
+    await onOwnQueue('configure', async (client) => {
       await deliverInTime(env, client, events, at('2026-07-05T00:00:00Z'));
       await client.configure('G1', association({ gracePeriod: 'P45D' }));
       expect((await client.view('G1'))?.nextDeadline).toEqual({
@@ -181,10 +176,7 @@ describe('durability', () => {
   });
 
   it('keeps only the latest warnings, so a sender of malformed events cannot grow a member without bound', async () => {
-    const taskQueue = 'warnings';
-    const client = new MembershipClient(env.client, config, taskQueue);
-    const worker = await testWorker(env, taskQueue);
-    await worker.runUntil(async () => {
+    await onOwnQueue('warnings', async (client) => {
       await client.send(shift(new EventLog('MW1').join('2026-06-01').events)[0]);
       for (let i = 0; i < MAX_WARNINGS + 5; i += 1)
         await client

@@ -36,3 +36,32 @@ export async function testWorker(
     ...options,
   });
 }
+
+export interface RunningWorker {
+  readonly env: TestWorkflowEnvironment;
+  /** Shuts the worker down, waits for it, then tears the server down. */
+  stop(): Promise<void>;
+}
+
+/** The time-skipping server with a test worker polling `taskQueue` until stop(): a test file's beforeAll. */
+export async function timeSkippingWorker(
+  taskQueue: string,
+  options: Partial<WorkerOptions> = {},
+): Promise<RunningWorker> {
+  const env = await timeSkippingEnvironment();
+  try {
+    const worker = await testWorker(env, taskQueue, options);
+    const running = worker.run();
+    return {
+      env,
+      async stop() {
+        worker.shutdown();
+        await running;
+        await env.teardown();
+      },
+    };
+  } catch (error) {
+    await env.teardown();
+    throw error;
+  }
+}

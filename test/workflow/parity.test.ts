@@ -2,7 +2,6 @@
 // times, a workflow's view equals simulate's output. Five logs, the spec's worked example first.
 // And what the providers end up holding is what the spec's `providers` record says was last sent.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import type { MemberView } from '../../machines/view.js';
@@ -10,26 +9,23 @@ import type { AssociationConfig } from '../../schemas/association.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { association } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } from './deliver.js';
-import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
+import { providersSettled, timeSkippingWorker } from './environment.js';
+import type { RunningWorker } from './environment.js';
 import { fakeProviders } from './fake-providers.js';
 import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './scenarios.js';
 
 describe('the workflow and simulate agree', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let running: RunningWorker;
   const providers = fakeProviders();
 
   beforeAll(async () => {
-    env = await timeSkippingEnvironment();
-    worker = await testWorker(env, 'parity', { activities: providers.activities });
-    running = worker.run();
+    running = await timeSkippingWorker('parity', { activities: providers.activities });
+    env = running.env;
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await running?.stop();
   });
 
   async function compare(config: AssociationConfig, original: LifecycleEvent[], originalUntil: string): Promise<void> {

@@ -3,7 +3,6 @@
 // signal becomes a warning in `view`, and input a billing system really sends is taken, normalised.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidCommand, MembershipClient } from '../../client/membership-client.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
@@ -19,28 +18,25 @@ import {
 } from '../../workflows/messages.js';
 import type { ProviderRepair } from '../../workflows/messages.js';
 import { association } from '../helpers.js';
-import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
+import { providersSettled, timeSkippingWorker } from './environment.js';
+import type { RunningWorker } from './environment.js';
 
 const taskQueue = 'payloads';
 const config = association();
 
 describe('payloads checked by the workflow', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let running: RunningWorker;
   let client: MembershipClient;
 
   beforeAll(async () => {
-    env = await timeSkippingEnvironment();
-    worker = await testWorker(env, taskQueue);
-    running = worker.run();
+    running = await timeSkippingWorker(taskQueue);
+    env = running.env;
     client = new MembershipClient(env.client, config, taskQueue);
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await running?.stop();
   });
 
   /** The server's present, as an event's `at`. */

@@ -5,14 +5,14 @@
 // activity is being retried, so an outage would freeze time.)
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import { membershipSearchAttributes as keys } from '../../workflows/search-attributes.js';
 import { EventLog, association } from '../helpers.js';
 import { deliverInTime, shiftInstant, shiftYears, yearsIntoFuture } from './deliver.js';
-import { providersSettled, testWorker, timeSkippingEnvironment } from './environment.js';
+import { providersSettled, timeSkippingWorker } from './environment.js';
+import type { RunningWorker } from './environment.js';
 import { fakeProviders } from './fake-providers.js';
 
 const taskQueue = 'provider-sync';
@@ -30,18 +30,12 @@ const paidMember = (memberId: string) =>
 const paidForYears = (memberId: string) =>
   new EventLog(memberId)
     .join('2026-06-01')
-    .add('invoiceIssued', '2026-06-01T12:00:00Z', {
-      invoiceId: 'INV-LONG',
-      amount: 150,
-      coversFrom: '2026-06-01',
-      coversThrough: '2029-12-31',
-    })
+    .invoice('2026-06-01T12:00:00Z', 'INV-LONG', 150, { from: '2026-06-01', through: '2029-12-31' })
     .pay('2026-06-01T13:00:00Z', 'INV-LONG', 150);
 
 describe('provider sync', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let running: RunningWorker;
   let years: number;
   /** What the fake providers refuse, switched by the tests. */
   const refusing = { mlsFor: new Set<string>() };
@@ -59,9 +53,8 @@ describe('provider sync', () => {
     providers.applied.filter((c) => c.memberId === memberId && c.provider === provider);
 
   beforeAll(async () => {
-    env = await timeSkippingEnvironment();
-    worker = await testWorker(env, taskQueue, { activities: providers.activities });
-    running = worker.run();
+    running = await timeSkippingWorker(taskQueue, { activities: providers.activities });
+    env = running.env;
   });
 
   beforeEach(async () => {
@@ -69,9 +62,7 @@ describe('provider sync', () => {
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
+    await running?.stop();
   });
 
   const shift = (events: readonly LifecycleEvent[]) => shiftYears(events, years);
