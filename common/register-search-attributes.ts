@@ -1,5 +1,7 @@
 // Registers the membership search attributes on a namespace (the dev server gets them from
 // `start-dev --search-attribute`; a self-hosted cluster or a test server through this call).
+import { status } from '@grpc/grpc-js';
+import { isGrpcServiceError } from '@temporalio/client';
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { SearchAttributeType } from '@temporalio/common';
@@ -9,11 +11,14 @@ import { membershipSearchAttributes } from '../workflows/search-attributes.js';
 const { IndexedValueType } = proto.temporal.api.enums.v1;
 
 /**
- * Adds the attributes one by one: a namespace that has the older ones (a dev server from before
- * ProviderSync existed) still gets the new ones. One already registered is not an error.
+ * Adds the attributes the namespace lacks, one by one: a namespace that has the older ones (a dev
+ * server from before ProviderSync existed) gets the new ones, and one that has them all is asked
+ * nothing more. Another process adding one at the same moment is not an error.
  */
 export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const registered = await registeredNames(connection, namespace);
   for (const key of Object.values(membershipSearchAttributes)) {
+    if (registered.has(key.name)) continue;
     const type =
       key.type === SearchAttributeType.DATETIME
         ? IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
@@ -21,7 +26,18 @@ export async function registerSearchAttributes(connection: Connection, namespace
     try {
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: { [key.name]: type } });
     } catch (error) {
-      if (!/already exists/i.test((error as Error).message)) throw error;
+      if (!isGrpcServiceError(error) || error.code !== status.ALREADY_EXISTS) throw error;
     }
+  }
+}
+
+/** The namespace's custom attributes; none known where the server cannot list them (the time-skipping one). */
+async function registeredNames(connection: Connection, namespace: string): Promise<Set<string>> {
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return new Set(Object.keys(customAttributes ?? {}));
+  } catch (error) {
+    if (isGrpcServiceError(error) && error.code === status.UNIMPLEMENTED) return new Set();
+    throw error;
   }
 }
