@@ -68,7 +68,7 @@ const instant = z.pipe(
 const base = { id: nonEmpty, memberId: nonEmpty, at: instant };
 
 /** Who sent a staff command and why; the workflow turns changeType and changeRole Updates into events too. */
-const staffFields = { reason: optional(z.string()), by: optional(z.string()) };
+export const staffFields = { reason: optional(z.string()), by: optional(z.string()) };
 
 export const joinedSchema = z.strictObject({
   ...base,

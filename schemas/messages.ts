@@ -1,11 +1,12 @@
 // What the membership workflow's signals, Updates and queries carry (workflows/messages.ts names
 // them): one definition, checked by the client before it sends and by the workflow when it arrives.
 import { buildAssociationConfigSchema } from './association.js';
-import { nonEmpty, optional, role } from './events.js';
+import { nonEmpty, role, staffFields as whoAndWhy } from './events.js';
 import { providerNames } from './provider-names.js';
 import { z } from './zod-mini.js';
 
-const staffFields = { id: nonEmpty, reason: optional(z.string()), by: optional(z.string()) };
+/** The event's staff fields, and the id that makes a retried command apply once. */
+const staffFields = { id: nonEmpty, ...whoAndWhy };
 
 /** What staff send; `id` makes a retried command apply once. */
 export const staffCommandSchema = z.strictObject(staffFields);
