@@ -94,7 +94,7 @@ function rowNames(text: string): Map<string, string> {
 
 describe('the link checker', () => {
   const sample = [
-    '[inside](docs/rules.md) [up and out](../shared/spec/lifecycle.md) [gone](docs/none.md)',
+    '[inside](docs/rules.md) [up and out](../another-project/spec.md) [gone](docs/none.md)',
     '[web](https://example.org/x.md) [here](#a-heading) [nowhere](#no-heading) [bad anchor](docs/rules.md#no-such)',
     '[ref]: /etc/passwd',
     '`[code](not/a/link.md)`',
@@ -106,7 +106,7 @@ describe('the link checker', () => {
 
   it('reports links that leave the repository, miss their file or anchor, and nothing else', () => {
     expect(brokenLinks(root, 'README.md', sample)).toEqual([
-      '../shared/spec/lifecycle.md: outside the repository',
+      '../another-project/spec.md: outside the repository',
       'docs/none.md: no such file',
       '#no-heading: no heading with that anchor in README.md',
       'docs/rules.md#no-such: no heading with that anchor in docs/rules.md',
