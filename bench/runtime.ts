@@ -4,13 +4,13 @@
 // same run with a no-op workflow as the baseline. A benchmark, not a test.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { duesPaid, liveBenchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
+import { readUntil } from './read-until.js';
 import { forkWorkerProcess } from './worker-process.js';
 import { pingSignal, pingsQuery } from './noop-workflow.js';
 import type { noopWorkflow } from './noop-workflow.js';
@@ -55,16 +55,10 @@ async function timed(name: string, task: (index: number) => Promise<void>): Prom
   return performance.now() - started;
 }
 
-/**
- * Reads until `done` holds: at once, then after 5, 10, 20… ms (at most 100). Every read is a query
- * the worker answers, so polling fast would compete with the very signals being measured.
- * Returns milliseconds from `since`.
- */
+/** Milliseconds from `since` until `done` holds, reading at once, then after 5, 10, 20… ms (at most 100). */
 async function until<T>(since: number, read: () => Promise<T>, done: (value: T) => boolean): Promise<number> {
-  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
-    if (done(await read())) return performance.now() - since;
-    await sleep(pause);
-  }
+  await readUntil(read, done, { first: 5, most: 100 });
+  return performance.now() - since;
 }
 
 interface Phase {

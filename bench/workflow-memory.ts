@@ -6,7 +6,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import pLimit from 'p-limit';
@@ -15,6 +14,7 @@ import { MembershipClient } from '../client/membership-client.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { duesPaid, liveBenchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
+import { readUntil } from './read-until.js';
 import { forkWorkerProcess, serveWorkerProcess } from './worker-process.js';
 import type { WorkerMemory } from './worker-process.js';
 
@@ -88,11 +88,11 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
           const at = new Date().toISOString();
           await client.send({ id: `join-${memberId}`, type: 'joined', memberId, at, membershipType: 'REALTOR' });
           for (const event of duesPaid(memberId, at, from, through)) await client.send(event);
-          for (let pause = 10; ; pause = Math.min(pause * 2, 500)) {
-            const standing = await client.view(memberId);
-            if (standing?.member?.paidThrough === through && standing.providerSync?.status === 'ok') break;
-            await sleep(pause);
-          }
+          await readUntil(
+            () => client.view(memberId),
+            (standing) => standing?.member?.paidThrough === through && standing.providerSync?.status === 'ok',
+            { first: 10, most: 500 },
+          );
         }),
       ),
     );
