@@ -6,7 +6,7 @@ import type { AssociationConfig } from '../schemas/association.js';
 import { formatInputError, parseAssociationConfig } from '../schemas/parse.js';
 import type { Parsed } from '../schemas/parse.js';
 
-export const sampleAssociationFile = join(import.meta.dirname, '..', 'examples', 'sample-association.yaml');
+export const sampleAssociationFile = join(import.meta.dirname, '..', 'examples', 'associations', 'sample.yaml');
 
 export function associationFile(explicit?: string): string {
   return explicit ?? process.env.STANDING_CONFIG ?? sampleAssociationFile;

@@ -63,6 +63,29 @@ export function buildAssociationConfigSchema() {
     deferSuspensionUntilWindow: z._default(z.boolean(), false),
   });
 
+  // Where a provider is and how standing proves who it is: deployment, not rules. The values never
+  // reach a workflow (rulesOf below strips them); a key is named by the variable or file holding it,
+  // so the association file itself holds no secret.
+  const envName = z
+    .string()
+    .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, like MRAR_M1_API_KEY'));
+  const filePath = z.string().check(z.minLength(1, 'must not be empty'));
+  const connection = {
+    url: z.optional(
+      z.string().check(z.regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL, like https://m1.example.org')),
+    ),
+    urlEnv: z.optional(envName),
+    apiKeyEnv: z.optional(envName),
+    apiKeyFile: z.optional(filePath),
+  };
+  const oneOf = (a: string, b: string) =>
+    z.superRefine((value: Record<string, unknown>, ctx) => {
+      if (value[a] !== undefined && value[b] !== undefined)
+        ctx.addIssue({ code: 'custom', path: [b], message: `give ${a} or ${b}, not both` });
+    });
+  const withConnection = <T extends z.core.$ZodLooseShape>(shape: T) =>
+    z.strictObject({ ...shape, ...connection }).check(oneOf('url', 'urlEnv'), oneOf('apiKeyEnv', 'apiKeyFile'));
+
   const changeRule = z.strictObject({
     m1: z.optional(m1Status),
     mls: z.optional(mlsStatus),
@@ -120,18 +143,62 @@ export function buildAssociationConfigSchema() {
       name: z.optional(z.string()),
       timezone: z._default(timezone, 'UTC'),
     }),
+    /** Where the association's memberships run. Defaults: the connection's namespace, `standing/<id>`. */
+    temporal: z.optional(
+      z.strictObject({
+        namespace: z.optional(z.string().check(z.minLength(1, 'must not be empty'))),
+        taskQueue: z.optional(
+          z.string().check(
+            z.minLength(1, 'must not be empty'),
+            z.refine((queue) => !queue.startsWith('/_sys/'), 'must not start with /_sys/ (reserved by Temporal)'),
+          ),
+        ),
+      }),
+    ),
+    /** The billing gateway's signing secrets for this association (one per line in the file, while rotating). */
+    gateway: z.optional(
+      z
+        .strictObject({ secretsEnv: z.optional(envName), secretsFile: z.optional(filePath) })
+        .check(oneOf('secretsEnv', 'secretsFile')),
+    ),
     providers: z._default(
       z.strictObject({
-        m1: z.optional(m1Provider),
-        mls: z.optional(z.strictObject({})),
+        m1: z.optional(withConnection(m1Provider.shape)),
+        mls: z.optional(withConnection({})),
         lockbox: z.optional(
-          z.strictObject({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) }),
+          withConnection({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) }),
         ),
       }),
       {},
     ),
     membershipTypes,
   });
+}
+
+/** The fields of a provider's settings that say where it is and which key proves who we are. */
+const connectionFields = ['url', 'urlEnv', 'apiKeyEnv', 'apiKeyFile'] as const;
+
+/**
+ * The configuration a membership runs on: the file without its deployment settings (namespace, task
+ * queue, gateway secrets, provider endpoints and keys). Only this reaches a workflow's input, memo
+ * or history; where the providers are and which keys prove it stay with the worker.
+ */
+export function rulesOf(config: AssociationConfig): AssociationConfig {
+  const strip = <T extends object>(settings: T | undefined): T | undefined => {
+    if (settings === undefined) return undefined;
+    const kept = { ...settings } as Record<string, unknown>;
+    for (const field of connectionFields) delete kept[field];
+    return kept as T;
+  };
+  // Key order kept, so a file without deployment settings gives the configuration (and version) it always did.
+  const rules: AssociationConfig = { ...config, providers: {} };
+  delete rules.temporal;
+  delete rules.gateway;
+  for (const provider of providerNames) {
+    const settings = strip(config.providers[provider]);
+    if (settings !== undefined) (rules.providers as Record<string, unknown>)[provider] = settings;
+  }
+  return rules;
 }
 
 /** The association file's schema, built when first used. */

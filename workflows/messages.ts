@@ -19,7 +19,26 @@ import type {
 
 export type { ChangeRoleCommand, ChangeTypeCommand, Configuration, ProviderRepair, StaffAction, StaffCommand };
 
+/**
+ * The task queue every membership ran on before each association had its own. Memberships started
+ * then stay on it (a run keeps its task queue across continue-as-new), so workers still serve it.
+ */
 export const TASK_QUEUE = 'standing';
+
+/** An association's own task queue, unless its file names another: only workers holding its settings poll it. */
+export function associationTaskQueue(associationId: string): string {
+  return `standing/${associationId}`;
+}
+
+/**
+ * The association a standing workflow acts for, from its id: every workflow id standing gives
+ * (`membership/<association>/<member>`, `mass-<action>/<association>/<moment>`,
+ * `reconcile-providers/<association>[/...]`) names it second. Association ids hold no slash.
+ */
+export function associationOfWorkflowId(workflowId: string): string | undefined {
+  const [, association] = workflowId.split('/');
+  return association === undefined || association === '' ? undefined : association;
+}
 
 /**
  * The workflow types a worker registers, by the names clients start them with. workflows/index.ts
