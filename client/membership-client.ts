@@ -9,6 +9,7 @@ import { TypedSearchAttributes } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { MemberView } from '../machines/view.js';
 import type { Role } from '../machines/types.js';
+import { rulesOf } from '../schemas/association.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import { lifecycleEventSchema } from '../schemas/events.js';
 import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
@@ -91,11 +92,16 @@ export interface MemberSummary {
 }
 
 export class MembershipClient {
+  /** The rules only (rulesOf): what a workflow is given never says where the providers are or which keys they take. */
+  private readonly association: AssociationConfig;
+
   constructor(
     private readonly client: Client,
-    private readonly association: AssociationConfig,
+    association: AssociationConfig,
     private readonly taskQueue: string = TASK_QUEUE,
-  ) {}
+  ) {
+    this.association = rulesOf(association);
+  }
 
   get associationId(): string {
     return this.association.association.id;
@@ -221,7 +227,8 @@ export class MembershipClient {
   }
 
   /** Sends a configuration to one running member; it applies from now on and re-arms the timers. */
-  async configure(memberId: string, association: AssociationConfig): Promise<void> {
+  async configure(memberId: string, configuration: AssociationConfig): Promise<void> {
+    const association = rulesOf(configuration);
     await this.handle(memberId).signal(configureSignal, { association, version: configVersion(association) });
   }
 
@@ -230,8 +237,9 @@ export class MembershipClient {
    * (their memo says which version they run). Returns how many were told and how many were current.
    */
   async broadcastConfiguration(
-    association: AssociationConfig = this.association,
+    configuration: AssociationConfig = this.association,
   ): Promise<{ signalled: number; current: number }> {
+    const association = rulesOf(configuration);
     const version = configVersion(association);
     const query = visibilityQuery(association.association.id);
     let signalled = 0;
