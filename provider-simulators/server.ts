@@ -2,6 +2,7 @@
 // `MemberStatus`), SentriLock and Supra: it enforces their rules, applies a write once per
 // idempotency key, keeps its state on disk, logs every request, and takes faults per provider
 // (latency, error rate, outage, rate limiting) from its options or the admin endpoints.
+import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -106,6 +107,8 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
       statusCode,
       ...(typeof requested === 'string' ? { requested } : {}),
       ...(replayed ? { replayed } : {}),
+      association: headerOf(request, 'x-association-id') ?? null,
+      credential: credentialFingerprint(headerOf(request, 'authorization')),
     });
     await saveState(options.stateFile, state);
   };
@@ -231,6 +234,15 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     return state.records[provider][(request.params as { id: string }).id];
   });
   return app;
+}
+
+/**
+ * A short fingerprint of the Authorization header a caller presented: enough to tell which key it
+ * was (tests compare it with `credentialFingerprint('Bearer <key>')`), without keeping the key.
+ */
+export function credentialFingerprint(authorization: string | undefined): string | null {
+  if (authorization === undefined) return null;
+  return createHash('sha256').update(authorization).digest('hex').slice(0, 16);
 }
 
 function headerOf(request: FastifyRequest, name: string): string | undefined {

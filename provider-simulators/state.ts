@@ -24,6 +24,10 @@ export interface LoggedRequest {
   readonly requested?: string;
   /** A write answered from the idempotency store: not applied again. */
   readonly replayed?: boolean;
+  /** Who called: the association the caller said it acts for (its X-Association-Id header), if any. */
+  readonly association: string | null;
+  /** And the credential it presented, as a fingerprint (never the key itself): null when it sent none. */
+  readonly credential: string | null;
 }
 
 export interface SimulatorState {
