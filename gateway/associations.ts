@@ -4,7 +4,7 @@
 import { existsSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadAssociationSet, watchAssociationSet } from '../common/association-set.js';
 import type { AssociationSet, AssociationSource, LoadedAssociation } from '../common/association-set.js';
 import { formatInputError } from '../schemas/parse.js';
@@ -205,60 +205,77 @@ export async function serveAssociations(options: ServeOptions): Promise<ServedAs
   let generation = 0;
   let closed = false;
   const secretWatchers = new Map<string, FSWatcher>();
+  let watchedSecretFiles = new Map<string, Set<string>>();
   let pending: NodeJS.Timeout | undefined;
 
+  /**
+   * Says what the gateway serves at start, and after a reload only what changed (an editor or a
+   * touched file reloads the set without changing it): each problem, by file, and each association
+   * with no secret, since its requests all answer 401.
+   */
   const report = (next: ServedSet, previous: ServedSet | undefined) => {
-    for (const problem of next.problems) log(formatInputError(problem));
-    const ids = [...next.associations.keys()];
-    if (!previous) {
-      log(`serving ${ids.length > 0 ? ids.join(', ') : 'no association'}`);
-    } else {
-      const added = ids.filter((id) => !previous.associations.has(id));
-      const removed = [...previous.associations.keys()].filter((id) => !next.associations.has(id));
-      const rotated = ids.filter((id) => {
-        const before = previous.associations.get(id);
-        return (
-          before !== undefined &&
-          [...before.secrets].sort().join('\n') !== [...next.associations.get(id)!.secrets].sort().join('\n')
-        );
-      });
-      const changes = [
-        ...(added.length > 0 ? [`added ${added.join(', ')}`] : []),
-        ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
-        ...(rotated.length > 0 ? [`new secrets for ${rotated.join(', ')}`] : []),
-      ];
-      log(
-        `serving ${ids.length > 0 ? ids.join(', ') : 'no association'}${changes.length > 0 ? ` (${changes.join('; ')})` : ''}`,
-      );
-    }
-    for (const [id, from] of next.secretsFrom)
-      log(
+    const lines = (set: ServedSet) => [
+      ...set.problems.map(formatInputError),
+      ...[...set.secretsFrom].map(([id, from]) =>
         from === null
           ? `association ${id} has no gateway secret: its requests answer 401`
           : `association ${id}: secrets from ${from}`,
-      );
+      ),
+    ];
+    const ids = [...next.associations.keys()];
+    const serving = `serving ${ids.length > 0 ? ids.join(', ') : 'no association'}`;
+    if (!previous) {
+      log(serving);
+      for (const line of lines(next)) log(line);
+      return;
+    }
+    const added = ids.filter((id) => !previous.associations.has(id));
+    const removed = [...previous.associations.keys()].filter((id) => !next.associations.has(id));
+    const secretsOf = (set: ServedSet, id: string) => [...set.associations.get(id)!.secrets].sort().join('\n');
+    const rotated = ids.filter(
+      (id) => previous.associations.has(id) && secretsOf(previous, id) !== secretsOf(next, id),
+    );
+    const changes = [
+      ...(added.length > 0 ? [`added ${added.join(', ')}`] : []),
+      ...(removed.length > 0 ? [`removed ${removed.join(', ')}`] : []),
+      ...(rotated.length > 0 ? [`new secrets for ${rotated.join(', ')}`] : []),
+    ];
+    if (changes.length > 0) log(`${serving} (${changes.join('; ')})`);
+    const before = new Set(lines(previous));
+    for (const line of lines(next)) if (!before.has(line)) log(line);
   };
 
-  /** The folders whose files hold secrets: watched, so a rotated secret takes effect without a restart. */
+  /**
+   * The files that hold secrets, by folder: the folders are watched (a file replaced on save is
+   * seen too), and a change to one of these files reloads the secrets, so a rotation takes effect
+   * without a restart. Other files in those folders are not looked at.
+   */
   const watchSecrets = (set: AssociationSet) => {
-    const folders = new Set<string>();
-    if (options.secrets.secretsDir !== undefined) folders.add(resolve(options.secrets.secretsDir));
+    const files = new Map<string, Set<string>>();
+    const add = (file: string) => {
+      const folder = dirname(file);
+      files.set(folder, (files.get(folder) ?? new Set()).add(basename(file)));
+    };
     for (const association of set.associations.values()) {
-      const secretsFile = association.config.gateway?.secretsFile;
-      if (secretsFile !== undefined) folders.add(dirname(resolve(dirname(association.file), secretsFile)));
+      const { secretsEnv, secretsFile } = association.config.gateway ?? {};
+      if (secretsFile !== undefined) add(resolve(dirname(association.file), secretsFile));
+      else if (secretsEnv === undefined && options.secrets.secretsDir !== undefined)
+        add(resolve(options.secrets.secretsDir, association.id));
     }
+    watchedSecretFiles = files;
     for (const [folder, watcher] of secretWatchers)
-      if (!folders.has(folder)) {
+      if (!files.has(folder)) {
         watcher.close();
         secretWatchers.delete(folder);
       }
-    for (const folder of folders) {
+    for (const folder of files.keys()) {
       // A folder made later is watched from the next reload on.
       if (secretWatchers.has(folder) || !existsSync(folder)) continue;
       try {
         secretWatchers.set(
           folder,
-          watch(folder, () => {
+          watch(folder, (_event, name) => {
+            if (name !== null && !watchedSecretFiles.get(folder)?.has(name)) return;
             clearTimeout(pending);
             pending = setTimeout(() => {
               if (lastSet) apply(lastSet).catch((error: unknown) => log(`reload failed: ${(error as Error).message}`));
