@@ -94,13 +94,10 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const actingFor = new WeakMap<FastifyRequest, GatewayAssociation>();
 
   /**
-   * Settles the association before anything else: an unknown one is 404 before the signature is
-   * checked (there is no secret to check it with, and a 401 would send an integrator who mistyped
-   * the id hunting for a secret problem; association ids are not secrets), and one with no secret
-   * is 401 at once. Neither reads the body.
+   * Keeps the association the request acts for; one with no secret is answered 401 at once, its
+   * body unread. Whether it answered.
    */
-  const choose = (association: GatewayAssociation | undefined, request: Request, reply: FastifyReply) => {
-    if (!association) return false;
+  const answered = (association: GatewayAssociation, request: Request, reply: FastifyReply): boolean => {
     if (association.secrets.length === 0) {
       void reply.code(401).send({
         error: 'unauthorized',
@@ -111,13 +108,18 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     actingFor.set(request, association);
     return false;
   };
+  /**
+   * The association in the path, settled before anything else. An unknown one is 404 before the
+   * signature is checked, and before the body is read: there is no secret to check it with, and a
+   * 401 would send an integrator who mistyped the id hunting for a secret problem (association ids
+   * are not secrets; the 404 says nothing of any member).
+   */
   const byPath = async (request: Request, reply: FastifyReply) => {
     const id = request.params.associationId ?? '';
     const association = options.associations().get(id);
     if (!association)
       return reply.code(404).send({ error: 'not-found', message: `no association ${id} is served here` });
-    if (choose(association, request, reply)) return reply;
-    return undefined;
+    return answered(association, request, reply) ? reply : undefined;
   };
   /** The deprecated paths: the only association, while there is exactly one. */
   const theOnly = async (request: Request, reply: FastifyReply) => {
@@ -135,8 +137,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     // The same target under the association's own path (raw as sent, so nothing decoded reaches a header).
     const successorUrl = request.url.replace(/^\/v1\//, `/v1/associations/${encodeURIComponent(association.id)}/`);
     void reply.header('link', `<${successorUrl}>; rel="successor-version"`);
-    if (choose(association, request, reply)) return reply;
-    return undefined;
+    return answered(association, request, reply) ? reply : undefined;
   };
 
   /** Whether the request was signed, over `body`, by one of its association's secrets. */

@@ -1,7 +1,8 @@
 // The gateway's answers over HTTP, with a recording sink: signatures (good, missing, wrong, stale,
 // rotated), bodies (one event, an array, malformed, invalid fields, unknown types, too large), a
-// member read back with its refused events, and a Temporal that cannot be reached. What the
-// workflows then hold: test/integration/gateway.test.ts.
+// member read back with its refused events, a Temporal that cannot be reached, and several
+// associations walled off (each its own secrets and members; unknown ones 404; the deprecated
+// one-association paths). What the workflows then hold: test/integration/gateway.test.ts.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
