@@ -11,7 +11,7 @@ import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import { buildGateway } from '../gateway/server.js';
 import { signedHeaders } from '../gateway/signature.js';
-import { temporalSink } from '../gateway/temporal-sink.js';
+import { temporalSinks } from '../gateway/temporal-sink.js';
 import { isTemporalUnavailable } from '../gateway/unavailable.js';
 import type { LifecycleEventInput } from '../schemas/events.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
@@ -35,13 +35,20 @@ const worker = fork(join(import.meta.dirname, 'runtime-worker.ts'), {
   env: { ...process.env, TEMPORAL_ADDRESS: env.address },
 });
 await new Promise((resolve) => worker.once('message', resolve));
-const gateway = await buildGateway({
-  association,
-  sink: temporalSink(env.client, env.connection, association),
+// The runtime worker polls the legacy queue: the association is served there, in the server's namespace.
+const sinks = temporalSinks(env.connection);
+const served = {
+  id: association.association.id,
+  config: association,
   secrets: [secret],
+  sink: sinks.sinkFor({ config: association, namespace: env.namespace ?? 'default', taskQueue: TASK_QUEUE }),
+};
+const gateway = await buildGateway({
+  associations: () => new Map([[served.id, served]]),
+  reachable: sinks.reachable,
   isUnavailable: isTemporalUnavailable,
 });
-const url = `${await gateway.listen({ host: '127.0.0.1', port: 0 })}/v1/events`;
+const url = `${await gateway.listen({ host: '127.0.0.1', port: 0 })}/v1/associations/${served.id}/events`;
 const client = new MembershipClient(env.client, association, TASK_QUEUE);
 
 /** A member's first month: joined, invoiced, paid; each event sent on its own, as live billing does. */

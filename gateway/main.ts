@@ -1,31 +1,27 @@
-// The billing gateway process (npm run gateway; npm start runs it): POST /v1/events and
-// GET /v1/members/{memberId} on 127.0.0.1:8787 for the association in STANDING_CONFIG. Settings
-// from the environment:
-//   STANDING_GATEWAY_SECRET       shared secret(s) for request signatures, comma-separated (required)
+// The billing gateway process (npm run gateway; npm start runs it) on 127.0.0.1:8787, for every
+// association loaded (STANDING_ASSOCIATIONS folder, or STANDING_CONFIG file, else the samples):
+// POST /v1/associations/{id}/events and GET /v1/associations/{id}/members/{memberId}, each association
+// signed with its own secrets. Settings from the environment:
+//   STANDING_GATEWAY_SECRETS_DIR  a folder with a file per association, named by its id, one secret a line
+//                                 (used by an association whose file names no gateway.secretsEnv/secretsFile)
+//   STANDING_GATEWAY_SECRET(S)    shared secret(s), comma-separated: only while exactly one association is loaded
 //   STANDING_GATEWAY_HOST, _PORT  where to listen (default 127.0.0.1:8787)
 //   STANDING_GATEWAY_BODY_LIMIT   largest body in bytes (default 1 MiB)
-// Temporal is found as the worker finds it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...).
+// Temporal is found as the worker finds it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...); each
+// association's memberships are in its own namespace and task queue (the file's `temporal`).
+import { resolve } from 'node:path';
 import { z } from 'zod';
-import { associationFile, readAssociationFile } from '../common/association-file.js';
+import { associationSource } from '../common/association-set.js';
 import { lazyClient } from '../common/temporal-connection.js';
+import { serveAssociations, splitSecrets } from './associations.js';
 import { DEFAULT_BODY_LIMIT, buildGateway } from './server.js';
-import { temporalSink } from './temporal-sink.js';
+import { temporalSinks } from './temporal-sink.js';
 import { isTemporalUnavailable } from './unavailable.js';
 
 const settingsSchema = z.object({
-  STANDING_GATEWAY_SECRET: z
-    .string({ error: 'required: the shared secret billing systems sign requests with' })
-    .transform((text) =>
-      text
-        .split(',')
-        .map((secret) => secret.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(z.string().min(16, 'each secret must be at least 16 characters'))
-        .min(1, 'required: the shared secret billing systems sign requests with'),
-    ),
+  STANDING_GATEWAY_SECRET: z.string().optional(),
+  STANDING_GATEWAY_SECRETS: z.string().optional(),
+  STANDING_GATEWAY_SECRETS_DIR: z.string().min(1).optional(),
   STANDING_GATEWAY_HOST: z.string().default('127.0.0.1'),
   STANDING_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   STANDING_GATEWAY_BODY_LIMIT: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT),
@@ -37,21 +33,40 @@ if (!parsed.success) {
   process.exit(2);
 }
 const settings = parsed.data;
-const association = await readAssociationFile(associationFile());
-const { client, connection, settings: temporal } = lazyClient();
+let source;
+try {
+  source = associationSource(undefined, process.env);
+} catch (error) {
+  console.error(`[gateway] ${(error as Error).message}`);
+  process.exit(2);
+}
+const sharedFrom = ['STANDING_GATEWAY_SECRETS', 'STANDING_GATEWAY_SECRET'].filter((name) => process.env[name]);
+const { connection, settings: temporal } = lazyClient();
+const sinks = temporalSinks(connection);
+const served = await serveAssociations({
+  source,
+  namespace: temporal.namespace,
+  secrets: {
+    env: process.env,
+    ...(settings.STANDING_GATEWAY_SECRETS_DIR ? { secretsDir: resolve(settings.STANDING_GATEWAY_SECRETS_DIR) } : {}),
+    sharedSecrets: splitSecrets(`${settings.STANDING_GATEWAY_SECRETS ?? ''},${settings.STANDING_GATEWAY_SECRET ?? ''}`),
+    sharedFrom: sharedFrom.join(' and ') || 'STANDING_GATEWAY_SECRET',
+  },
+  sinkFor: (association) => sinks.sinkFor(association),
+});
 const app = await buildGateway({
-  association,
-  sink: temporalSink(client, connection, association),
-  secrets: settings.STANDING_GATEWAY_SECRET,
+  associations: served.current,
+  reachable: sinks.reachable,
   bodyLimit: settings.STANDING_GATEWAY_BODY_LIMIT,
   isUnavailable: isTemporalUnavailable,
 });
 const url = await app.listen({ host: settings.STANDING_GATEWAY_HOST, port: settings.STANDING_GATEWAY_PORT });
 console.log(
-  `[gateway] POST ${url}/v1/events, GET ${url}/v1/members/{memberId} for association ${association.association.id} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
+  `[gateway] POST ${url}/v1/associations/{id}/events, GET ${url}/v1/associations/{id}/members/{memberId} for the associations in ${source.path} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
+    served.close();
     void app.close().then(async () => {
       await connection.close();
       process.exit(0);

@@ -23,17 +23,117 @@ const problem = {
   },
 };
 
+const associationParameter = {
+  name: 'associationId',
+  in: 'path',
+  required: true,
+  description:
+    'The association the request acts for, as its file names it (association.id); its secret signs the request',
+  schema: { type: 'string' },
+  example: 'SAMPLE',
+};
+const memberParameter = { name: 'memberId', in: 'path', required: true, schema: { type: 'string' } };
+
 export function openApiDocument(): Record<string, unknown> {
   const event = z.toJSONSchema(lifecycleEventSchema, { io: 'input', unrepresentable: 'any', target: 'openapi-3.0' });
   const member = z.toJSONSchema(memberAnswerSchema, { io: 'output', target: 'openapi-3.0' });
   const problemAnswer = { 'application/json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  const unauthorized = {
+    description:
+      "Missing, wrong or stale signature; a signature made with another association's secret; or the association has no secret configured",
+    content: problemAnswer,
+  };
+  const unavailable = (what: string) => ({
+    description: `Temporal cannot be reached; ${what} (Retry-After)`,
+    headers: { 'Retry-After': { schema: { type: 'integer' } } },
+    content: problemAnswer,
+  });
+  const sendEvents = {
+    summary: 'Send one event or an array of events for members of the association',
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            oneOf: [
+              { $ref: '#/components/schemas/LifecycleEvent' },
+              {
+                type: 'array',
+                minItems: 1,
+                maxItems: MAX_EVENTS_PER_REQUEST,
+                items: { $ref: '#/components/schemas/LifecycleEvent' },
+              },
+            ],
+          },
+        },
+      },
+    },
+    responses: {
+      '202': {
+        description:
+          'Accepted for the member: every event reached its member workflow in this association, which applies it or, if it does not fit the member (a payment for a voided invoice, say), refuses it and lists it under `rejected` in the member read',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['accepted', 'workflowIds'],
+              properties: {
+                accepted: { type: 'integer' },
+                workflowIds: { type: 'array', items: { type: 'string', example: 'membership/SAMPLE/S0001' } },
+              },
+            },
+          },
+        },
+      },
+      '400': {
+        description: 'Invalid: every problem named by field; nothing from the request was signalled',
+        content: problemAnswer,
+      },
+      '401': unauthorized,
+      '404': {
+        description:
+          'No such association is served here (answered before the signature is checked); nothing was signalled',
+        content: problemAnswer,
+      },
+      '413': { description: 'Body over the size limit (1 MiB by default)', content: problemAnswer },
+      '415': { description: 'The body is not application/json', content: problemAnswer },
+      '503': unavailable('retry the whole request. Events signalled before the failure are ignored by id.'),
+    },
+  };
+  const readMember = {
+    summary: "A member's state, paid-through and refused events",
+    description:
+      'Signed like a POST, over "GET <path>" in place of a body (the path as sent), so a signature reads one member of one association only. An event the gateway accepted (202) and the member refused is listed under `rejected` with the reason; one applied or ignored as a repeat is not.',
+    responses: {
+      '200': {
+        description: 'The member',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Member' } } },
+      },
+      '401': unauthorized,
+      '404': {
+        description:
+          'No such association served here; no such member in the association; or no joined or imported event for it yet (events sent before one are refused)',
+        content: problemAnswer,
+      },
+      '503': unavailable('retry later'),
+    },
+  };
+  const severalServed = {
+    description:
+      'The gateway serves several associations (or none): the answer names the path to use; nothing was signalled',
+    content: problemAnswer,
+  };
+  const deprecated = (successor: string) => ({
+    deprecated: true,
+    description: `Deprecated: the path of a gateway serving one association. Served only while exactly one association is loaded, for that association (the answer links to ${successor} with rel="successor-version"); with several, 404 naming the new path. A GET signs this path, as sent.`,
+  });
   return {
     openapi: '3.0.3',
     info: {
       title: 'standing billing gateway',
       version: '1',
       description:
-        'Billing systems post lifecycle events (spec section 3) and read back what became of them. Every request is signed: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs its request target instead of a body: "<timestamp>.GET /v1/members/{memberId}". A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; GET /v1/members/{memberId} lists the refused ones.',
+        'Each association\'s billing system posts lifecycle events (spec section 3) to its association\'s path and reads back what became of them. Every request is signed with its association\'s own secret: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs its request target instead of a body: "<timestamp>.GET /v1/associations/{associationId}/members/{memberId}". A request reaches only members of the association in its path; one signed with another association\'s secret is refused (401). A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; the member read lists the refused ones.',
     },
     servers: [{ url: 'http://127.0.0.1:8787' }],
     components: {
@@ -50,95 +150,36 @@ export function openApiDocument(): Record<string, unknown> {
           in: 'header',
           name: 'Standing-Signature',
           description:
-            'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>">; several comma-separated while a secret rotates',
+            'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> with the association\'s secret; several comma-separated while a secret rotates',
         },
       },
     },
     security: [{ timestamp: [], signature: [] }],
     paths: {
+      '/v1/associations/{associationId}/events': {
+        post: { ...sendEvents, parameters: [associationParameter] },
+      },
+      '/v1/associations/{associationId}/members/{memberId}': {
+        get: { ...readMember, parameters: [associationParameter, memberParameter] },
+      },
       '/v1/events': {
         post: {
-          summary: 'Send one event or an array of events',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  oneOf: [
-                    { $ref: '#/components/schemas/LifecycleEvent' },
-                    {
-                      type: 'array',
-                      minItems: 1,
-                      maxItems: MAX_EVENTS_PER_REQUEST,
-                      items: { $ref: '#/components/schemas/LifecycleEvent' },
-                    },
-                  ],
-                },
-              },
-            },
-          },
-          responses: {
-            '202': {
-              description:
-                'Accepted for the member: every event reached its member workflow, which applies it or, if it does not fit the member (a payment for a voided invoice, say), refuses it and lists it under `rejected` in GET /v1/members/{memberId}',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['accepted', 'workflowIds'],
-                    properties: {
-                      accepted: { type: 'integer' },
-                      workflowIds: { type: 'array', items: { type: 'string' } },
-                    },
-                  },
-                },
-              },
-            },
-            '400': {
-              description: 'Invalid: every problem named by field; nothing from the request was signalled',
-              content: problemAnswer,
-            },
-            '401': {
-              description: 'Missing, wrong or stale signature',
-              content: problemAnswer,
-            },
-            '413': {
-              description: 'Body over the size limit (1 MiB by default)',
-              content: problemAnswer,
-            },
-            '415': {
-              description: 'The body is not application/json',
-              content: problemAnswer,
-            },
-            '503': {
-              description:
-                'Temporal cannot be reached; retry the whole request (Retry-After). Events signalled before the failure are ignored by id.',
-              headers: { 'Retry-After': { schema: { type: 'integer' } } },
-              content: problemAnswer,
-            },
-          },
+          ...sendEvents,
+          ...deprecated('/v1/associations/{associationId}/events'),
+          summary: 'Deprecated: send events to the only association served',
+          responses: { ...sendEvents.responses, '404': severalServed },
         },
       },
       '/v1/members/{memberId}': {
         get: {
-          summary: "A member's state, paid-through and refused events",
-          description:
-            'Signed like a POST, over "GET <path>" in place of a body (the path as sent), so a signature reads one member only. An event the gateway accepted (202) and the member refused is listed under `rejected` with the reason; one applied or ignored as a repeat is not.',
-          parameters: [{ name: 'memberId', in: 'path', required: true, schema: { type: 'string' } }],
+          ...readMember,
+          ...deprecated('/v1/associations/{associationId}/members/{memberId}'),
+          summary: 'Deprecated: read a member of the only association served',
+          parameters: [memberParameter],
           responses: {
-            '200': {
-              description: 'The member',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Member' } } },
-            },
-            '401': { description: 'Missing, wrong or stale signature', content: problemAnswer },
+            ...readMember.responses,
             '404': {
-              description:
-                'No such member in the association, or no joined or imported event for it yet (events sent before one are refused)',
-              content: problemAnswer,
-            },
-            '503': {
-              description: 'Temporal cannot be reached; retry later (Retry-After)',
-              headers: { 'Retry-After': { schema: { type: 'integer' } } },
+              description: `${severalServed.description}; or no such member, or no joined or imported event for it yet`,
               content: problemAnswer,
             },
           },
@@ -146,7 +187,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/healthz': {
         get: {
-          summary: 'Whether the gateway can reach Temporal',
+          summary: 'Whether the gateway can reach Temporal, and the associations it serves',
           security: [],
           responses: { '200': { description: 'Temporal reachable' }, '503': { description: 'Temporal unreachable' } },
         },

@@ -1,14 +1,17 @@
-// The billing gateway: billing systems POST events here, signed; the gateway validates every event
-// and signals each member's workflow (signal-with-start). Answers to POST /v1/events:
+// The billing gateway: each association's billing system POSTs its events here, signed with that
+// association's own secret; the gateway validates every event and signals each member's workflow
+// (signal-with-start) in that association only. Answers to POST /v1/associations/{id}/events:
 //   202 accepted, with the workflow ids       400 invalid (every problem named; nothing signalled)
-//   401 unsigned, wrongly signed or stale      413 body over the limit
-//   415 not application/json                   503 Temporal unreachable (retry later: events
-//                                                  already signalled are ignored by id on retry)
-// A 202 means each event reached its member, which may still refuse it: GET /v1/members/{memberId},
-// signed over its request target, answers the member's state, paid-through and refused events (404 for no
-// such member, 503 while Temporal is unreachable).
+//   401 unsigned, wrongly signed or stale      404 no such association here
+//   413 body over the limit                    415 not application/json
+//   503 Temporal unreachable (retry later: events already signalled are ignored by id on retry)
+// A 202 means each event reached its member, which may still refuse it: GET
+// /v1/associations/{id}/members/{memberId}, signed over its request target, answers the member's
+// state, paid-through and refused events (404 for no such member, 503 while Temporal is unreachable).
+// The paths of the one-association gateway (/v1/events, /v1/members/{memberId}) still serve while
+// exactly one association is loaded; with several, they answer 404 naming the new path.
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import type { MemberStanding } from '../workflows/messages.js';
@@ -20,20 +23,31 @@ import type { Verdict } from './signature.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-/** What the gateway asks of Temporal: a MembershipClient in production, a fake of the same shape in unit tests. */
+/**
+ * What the gateway asks of Temporal for one association: a MembershipClient on the association's
+ * namespace and task queue in production, a fake of the same shape in unit tests.
+ */
 export interface EventSink {
   sendHistory(events: readonly LifecycleEvent[]): Promise<string[]>;
   /** The member's `view` query; null when the member has no workflow. */
   standing(memberId: string): Promise<MemberStanding | null>;
-  /** Whether Temporal answers now. */
-  reachable(): Promise<boolean>;
+}
+
+/** One association as the gateway serves it. */
+export interface GatewayAssociation {
+  readonly id: string;
+  readonly config: AssociationConfig;
+  /** The secrets its requests may be signed with (several while one rotates); none: every request is 401. */
+  readonly secrets: readonly string[];
+  /** Signals and queries this association's workflows only. */
+  readonly sink: EventSink;
 }
 
 interface GatewayOptions {
-  readonly association: AssociationConfig;
-  readonly sink: EventSink;
-  /** Shared secrets; more than one while a secret is being rotated. */
-  readonly secrets: readonly string[];
+  /** The associations served now, by id; asked at every request, so a reload takes effect at once. */
+  readonly associations: () => ReadonlyMap<string, GatewayAssociation>;
+  /** Whether Temporal answers now (GET /healthz). */
+  readonly reachable: () => Promise<boolean>;
   readonly bodyLimit?: number;
   readonly toleranceSeconds?: number;
   readonly now?: () => number;
@@ -41,8 +55,15 @@ interface GatewayOptions {
   readonly isUnavailable: (error: unknown) => boolean;
 }
 
+type Params = { associationId?: string; memberId?: string };
+type Request = FastifyRequest<{ Params: Params }>;
+
+/** The new paths, which name the association: what the deprecated ones point to. */
+export const eventsPath = (associationId: string) => `/v1/associations/${associationId}/events`;
+export const memberPath = (associationId: string, memberId: string) =>
+  `/v1/associations/${associationId}/members/${memberId}`;
+
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
-  const { association, sink, secrets } = options;
   const now = options.now ?? Date.now;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({ logger: false, bodyLimit });
@@ -66,12 +87,65 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     });
   });
 
-  /** Whether the request was signed, over `body` (a GET signs the empty body), by a secret the gateway holds. */
-  const signed = (request: FastifyRequest, body: Buffer): Verdict => {
+  /**
+   * The association each request acts for, chosen when it arrives (before its body is read) and
+   * kept for the whole request, so a reload in between cannot switch it.
+   */
+  const actingFor = new WeakMap<FastifyRequest, GatewayAssociation>();
+
+  /**
+   * Keeps the association the request acts for; one with no secret is answered 401 at once, its
+   * body unread. Whether it answered.
+   */
+  const answered = (association: GatewayAssociation, request: Request, reply: FastifyReply): boolean => {
+    if (association.secrets.length === 0) {
+      void reply.code(401).send({
+        error: 'unauthorized',
+        message: `association ${association.id} has no gateway secret configured: it takes no requests until it has one`,
+      });
+      return true;
+    }
+    actingFor.set(request, association);
+    return false;
+  };
+  /**
+   * The association in the path, settled before anything else. An unknown one is 404 before the
+   * signature is checked, and before the body is read: there is no secret to check it with, and a
+   * 401 would send an integrator who mistyped the id hunting for a secret problem (association ids
+   * are not secrets; the 404 says nothing of any member).
+   */
+  const byPath = async (request: Request, reply: FastifyReply) => {
+    const id = request.params.associationId ?? '';
+    const association = options.associations().get(id);
+    if (!association)
+      return reply.code(404).send({ error: 'not-found', message: `no association ${id} is served here` });
+    return answered(association, request, reply) ? reply : undefined;
+  };
+  /** The deprecated paths: the only association, while there is exactly one. */
+  const theOnly = async (request: Request, reply: FastifyReply) => {
+    const associations = [...options.associations().values()];
+    const successor =
+      request.params.memberId === undefined
+        ? `POST ${eventsPath('{associationId}')}`
+        : `GET ${memberPath('{associationId}', request.params.memberId)}`;
+    if (associations.length !== 1)
+      return reply.code(404).send({
+        error: 'not-found',
+        message: `this gateway serves ${associations.length === 0 ? 'no association' : 'several associations'}: use ${successor}, signed with that association's secret`,
+      });
+    const association = associations[0]!;
+    // The same target under the association's own path (raw as sent, so nothing decoded reaches a header).
+    const successorUrl = request.url.replace(/^\/v1\//, `/v1/associations/${encodeURIComponent(association.id)}/`);
+    void reply.header('link', `<${successorUrl}>; rel="successor-version"`);
+    return answered(association, request, reply) ? reply : undefined;
+  };
+
+  /** Whether the request was signed, over `body`, by one of its association's secrets. */
+  const signed = (request: FastifyRequest, association: GatewayAssociation, body: Buffer): Verdict => {
     const header = (name: string) =>
       typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined;
     return verify(
-      secrets,
+      association.secrets,
       { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) },
       body,
       now(),
@@ -83,34 +157,37 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     message: 'Temporal cannot be reached; retry the whole request later',
   };
 
-  app.post('/v1/events', async (request, reply) => {
+  const postEvents = async (request: Request, reply: FastifyReply) => {
+    const association = actingFor.get(request)!;
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verdict = signed(request, raw);
+    const verdict = signed(request, association, raw);
     if (!verdict.ok) return reply.code(401).send({ error: 'unauthorized', message: verdict.reason });
 
-    const parsed = parseEventsRequest(raw, association);
+    const parsed = parseEventsRequest(raw, association.config);
     if (!parsed.ok)
       return reply
         .code(400)
         .send({ error: 'invalid', message: 'nothing in this request was sent', problems: parsed.problems });
 
     try {
-      const workflowIds = await sink.sendHistory(parsed.events);
+      const workflowIds = await association.sink.sendHistory(parsed.events);
       return await reply.code(202).send({ accepted: parsed.events.length, workflowIds });
     } catch (error) {
       if (!options.isUnavailable(error)) throw error;
       // Events signalled before the failure are ignored by id when the billing system retries.
       return reply.code(503).header('retry-after', '5').send(unavailable);
     }
-  });
+  };
 
-  app.get<{ Params: { memberId: string } }>('/v1/members/:memberId', async (request, reply) => {
-    const verdict = signed(request, Buffer.from(signedTarget(request.url)));
+  const getMember = async (request: Request, reply: FastifyReply) => {
+    const association = actingFor.get(request)!;
+    // The request target as sent, association and member included: a signature reads one member of one association.
+    const verdict = signed(request, association, Buffer.from(signedTarget(request.url)));
     if (!verdict.ok) return reply.code(401).send({ error: 'unauthorized', message: verdict.reason });
-    const { memberId } = request.params;
+    const memberId = request.params.memberId!;
     let standing: MemberStanding | null;
     try {
-      standing = await sink.standing(memberId);
+      standing = await association.sink.standing(memberId);
     } catch (error) {
       if (!options.isUnavailable(error)) throw error;
       return reply.code(503).header('retry-after', '5').send(unavailable);
@@ -118,7 +195,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     if (!standing)
       return reply
         .code(404)
-        .send({ error: 'not-found', message: `no member ${memberId} in association ${association.association.id}` });
+        .send({ error: 'not-found', message: `no member ${memberId} in association ${association.id}` });
     // Events sent before a joined or imported event are refused, and the member is not there yet to list them.
     if (!standing.member)
       return reply.code(404).send({
@@ -126,14 +203,19 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
         message: `member ${memberId} has had no joined or imported event; events sent before one are refused`,
       });
     return reply.code(200).send(memberAnswer(standing.member));
-  });
+  };
+
+  app.post<{ Params: Params }>('/v1/associations/:associationId/events', { onRequest: byPath }, postEvents);
+  app.get<{ Params: Params }>('/v1/associations/:associationId/members/:memberId', { onRequest: byPath }, getMember);
+  app.post<{ Params: Params }>('/v1/events', { onRequest: theOnly }, postEvents);
+  app.get<{ Params: Params }>('/v1/members/:memberId', { onRequest: theOnly }, getMember);
 
   app.get('/healthz', async (_request, reply) => {
-    const temporal = await sink.reachable().catch(() => false);
+    const temporal = await options.reachable().catch(() => false);
     return reply.code(temporal ? 200 : 503).send({
       status: temporal ? 'ok' : 'unavailable',
       temporal: temporal ? 'reachable' : 'unreachable',
-      association: association.association.id,
+      associations: [...options.associations().keys()],
     });
   });
 

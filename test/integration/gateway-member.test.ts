@@ -1,4 +1,4 @@
-// GET /v1/members/{memberId} in front of the real dev server: a billing system learns that an
+// GET /v1/associations/{id}/members/{memberId} in front of the real dev server: a billing system learns that an
 // event the gateway accepted (202) was refused by the member, and why; 404 and 503 as documented.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedHeaders, signedTarget } from '../../gateway/signature.js';
@@ -14,7 +14,7 @@ describe('reading a member back through the gateway', () => {
   let url: string;
 
   beforeAll(async () => {
-    running = await startGatewayOnDevServer(config, secret);
+    running = await startGatewayOnDevServer([{ config, secrets: [secret] }]);
     url = running.url;
   });
 
@@ -23,7 +23,7 @@ describe('reading a member back through the gateway', () => {
   });
 
   const get = async (base: string, memberId: string) => {
-    const path = `/v1/members/${memberId}`;
+    const path = `/v1/associations/TEST/members/${memberId}`;
     const response = await fetch(`${base}${path}`, { headers: signedHeaders(secret, signedTarget(path)) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
@@ -65,7 +65,11 @@ describe('reading a member back through the gateway', () => {
       },
     ];
     const body = JSON.stringify(events);
-    const posted = await fetch(`${url}/v1/events`, { method: 'POST', headers: signedHeaders(secret, body), body });
+    const posted = await fetch(`${url}/v1/associations/TEST/events`, {
+      method: 'POST',
+      headers: signedHeaders(secret, body),
+      body,
+    });
     expect(posted.status).toBe(202);
     await expect
       .poll(() => get(url, 'R1'), { timeout: 15_000, interval: 200 })
@@ -88,7 +92,7 @@ describe('reading a member back through the gateway', () => {
   });
 
   it('answers 503 when Temporal cannot be reached', async () => {
-    const down = await gatewayTo('127.0.0.1:1', config, secret);
+    const down = await gatewayTo('127.0.0.1:1', [{ config, secrets: [secret] }]);
     try {
       expect(await get(down.url, 'R1')).toMatchObject({ status: 503, body: { error: 'unavailable' } });
     } finally {
