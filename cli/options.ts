@@ -23,7 +23,7 @@ export function addGlobalOptions(program: Command): Command {
     .addOption(
       new Option(
         '--association <id>',
-        'the association to act for, by id: needed when more than one is loaded (not by simulate)',
+        'the association to act for, by id; needed when more than one is loaded (simulate takes none)',
       ).env('STANDING_ASSOCIATION'),
     )
     .option('--json', 'print the result as JSON, for scripts');
