@@ -13,7 +13,7 @@ function buildProgram(): Command {
     new Command('standing')
       .description('Membership lifecycle engine for associations')
       .exitOverride()
-      // Subcommands inherit these settings: each one's help lists --config and --json too.
+      // Subcommands inherit these settings: each one's help lists --config, --association and --json too.
       .configureHelp({ showGlobalOptions: true })
       .showHelpAfterError('(standing help <command> lists its options)')
       .configureOutput({

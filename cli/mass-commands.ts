@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import type { MembershipClient } from '../client/membership-client.js';
-import { TASK_QUEUE, workflowTypes } from '../workflows/messages.js';
+import { workflowTypes } from '../workflows/messages.js';
 import type { StaffAction } from '../workflows/messages.js';
 import { MAX_MEMBERS_PER_BATCH, massChangeProgressQuery } from '../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../workflows/mass-change.js';
@@ -82,7 +82,7 @@ function formatOutcomes(result: DryRun, heading: string): string {
 }
 
 async function runMass(action: StaffAction, options: MassOptions): Promise<void> {
-  const { membership, client, association, close } = await open(options);
+  const { membership, client, association, loaded, close } = await open(options);
   try {
     const filter = filterFrom(association, options);
     if (Object.keys(filter).length === 0) {
@@ -119,7 +119,8 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
     const associationId = association.association.id;
     const handle = await client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
       workflowId: `mass-${action}/${associationId}/${new Date().toISOString()}`,
-      taskQueue: TASK_QUEUE,
+      // The association's own queue: the batch's activities run only where its settings are held.
+      taskQueue: loaded.taskQueue,
       args: [{ associationId, action, memberIds, reason: options.reason, by: options.by, concurrency }],
       staticSummary: `Mass ${action} of ${memberIds.length} member(s) of ${associationId} by ${options.by}: ${options.reason}`,
     });

@@ -1,5 +1,5 @@
-// Options more than one command takes: the program's own (--config, --json: accepted before or
-// after the command name), the filters that choose members, and counts. Closed sets are commander
+// Options more than one command takes: the program's own (--config, --association, --json: accepted
+// before or after the command name), the filters that choose members, and counts. Closed sets are commander
 // choices, so help lists them and a wrong one is refused before anything connects.
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
@@ -9,12 +9,23 @@ import { memberStates } from '../schemas/events.js';
 /** The program's options, read in every command with `command.optsWithGlobals()`. */
 export interface GlobalOptions {
   config?: string;
+  /** The id of the association a runtime command acts for (--association, else STANDING_ASSOCIATION). */
+  association?: string;
   json?: boolean;
 }
 
 export function addGlobalOptions(program: Command): Command {
   return program
-    .option('--config <file>', 'association file, YAML or JSON (default: STANDING_CONFIG, else the sample)')
+    .option(
+      '--config <file>',
+      'one association file, YAML or JSON (default: the STANDING_ASSOCIATIONS folder, else the STANDING_CONFIG file, else examples/associations/)',
+    )
+    .addOption(
+      new Option(
+        '--association <id>',
+        'the association to act for, by id; needed when more than one is loaded (simulate takes none)',
+      ).env('STANDING_ASSOCIATION'),
+    )
     .option('--json', 'print the result as JSON, for scripts');
 }
 

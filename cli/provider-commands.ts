@@ -1,7 +1,7 @@
 // CLI commands for provider sync: retry the refused provider commands of one member or of all,
 // and run the provider reconciliation now (the worker also runs it nightly on a Schedule).
 import type { Command } from 'commander';
-import { TASK_QUEUE, workflowTypes } from '../workflows/messages.js';
+import { workflowTypes } from '../workflows/messages.js';
 import type { ReconciliationReport } from '../workflows/reconciliation.js';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.js';
 import { BadInput } from './bad-input.js';
@@ -49,12 +49,13 @@ export function registerProviderCommands(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<GlobalOptions>();
-      const { client, association, close } = await open(options);
+      const { client, loaded, close } = await open(options);
       try {
-        const associationId = association.association.id;
+        const associationId = loaded.id;
         const report = await client.workflow.execute<typeof reconciliationWorkflow>(workflowTypes.reconciliation, {
           workflowId: `reconcile-providers/${associationId}/manual-${new Date().toISOString()}`,
-          taskQueue: TASK_QUEUE,
+          // In the association's namespace, on its queue: its provider endpoints and keys are held only there.
+          taskQueue: loaded.taskQueue,
           args: [{ associationId }],
         });
         print(options.json ? JSON.stringify(report, null, 2) : formatReport(report));

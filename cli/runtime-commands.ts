@@ -1,26 +1,33 @@
-// CLI commands on the running product: send events, show a member, import a roster. They find the
-// association the way the worker does (--config, STANDING_CONFIG, else the sample) and Temporal by
-// its usual settings (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...).
+// CLI commands on the running product: send events, show a member, import a roster. Each acts for one
+// association of the set the worker loads (--config file, else the STANDING_ASSOCIATIONS folder, else
+// STANDING_CONFIG, else the samples), chosen by --association; it reaches Temporal by the usual
+// settings (TEMPORAL_ADDRESS, ...), in the association's namespace and on its task queue.
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import { MembershipClient } from '../client/membership-client.js';
 import type { MemberStanding } from '../workflows/messages.js';
 import { formatMemberTable, localTime } from '../simulate/table.js';
-import { associationFile } from '../common/association-file.js';
-import { connectClient } from '../common/temporal-connection.js';
+import { connectClient, connectionNamespace } from '../common/temporal-connection.js';
+import { chooseAssociation } from './association.js';
 import { BadInput } from './bad-input.js';
-import { loadAssociationConfig, loadEvents, loadRoster } from './files.js';
+import { loadEvents, loadRoster } from './files.js';
 import { wholeNumber } from './options.js';
 import type { GlobalOptions } from './options.js';
 
+/**
+ * The chosen association (chosen before connecting: a command that cannot say which association it
+ * means fails as bad input, Temporal up or not), and a client in its namespace that starts its
+ * workflows on its task queue, where only workers that hold its settings poll.
+ */
 export async function open(options: GlobalOptions) {
-  const association = await loadAssociationConfig(associationFile(options.config));
-  const { client, connection } = await connectClient();
+  const loaded = await chooseAssociation(options, connectionNamespace());
+  const { client, connection } = await connectClient(loaded.namespace);
   return {
-    membership: new MembershipClient(client, association),
+    membership: new MembershipClient(client, loaded.config, loaded.taskQueue),
     client,
-    association,
+    association: loaded.config,
+    loaded,
     close: () => connection.close(),
   };
 }

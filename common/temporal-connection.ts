@@ -31,8 +31,17 @@ function settings() {
   };
 }
 
-export async function connectClient(): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
-  const { connectionOptions, namespace, address } = settings();
+/** The namespace the settings name (TEMPORAL_NAMESPACE, a profile's, else `default`), known before connecting. */
+export function connectionNamespace(): string {
+  return settings().namespace;
+}
+
+/** A client on the namespace given (an association's own), else the one the settings name. */
+export async function connectClient(
+  namespaceOverride?: string,
+): Promise<{ client: Client; connection: Connection; settings: TemporalSettings }> {
+  const { connectionOptions, address, namespace: named } = settings();
+  const namespace = namespaceOverride ?? named;
   // Fail fast with a clear message rather than retrying for minutes when nothing listens there.
   const connection = await Connection.connect({ ...connectionOptions, address, connectTimeout: '5s' }).catch(
     (error: unknown) => {

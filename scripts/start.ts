@@ -1,9 +1,11 @@
-// npm start: the product on one machine. Installs the Temporal CLI if needed, starts its dev server
-// (SQLite under .data/, Web UI on 127.0.0.1:8233, search attributes registered), the provider
-// simulators (127.0.0.1:8790, seeded with what the providers hold for the roster), the worker
-// pointed at them, the billing gateway (127.0.0.1:8787), imports the sample association's roster
-// (members already there are skipped), prints the Temporal UI link, and runs until Ctrl-C. Data is
-// kept across restarts. Ctrl-C stops the children in reverse order, each given STOP_GRACE_MS before
+// npm start: the product on one machine, for the associations of examples/associations/ (SAMPLE and
+// LAKESHORE side by side; STANDING_ASSOCIATIONS or STANDING_CONFIG names others). Installs the
+// Temporal CLI if needed, starts its dev server (SQLite under .data/, Web UI on 127.0.0.1:8233, every
+// namespace an association names, search attributes registered), the provider simulators
+// (127.0.0.1:8790, seeded with what the providers hold for every roster), the worker pointed at them,
+// the billing gateway (127.0.0.1:8787, a secret per association under .data/gateway-secrets/),
+// imports each association's roster (members already there are skipped), prints the Temporal UI
+// links, and runs until Ctrl-C. Data is kept across restarts. Ctrl-C stops the children in reverse order, each given STOP_GRACE_MS before
 // it is killed; a second Ctrl-C kills them all at once. npm start runs it with `node --import tsx`
 // rather than the tsx command, whose signal relay kills a child that does not acknowledge a signal
 // within 30 ms: a supervisor must outlive its children.
@@ -11,15 +13,18 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { loadRoster } from '../cli/files.js';
 import { seedRecordsFor } from '../provider-simulators/seed.js';
 import { searchAttributeFlags } from '../workflows/search-attributes.js';
-import { readAssociationFile, sampleAssociationFile } from '../common/association-file.js';
+import { associationSource, loadAssociationSet, sampleAssociationsFolder } from '../common/association-set.js';
+import type { LoadedAssociation } from '../common/association-set.js';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
+import { connectionNamespace } from '../common/temporal-connection.js';
+import { formatInputError } from '../schemas/parse.js';
 import { hostAndPort } from './host-and-port.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
 
@@ -31,9 +36,9 @@ const SAME_SIGNAL_MS = 500;
 const address = process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 const { host, port } = hostAndPort(address);
 const uiPort = process.env.STANDING_UI_PORT ?? '8233';
-const config = process.env.STANDING_CONFIG ?? sampleAssociationFile;
-const roster = process.env.STANDING_ROSTER ?? join(projectRoot, 'examples', 'sample-roster.csv');
 const dataDir = join(projectRoot, '.data');
+/** One file per association id, each holding the gateway secret of an association whose file names none. */
+const gatewaySecretsDir = join(dataDir, 'gateway-secrets');
 const simulatorPort = process.env.STANDING_SIMULATOR_PORT ?? '8790';
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -141,6 +146,26 @@ async function simulatorsAnswer(): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  // The samples folder unless the environment names a folder or a file; the children load the same.
+  const source = associationSource(undefined, process.env);
+  const sourceEnv =
+    process.env.STANDING_ASSOCIATIONS || process.env.STANDING_CONFIG
+      ? {}
+      : { STANDING_ASSOCIATIONS: sampleAssociationsFolder };
+  const set = await loadAssociationSet(source, connectionNamespace());
+  for (const problem of set.problems) say(`left out: ${formatInputError(problem)}`);
+  const associations = [...set.associations.values()];
+  if (associations.length === 0) throw new Error(`no association to run from ${source.path}`);
+  if (source.kind === 'folder' && process.env.STANDING_ROSTER)
+    say(`STANDING_ROSTER is not used with a folder: each association's roster is <name>.roster.csv beside its file`);
+  const rosters = new Map<string, string>();
+  for (const association of associations) {
+    const roster =
+      source.kind === 'file' && process.env.STANDING_ROSTER ? process.env.STANDING_ROSTER : await rosterOf(association);
+    if (roster) rosters.set(association.id, roster);
+  }
+  const namespaces = [...new Set(associations.map((association) => association.namespace))];
+
   const temporal = await ensureTemporalCli(say);
   await mkdir(dataDir, { recursive: true });
   say(`Temporal dev server on ${address}, data in .data/temporal.sqlite`);
@@ -162,22 +187,29 @@ async function main(): Promise<void> {
     '--log-level',
     'warn',
     ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
+    // `default` always exists; an association with a namespace of its own gets it made here.
+    ...namespaces.filter((namespace) => namespace !== 'default').flatMap((namespace) => ['--namespace', namespace]),
   ]);
   await waitUntil(`the Temporal dev server on ${address}`, temporalAnswers, 60_000, 500);
   {
     // start-dev registers --search-attribute only on a new database: data kept from an older
-    // version gets the attributes added since (ProviderSync, say) here.
+    // version gets the attributes added since (ProviderSync, say) here, in every namespace used.
     const connection = await Connection.connect({ address });
-    await registerSearchAttributes(connection, 'default');
+    for (const namespace of namespaces) await registerSearchAttributes(connection, namespace);
     await connection.close();
   }
 
+  // Every roster, read once: seeded into the simulators and imported below.
+  const at = new Date().toISOString();
+  const members = new Map<string, Awaited<ReturnType<typeof loadRoster>>>();
+  for (const [id, roster] of rosters) members.set(id, await loadRoster(roster, at));
+
   // The simulators stand in for M1, the MLS and the lockbox unless the environment names real ones
-  // (STANDING_PROVIDERS_URL or STANDING_M1_URL, ...: see the README).
+  // (STANDING_PROVIDERS_URL or STANDING_M1_URL, ...: see the README). One simulator serves every
+  // association: their member ids differ.
   const realProviders = ['STANDING_PROVIDERS_URL', 'STANDING_M1_URL', 'STANDING_MLS_URL', 'STANDING_LOCKBOX_URL'].some(
     (name) => process.env[name],
   );
-  const association = await readAssociationFile(config);
   if (!realProviders) {
     launch(
       'provider simulators',
@@ -186,7 +218,9 @@ async function main(): Promise<void> {
       { STANDING_SIMULATOR_PORT: simulatorPort },
     );
     await waitUntil(`the provider simulators on ${simulatorUrl}`, simulatorsAnswer, 15_000, 250);
-    const records = seedRecordsFor(await loadRoster(roster, new Date().toISOString()), association);
+    const records = associations.flatMap((association) =>
+      seedRecordsFor(members.get(association.id) ?? [], association.config),
+    );
     const seeded = await fetch(`${simulatorUrl}/admin/records`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -200,48 +234,82 @@ async function main(): Promise<void> {
 
   const env = {
     TEMPORAL_ADDRESS: address,
-    STANDING_CONFIG: config,
+    ...sourceEnv,
     ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }),
   };
   launch('worker', process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
   const gatewayPort = process.env.STANDING_GATEWAY_PORT ?? '8787';
+  const secretPlaces = new Map<string, string>();
+  for (const association of associations) secretPlaces.set(association.id, await gatewaySecretOf(association));
   launch('gateway', process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway', 'main.ts')], {
     ...env,
-    STANDING_GATEWAY_SECRET: await gatewaySecret(),
+    STANDING_GATEWAY_SECRETS_DIR: gatewaySecretsDir,
     STANDING_GATEWAY_PORT: gatewayPort,
   });
-  say(`importing ${roster}`);
-  const importer = launch(
-    'import',
-    process.execPath,
-    [join(projectRoot, 'bin', 'standing.js'), 'import', roster],
-    env,
-    {
-      transient: true,
-    },
-  );
-  const [imported] = (await once(importer, 'exit')) as [number | null];
-  if (imported !== 0) say('the sample import did not finish; the rest keeps running');
+  for (const [id, roster] of rosters) {
+    say(`importing ${relative(projectRoot, roster)} into ${id}`);
+    const importer = launch(
+      `import ${id}`,
+      process.execPath,
+      [join(projectRoot, 'bin', 'standing.js'), 'import', roster, '--association', id],
+      env,
+      { transient: true },
+    );
+    const [imported] = (await once(importer, 'exit')) as [number | null];
+    if (imported !== 0) say(`the import into ${id} did not finish; the rest keeps running`);
+  }
 
-  const query = encodeURIComponent(`AssociationId="${association.association.id}"`);
-  say(
-    `Temporal UI, ${association.association.name ?? association.association.id} memberships: http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`,
-  );
-  say(
-    `billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/events, signed with the secret in ${process.env.STANDING_GATEWAY_SECRET ? 'STANDING_GATEWAY_SECRET' : '.data/gateway-secret'} (docs/integrators.md)`,
-  );
-  say(`try: npx standing show S0001   (Ctrl-C stops everything; data stays in .data/)`);
+  for (const association of associations) {
+    const { id, namespace, config } = association;
+    const query = encodeURIComponent(`AssociationId="${id}"`);
+    say(
+      `${id} (${config.association.name ?? id}): Temporal UI http://127.0.0.1:${uiPort}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`,
+    );
+    say(
+      `  billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/associations/${id}/events, signed with the secret in ${secretPlaces.get(id)} (docs/integrators.md)`,
+    );
+  }
+  const tries = associations
+    .map((association) => ({ id: association.id, member: members.get(association.id)?.[0]?.memberId }))
+    .filter(({ member }) => member !== undefined)
+    .map(({ id, member }) => `npx standing show ${member} --association ${id}`);
+  if (tries.length > 0) say(`try: ${tries.join('; ')}`);
+  say(`(Ctrl-C stops everything; data stays in .data/)`);
 }
 
-/** The gateway's shared secret: STANDING_GATEWAY_SECRET, else one made for this machine and kept in .data/. */
-async function gatewaySecret(): Promise<string> {
-  if (process.env.STANDING_GATEWAY_SECRET) return process.env.STANDING_GATEWAY_SECRET;
-  const file = join(dataDir, 'gateway-secret');
+/**
+ * SAMPLE's roster has not moved beside its file yet: it is still examples/sample-roster.csv (it
+ * will become examples/associations/sample.roster.csv, found by the rule below).
+ */
+const rostersElsewhere = new Map([
+  [join(sampleAssociationsFolder, 'sample.yaml'), join(projectRoot, 'examples', 'sample-roster.csv')],
+]);
+
+/** An association's roster: `<name>.roster.csv` beside its file `<name>.yaml`, if there is one. */
+async function rosterOf(association: LoadedAssociation): Promise<string | undefined> {
+  const elsewhere = rostersElsewhere.get(association.file);
+  if (elsewhere) return elsewhere;
+  const file = association.file;
+  const beside = join(dirname(file), `${basename(file, extname(file))}.roster.csv`);
+  return access(beside).then(
+    () => beside,
+    () => undefined,
+  );
+}
+
+/**
+ * Where an association's gateway secret is: the variable or file its own file names, else one made
+ * for this machine once and kept in .data/gateway-secrets/<id> (the gateway reads it there).
+ */
+async function gatewaySecretOf(association: LoadedAssociation): Promise<string> {
+  const own = association.config.gateway;
+  if (own?.secretsEnv) return `the variable ${own.secretsEnv}`;
+  if (own?.secretsFile) return relative(projectRoot, join(dirname(association.file), own.secretsFile));
+  const file = join(gatewaySecretsDir, association.id);
+  await mkdir(gatewaySecretsDir, { recursive: true, mode: 0o700 });
   const kept = await readFile(file, 'utf8').catch(() => '');
-  if (kept.trim()) return kept.trim();
-  const made = randomBytes(24).toString('hex');
-  await writeFile(file, `${made}\n`, { mode: 0o600 });
-  return made;
+  if (!kept.trim()) await writeFile(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  return relative(projectRoot, file);
 }
 
 main().catch((error: unknown) => {

@@ -12,7 +12,11 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
-/** `standing ...args` with Temporal at `address` and the association in `configFile`. */
+/**
+ * `standing ...args` with Temporal at `address` and the association in `configFile` (STANDING_CONFIG:
+ * one file, one association, so no command needs --association); a folder or an association id in
+ * the environment of whoever runs the tests is left out.
+ */
 export async function standingCli(
   address: string,
   configFile: string,
@@ -21,7 +25,14 @@ export async function standingCli(
   try {
     const { stdout, stderr } = await run(process.execPath, [join(projectRoot, 'bin', 'standing.js'), ...args], {
       cwd: projectRoot,
-      env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', STANDING_CONFIG: configFile },
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: address,
+        TEMPORAL_NAMESPACE: 'default',
+        STANDING_CONFIG: configFile,
+        STANDING_ASSOCIATIONS: undefined,
+        STANDING_ASSOCIATION: undefined,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
