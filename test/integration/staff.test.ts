@@ -43,22 +43,24 @@ interface Staff {
   standing(...args: string[]): Promise<CommandResult>;
 }
 
+/** Each test's own association: the workers poll their task queues. */
+const associationIds = ['LIST', 'NEVERPAID', 'QUOTED', 'ONE', 'ROLE', 'MASS', 'DROP', 'RESTART'] as const;
+
 describe('staff commands, list, mass change and mass drop', () => {
   let server: DevServer;
   let workers: RunningWorkers;
 
   /** The legacy queue and each test association's own (where its members start). */
   const startWorker = async () => {
-    workers = await startWorkers(
-      server.env.nativeConnection,
-      taskQueuesOf(['LIST', 'NEVERPAID', 'ONE', 'ROLE', 'MASS', 'DROP', 'RESTART']),
-      { ...fakeProviders().activities, ...createStaffActivities({ client: server.env.client }) },
-    );
+    workers = await startWorkers(server.env.nativeConnection, taskQueuesOf(associationIds), {
+      ...fakeProviders().activities,
+      ...createStaffActivities({ client: server.env.client }),
+    });
   };
 
   /** An association named `id` (the test's own), its file, and its members imported as the roster says. */
   async function staffOf(
-    id: string,
+    id: (typeof associationIds)[number],
     roster: readonly RosterEntry[],
     types: AssociationConfigInput['membershipTypes'] = [],
   ): Promise<Staff> {
