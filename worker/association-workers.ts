@@ -71,6 +71,8 @@ export class AssociationWorkers {
   private readonly namespacesReady = new Set<string>();
   private legacy: Running | undefined;
   private applying: Promise<void> = Promise.resolve();
+  /** Problems the last reload reported: one that persists is not logged again at every reload. */
+  private complaints = new Set<string>();
   private stopping = false;
 
   constructor(private readonly options: AssociationWorkersOptions) {}
@@ -142,7 +144,12 @@ export class AssociationWorkers {
     if (this.stopping) return;
     const { connectionNamespace } = this.options;
     const { env } = this;
-    for (const problem of set.problems) this.log(formatInputError(problem));
+    const complaints = new Set<string>();
+    const complain = (line: string) => {
+      complaints.add(line);
+      if (!this.complaints.has(line)) this.log(line);
+    };
+    for (const problem of set.problems) complain(formatInputError(problem));
     const problemFiles = new Set(set.problems.map((p) => p.file));
     const next = new Map<string, Served>();
     const changed = new Set<string>();
@@ -154,7 +161,7 @@ export class AssociationWorkers {
         resolved = providerSettingsOf(loaded.config, { file: loaded.file, env });
       } catch (error) {
         if (previous) next.set(loaded.id, previous);
-        this.log(
+        complain(
           `${messageOf(error)}; ${previous ? `association ${loaded.id} keeps its previous configuration` : `association ${loaded.id} is not served`}`,
         );
         continue;
@@ -185,7 +192,7 @@ export class AssociationWorkers {
     for (const previous of this.served.values()) {
       if (next.has(previous.id) || !problemFiles.has(previous.file)) continue;
       next.set(previous.id, previous);
-      this.log(`${previous.file} is not valid; association ${previous.id} keeps its previous configuration`);
+      complain(`${previous.file} is not valid; association ${previous.id} keeps its previous configuration`);
     }
     for (const previous of this.served.values()) {
       if (!next.has(previous.id))
@@ -195,7 +202,8 @@ export class AssociationWorkers {
     }
     this.served = next;
 
-    const started = await this.reconcileWorkers();
+    const started = await this.reconcileWorkers(complain);
+    this.complaints = complaints;
     for (const association of next.values()) {
       const key = keyOf(association.namespace, association.taskQueue);
       const legacyKey = association.namespace === connectionNamespace && association.taskQueue === TASK_QUEUE;
@@ -207,7 +215,7 @@ export class AssociationWorkers {
   }
 
   /** Starts the Workers the served associations need and stops those no association needs; returns the keys started. */
-  private async reconcileWorkers(): Promise<Set<string>> {
+  private async reconcileWorkers(complain: (line: string) => void): Promise<Set<string>> {
     const wanted = new Map<string, { namespace: string; taskQueue: string; ids: string[] }>();
     for (const { id, namespace, taskQueue } of this.served.values()) {
       if (namespace === this.options.connectionNamespace && taskQueue === TASK_QUEUE) continue; // the legacy Worker
@@ -234,7 +242,7 @@ export class AssociationWorkers {
       if (this.running.has(key) || this.stopping) continue;
       const problem = await this.prepareNamespace(namespace);
       if (problem !== null) {
-        for (const id of ids) this.log(`association ${id}: namespace ${namespace} ${problem}; not served`);
+        for (const id of ids) complain(`association ${id}: namespace ${namespace} ${problem}; not served`);
         continue;
       }
       // One connection takes one Worker per (namespace, task queue): a draining one finishes first.
@@ -245,7 +253,7 @@ export class AssociationWorkers {
         this.log(`serving ${where(namespace, taskQueue)}: ${ids.join(', ')}`);
       } catch (error) {
         for (const id of ids)
-          this.log(
+          complain(
             `association ${id}: could not start the Worker of ${where(namespace, taskQueue)}: ${messageOf(error)}`,
           );
       }
