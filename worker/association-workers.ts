@@ -115,7 +115,7 @@ export class AssociationWorkers {
     await this.apply(set);
   }
 
-  /** Applies a (re)loaded set; sets apply one after another, in the order they were loaded. */
+  /** Applies a (re)loaded set; sets apply one after another, in the order they were loaded. A failure is logged, and rejects. */
   apply(set: AssociationSet): Promise<void> {
     const next = this.applying.then(() => this.applyNow(set));
     this.applying = next.catch((error: unknown) => this.log(`could not apply the associations: ${messageOf(error)}`));
@@ -132,12 +132,6 @@ export class AssociationWorkers {
       for (const running of this.running.values()) stop(running.worker);
       await Promise.allSettled([...[...this.running.values()].map((r) => r.done), ...this.draining.values()]);
     }
-  }
-
-  /** Shuts every Worker down (what a signal does): for tests that run this in-process. */
-  shutdown(): void {
-    this.stopping = true;
-    for (const running of [this.legacy, ...this.running.values()]) if (running) stop(running.worker);
   }
 
   private async applyNow(set: AssociationSet): Promise<void> {

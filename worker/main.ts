@@ -25,7 +25,8 @@ const workers = new AssociationWorkers({
 });
 await workers.start(await loadAssociationSet(source, settings.namespace));
 if (workers.associationIds.length === 0) log(`no association is served yet: add a valid file to ${source.path}`);
-const watcher = watchAssociationSet(source, settings.namespace, (set) => workers.apply(set));
+// A reload that fails is logged by apply() and the next change is applied as usual.
+const watcher = watchAssociationSet(source, settings.namespace, (set) => workers.apply(set).catch(() => undefined));
 // Every Worker.run() shuts down gracefully on SIGINT and SIGTERM: in-flight tasks finish first.
 log('running');
 try {
