@@ -21,7 +21,7 @@ import { configVersion } from './config-version.js';
 import { memberIdOf, visibilityQuery } from './member-filter.js';
 import type { MemberFilter } from './member-filter.js';
 import {
-  TASK_QUEUE,
+  associationTaskQueue,
   changeRoleUpdate,
   changeTypeUpdate,
   configureSignal,
@@ -95,10 +95,16 @@ export class MembershipClient {
   /** The rules only (rulesOf): what a workflow is given never says where the providers are or which keys they take. */
   private readonly association: AssociationConfig;
 
+  /**
+   * New memberships start on `taskQueue`: the association's own (its file's `temporal.taskQueue`,
+   * else `standing/<id>`), where only workers holding its settings poll. Memberships already
+   * running stay where they were started (the legacy `standing` queue, say).
+   */
   constructor(
     private readonly client: Client,
     association: AssociationConfig,
-    private readonly taskQueue: string = TASK_QUEUE,
+    private readonly taskQueue: string = association.temporal?.taskQueue ??
+      associationTaskQueue(association.association.id),
   ) {
     this.association = rulesOf(association);
   }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderDeliveries } from '../machines/deliveries.js';
 import { nextM1SuspendWindowOpening } from '../machines/providers.js';
 import type { TimelineEntry } from '../machines/types.js';
-import { providerSettingsFromEnv } from '../worker/provider-settings.js';
+import { providerSettingsOf } from '../worker/provider-settings.js';
 import { association } from './helpers.js';
 
 const config = association();
@@ -211,12 +211,14 @@ describe('the next M1 suspend window', () => {
 
 describe('provider settings from the environment', () => {
   it('take one base URL for every provider, per-provider overrides and keys, and the lockbox vendor from the association', () => {
-    const settings = providerSettingsFromEnv(config, {
-      STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790',
-      STANDING_MLS_URL: 'https://mls.example.org',
-      STANDING_MLS_API_KEY: 'k',
-      STANDING_PROVIDER_TIMEOUT_MS: '5000',
-    });
+    const settings = providerSettingsOf(config, {
+      env: {
+        STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790',
+        STANDING_MLS_URL: 'https://mls.example.org',
+        STANDING_MLS_API_KEY: 'k',
+        STANDING_PROVIDER_TIMEOUT_MS: '5000',
+      },
+    }).settings;
     expect(settings).toEqual({
       associationId: 'TEST',
       m1: { baseUrl: 'http://127.0.0.1:8790', timeoutMs: 5000 },
@@ -225,14 +227,14 @@ describe('provider settings from the environment', () => {
     });
   });
   it('name the variable that is missing or wrong', () => {
-    expect(() => providerSettingsFromEnv(config, { STANDING_M1_URL: 'http://x' })).toThrow(
-      'provider settings: STANDING_MLS_URL (or STANDING_PROVIDERS_URL): required, because the association configures mls; STANDING_LOCKBOX_URL (or STANDING_PROVIDERS_URL): required, because the association configures lockbox',
+    expect(() => providerSettingsOf(config, { env: { STANDING_M1_URL: 'http://x' } })).toThrow(
+      'association TEST: provider settings: STANDING_MLS_URL (or STANDING_PROVIDERS_URL): required, because the association configures mls; STANDING_LOCKBOX_URL (or STANDING_PROVIDERS_URL): required, because the association configures lockbox',
     );
-    expect(() => providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'not a url' })).toThrow(
-      /STANDING_M1_URL: must be a URL/,
+    expect(() => providerSettingsOf(config, { env: { STANDING_PROVIDERS_URL: 'not a url' } })).toThrow(
+      'association TEST: provider settings: STANDING_PROVIDERS_URL: must be a URL, like http://127.0.0.1:8790',
     );
     expect(() =>
-      providerSettingsFromEnv(config, { STANDING_PROVIDERS_URL: 'http://x', STANDING_PROVIDER_TIMEOUT_MS: 'soon' }),
+      providerSettingsOf(config, { env: { STANDING_PROVIDERS_URL: 'http://x', STANDING_PROVIDER_TIMEOUT_MS: 'soon' } }),
     ).toThrow(/STANDING_PROVIDER_TIMEOUT_MS/);
   });
 });

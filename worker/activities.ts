@@ -1,24 +1,18 @@
-// The activities a standing worker runs: provider adapters over fetch; reconciliation's drift
-// finder and mass changes' staff commands over the worker's Temporal client.
-import type { Client } from '@temporalio/client';
-import { createProviderActivities } from '../activities/providers.js';
-import type { HttpClient, ProviderSettings } from '../activities/providers.js';
-import { createReconciliationActivities } from '../activities/reconciliation.js';
-import { createStaffActivities } from '../activities/staff.js';
+// The activities a standing Worker runs: provider adapters over fetch, reconciliation's drift finder
+// and mass changes' staff commands, each acting for the association of the workflow that called it
+// (activities/served-associations.ts): `served` says which associations this Worker serves.
+import type { HttpClient } from '../activities/providers.js';
+import {
+  createServedProviderActivities,
+  createServedReconciliationActivities,
+  createServedStaffActivities,
+} from '../activities/served-associations.js';
+import type { ServedAssociations } from '../activities/served-associations.js';
 
-export function createStandingActivities({
-  client,
-  settings,
-  http = fetch,
-}: {
-  client: Client;
-  settings: ProviderSettings;
-  http?: HttpClient;
-}) {
-  const providers = createProviderActivities({ http, settings });
+export function createStandingActivities({ served, http = fetch }: { served: ServedAssociations; http?: HttpClient }) {
   return {
-    ...providers,
-    ...createReconciliationActivities({ client, providers, settings }),
-    ...createStaffActivities({ client }),
+    ...createServedProviderActivities({ http, served }),
+    ...createServedReconciliationActivities({ http, served }),
+    ...createServedStaffActivities({ served }),
   };
 }

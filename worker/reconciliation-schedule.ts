@@ -1,10 +1,11 @@
-// The nightly reconciliation as a Temporal Schedule, one per association, kept in step with the
-// worker's settings: STANDING_RECONCILE_CRON (default "0 3 * * *", 03:00 in the association's time
-// zone), or "off" to pause it. Staff see it, pause it and trigger it in the UI's Schedules page.
+// The nightly reconciliation as a Temporal Schedule, one per association in its namespace, starting
+// runs on its task queue, kept in step with the worker's settings: STANDING_RECONCILE_CRON (default
+// "0 3 * * *", 03:00 in the association's time zone), or "off" to pause it. Staff see it, pause it
+// and trigger it in the UI's Schedules page.
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import type { AssociationConfig } from '../schemas/association.js';
-import { TASK_QUEUE, workflowTypes } from '../workflows/messages.js';
+import { associationTaskQueue, workflowTypes } from '../workflows/messages.js';
 import type { reconciliationWorkflow } from '../workflows/reconciliation.js';
 
 export const DEFAULT_RECONCILE_CRON = '0 3 * * *';
@@ -13,6 +14,7 @@ export function reconciliationScheduleId(associationId: string): string {
   return `reconcile-providers/${associationId}`;
 }
 
+/** `client` is of the association's namespace. */
 export async function ensureReconciliationSchedule(
   client: Client,
   association: AssociationConfig,
@@ -24,8 +26,10 @@ export async function ensureReconciliationSchedule(
   const action: ScheduleOptionsStartWorkflowAction<typeof reconciliationWorkflow> = {
     type: 'startWorkflow',
     workflowType: workflowTypes.reconciliation,
-    workflowId: `reconcile-providers/${associationId}`,
-    taskQueue: TASK_QUEUE,
+    // A schedule appends the run's moment to this id (`-2026-07-01T03:00:00Z`): after a slash, so
+    // the id still names the association second (associationOfWorkflowId), as activities require.
+    workflowId: `reconcile-providers/${associationId}/nightly`,
+    taskQueue: association.temporal?.taskQueue ?? associationTaskQueue(associationId),
     args: [{ associationId }],
   };
   const options: ScheduleOptions<typeof action> & { state: { paused: boolean; note: string } } = {

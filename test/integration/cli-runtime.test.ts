@@ -28,7 +28,7 @@ describe('the CLI on the dev server', () => {
   }
 
   beforeAll(async () => {
-    server = await startDevServer();
+    server = await startDevServer({ associations: ['MRAR', 'CFG'] });
   });
 
   afterAll(async () => {

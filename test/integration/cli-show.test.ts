@@ -22,7 +22,7 @@ describe('standing show on the dev server', () => {
   const standing = (...args: string[]) => standingCli(server.address, sample, args);
 
   beforeAll(async () => {
-    server = await startDevServer();
+    server = await startDevServer({ associations: ['MRAR', 'SHOWN'] });
     folder = await mkdtemp(join(tmpdir(), 'standing-show-'));
     configFile = join(folder, 'shown.association.yaml');
     await writeFile(configFile, (await readFile(sample, 'utf8')).replace('id: MRAR', 'id: SHOWN'));

@@ -1,5 +1,6 @@
-// The official Temporal dev server (the pinned CLI), with the membership search attributes, and a
-// standing worker on it: the runtime as `npm start` runs it, for integration tests.
+// The official Temporal dev server (the pinned CLI), with the membership search attributes, and
+// standing Workers on it (the legacy `standing` queue and the task queue of each association a test
+// names): the runtime as `npm start` runs it, for integration tests.
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -7,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { TASK_QUEUE } from '../../workflows/messages.js';
+import { TASK_QUEUE, associationTaskQueue } from '../../workflows/messages.js';
 import { membershipSearchAttributes } from '../../workflows/search-attributes.js';
 import { printRecorded, recordFile } from '../quiet-logs.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
@@ -22,8 +24,13 @@ export interface DevServer {
 export interface DevServerOptions {
   /** The worker's activities (made once the server's client exists): fake providers that accept everything unless given. */
   readonly activities?: (env: TestWorkflowEnvironment) => object;
-  /** Start the standing worker (default); a test that restarts workers starts its own. */
+  /** Start the standing workers (default); a test that restarts workers starts its own. */
   readonly worker?: boolean;
+  /**
+   * The associations whose own task queues (`standing/<id>`, where MembershipClient starts their
+   * memberships) the workers poll, besides the legacy `standing` queue: TEST (test/helpers.ts) unless given.
+   */
+  readonly associations?: readonly string[];
   /** Serve the Temporal Web UI on this port (off by default). */
   readonly uiPort?: number;
   /** Listen on this port (a free one by default): a server started again where a stopped one was. */
@@ -59,9 +66,41 @@ async function quietCli(): Promise<string> {
   return script;
 }
 
+/** Workers running on some task queues, one Worker per queue, all with the same activities. */
+export interface RunningWorkers {
+  /** Graceful: each Worker finishes what it holds. */
+  stop(): Promise<void>;
+}
+
+/** One Worker per task queue on `connection` (the tests' workflow bundle), running until stop(). */
+export async function startWorkers(
+  connection: NativeConnection,
+  taskQueues: readonly string[],
+  activities: object,
+): Promise<RunningWorkers> {
+  const workers = await Promise.all(
+    taskQueues.map((taskQueue) =>
+      Worker.create({ connection, taskQueue, workflowBundle: { codePath: inject('workflowBundle') }, activities }),
+    ),
+  );
+  const running = workers.map((worker) => worker.run());
+  return {
+    async stop() {
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.all(running);
+    },
+  };
+}
+
+/** The legacy queue and the queues of these associations. */
+export function taskQueuesOf(associations: readonly string[]): string[] {
+  return [TASK_QUEUE, ...associations.map(associationTaskQueue)];
+}
+
 export async function startDevServer({
   activities = () => fakeProviders().activities,
   worker: withWorker = true,
+  associations = ['TEST'],
   uiPort,
   port,
   dbFilename,
@@ -78,21 +117,14 @@ export async function startDevServer({
         ...(dbFilename ? { dbFilename } : {}),
       },
     });
-    const worker = withWorker
-      ? await Worker.create({
-          connection: env.nativeConnection,
-          taskQueue: TASK_QUEUE,
-          workflowBundle: { codePath: inject('workflowBundle') },
-          activities: activities(env),
-        })
+    const workers = withWorker
+      ? await startWorkers(env.nativeConnection, taskQueuesOf(associations), activities(env))
       : null;
-    const running = worker?.run();
     return {
       env,
       address: env.address,
       async stop() {
-        worker?.shutdown();
-        await running;
+        await workers?.stop();
         await env.teardown();
       },
     };

@@ -14,6 +14,7 @@ import { addDays } from '../../machines/calendar.js';
 import type { ProviderName } from '../../machines/types.js';
 import { buildSimulator } from '../../provider-simulators/server.js';
 import type { LoggedRequest } from '../../provider-simulators/state.js';
+import { serving } from '../../activities/served-associations.js';
 import { createStandingActivities } from '../../worker/activities.js';
 import { ensureReconciliationSchedule } from '../../worker/reconciliation-schedule.js';
 import type { MemberStanding } from '../../workflows/messages.js';
@@ -45,7 +46,9 @@ describe('provider sync against the simulators', () => {
       mls: { baseUrl: simulatorUrl },
       lockbox: { baseUrl: simulatorUrl, vendor: 'sentrilock' },
     });
-    server = await startDevServer({ activities: (env) => createStandingActivities({ client: env.client, settings }) });
+    server = await startDevServer({
+      activities: (env) => createStandingActivities({ served: serving({ id: 'TEST', settings, client: env.client }) }),
+    });
     client = new MembershipClient(server.env.client, config);
     configFile = join(await mkdtemp(join(tmpdir(), 'standing-')), 'association.yaml');
     await writeFile(

@@ -7,8 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
 import type { DryRun } from '../../cli/mass-commands.js';
 import { MembershipClient } from '../../client/membership-client.js';
@@ -23,9 +22,9 @@ import { association } from '../helpers.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
 import { standingCli } from './standing-cli.js';
 import type { CommandResult } from './standing-cli.js';
-import { startDevServer } from './dev-server.js';
+import { startDevServer, startWorkers, taskQueuesOf } from './dev-server.js';
 import { acceptedUpdates, expectDroppedOnce } from './mass-drop.js';
-import type { DevServer } from './dev-server.js';
+import type { DevServer, RunningWorkers } from './dev-server.js';
 
 const today = new Date().toISOString().slice(0, 10);
 
@@ -44,24 +43,24 @@ interface Staff {
   standing(...args: string[]): Promise<CommandResult>;
 }
 
+/** Each test's own association: the workers poll their task queues. */
+const associationIds = ['LIST', 'NEVERPAID', 'QUOTED', 'ONE', 'ROLE', 'MASS', 'DROP', 'RESTART'] as const;
+
 describe('staff commands, list, mass change and mass drop', () => {
   let server: DevServer;
-  let worker: Worker;
-  let running: Promise<void>;
+  let workers: RunningWorkers;
 
+  /** The legacy queue and each test association's own (where its members start). */
   const startWorker = async () => {
-    worker = await Worker.create({
-      connection: server.env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: { codePath: inject('workflowBundle') },
-      activities: { ...fakeProviders().activities, ...createStaffActivities({ client: server.env.client }) },
+    workers = await startWorkers(server.env.nativeConnection, taskQueuesOf(associationIds), {
+      ...fakeProviders().activities,
+      ...createStaffActivities({ client: server.env.client }),
     });
-    running = worker.run();
   };
 
   /** An association named `id` (the test's own), its file, and its members imported as the roster says. */
   async function staffOf(
-    id: string,
+    id: (typeof associationIds)[number],
     roster: readonly RosterEntry[],
     types: AssociationConfigInput['membershipTypes'] = [],
   ): Promise<Staff> {
@@ -105,8 +104,7 @@ describe('staff commands, list, mass change and mass drop', () => {
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await workers?.stop();
     await server?.stop();
   });
 
@@ -376,8 +374,7 @@ describe('staff commands, list, mass change and mass drop', () => {
         { timeout: 20_000, interval: 10 },
       )
       .toBeGreaterThanOrEqual(3);
-    worker.shutdown();
-    await running;
+    await workers.stop();
     await startWorker();
     const report = await handle.result();
     expect(doneBeforeRestart).toBeLessThan(members.length);
