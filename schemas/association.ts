@@ -46,6 +46,12 @@ export function buildAssociationConfigSchema() {
     .string()
     .check(z.refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone name, like America/Chicago'));
 
+  /**
+   * Deliveries to the provider need the member's id there (providerIds); without it (or, for M1,
+   * with one that is not an NRDS ID) they are recorded undeliverable instead of going to memberId.
+   */
+  const requireId = z._default(z.boolean(), false);
+
   const m1Provider = z.strictObject({
     suspendWindow: z._default(
       z.strictObject({
@@ -61,6 +67,7 @@ export function buildAssociationConfigSchema() {
      * timer and sends it when the next window opens, if the member is still suspended then.
      */
     deferSuspensionUntilWindow: z._default(z.boolean(), false),
+    requireId,
   });
 
   const changeRule = z.strictObject({
@@ -123,9 +130,12 @@ export function buildAssociationConfigSchema() {
     providers: z._default(
       z.strictObject({
         m1: z.optional(m1Provider),
-        mls: z.optional(z.strictObject({})),
+        mls: z.optional(z.strictObject({ requireId })),
         lockbox: z.optional(
-          z.strictObject({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) }),
+          z.strictObject({
+            vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }),
+            requireId,
+          }),
         ),
       }),
       {},

@@ -12,7 +12,13 @@ const deferring = association(
   {},
   { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } },
 );
-const context = { keyBase: 'membership/TEST/A1/run-1', association: config, role: 'primary' as const };
+const context = {
+  keyBase: 'membership/TEST/A1/run-1',
+  association: config,
+  role: 'primary' as const,
+  memberId: 'A1',
+  at: '2026-06-01T12:00:00.000Z',
+};
 
 function entry(change: TimelineEntry['change'], at: string, commands: TimelineEntry['commands']): TimelineEntry {
   return { at, cause: change, change, from: 'active', to: 'active', memberStatus: null, commands };
@@ -150,6 +156,7 @@ describe('provider deliveries', () => {
       at: '2026-07-01T03:00:00.000Z',
       keyBase: context.keyBase,
       role: 'primary' as const,
+      address: { to: 'A1' },
     };
     expect(deliveries.repair(repair)).toBe('a delivery to mls is on its way');
     deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
