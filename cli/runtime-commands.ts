@@ -32,6 +32,8 @@ export function print(text: string): void {
 export function formatStanding(standing: MemberStanding, zone: string): string {
   if (!standing.member) return `${standing.associationId}: waiting for a joined or imported event`;
   const lines = [formatMemberTable(standing.member, zone)];
+  const ids = Object.entries(standing.providerIds ?? {}).map(([provider, id]) => `${provider} ${id}`);
+  if (ids.length > 0) lines.push(`provider ids: ${ids.join(', ')}`);
   if (standing.nextDeadline)
     lines.push(`next: ${standing.nextDeadline.name} at ${localTime(standing.nextDeadline.at, zone)}`);
   if (standing.providerSync) {

@@ -73,7 +73,11 @@ const base = { id: nonEmpty, memberId: nonEmpty, at: instant };
  * association requires one (providers.m1.requireId), not here.
  */
 const providerIdFields = { m1: optional(nonEmpty), mls: optional(nonEmpty), lockbox: optional(nonEmpty) };
-export const providerIdsSchema = z.strictObject(providerIdFields);
+const providerIdsDescription =
+  "the member's ids at the providers: m1 the NRDS ID, mls the MLS member key, lockbox the lockbox user or card id";
+export const providerIdsSchema = z
+  .strictObject(providerIdFields)
+  .check(z.meta({ description: providerIdsDescription }));
 
 /** The ids a change names, at least one: the others are left as they are. */
 export const providerIdsChangeSchema = z.strictObject(providerIdFields).check(
@@ -81,6 +85,7 @@ export const providerIdsChangeSchema = z.strictObject(providerIdFields).check(
     (ids) => ids.m1 !== undefined || ids.mls !== undefined || ids.lockbox !== undefined,
     'must name at least one provider id (m1, mls or lockbox)',
   ),
+  z.meta({ description: `${providerIdsDescription}; at least one, the others are kept`, minProperties: 1 }),
 );
 
 /** Who sent a staff command and why; the workflow turns changeType and changeRole Updates into events too. */
