@@ -70,7 +70,12 @@ interface Stamped {
 
 export type MachineEvent = Stamped &
   (
-    | { readonly type: 'joined'; readonly membershipType: string; readonly role: Role; readonly providerIds: ProviderIds }
+    | {
+        readonly type: 'joined';
+        readonly membershipType: string;
+        readonly role: Role;
+        readonly providerIds: ProviderIds;
+      }
     | {
         readonly type: 'imported';
         readonly membershipType: string;
