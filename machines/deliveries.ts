@@ -229,7 +229,16 @@ export class ProviderDeliveries {
     const moving = mine.filter((d) => held(d) && !this.hasLater(d) && stale(d));
     const resend = current !== undefined && stale(current);
     if (!resend && moving.length === 0) return false;
-    if (resend) this.deliveries.push(this.toAddress(current, target, context, { outcome: 'pending' }));
+    if (resend) {
+      // A refusal or an undeliverable status at the old address is moot: the new address has the word now.
+      if (current.outcome === 'failed' || current.outcome === 'undeliverable')
+        this.replace(current.key, (old) => ({
+          ...withoutOutcomeDetails(old),
+          outcome: 'superseded',
+          reason: `the ${provider} id changed; was ${old.outcome}: ${old.reason ?? 'no reason given'}`,
+        }));
+      this.deliveries.push(this.toAddress(current, target, context, { outcome: 'pending' }));
+    }
     for (const d of moving) {
       this.replace(d.key, (old) => ({
         ...withoutOutcomeDetails(old),

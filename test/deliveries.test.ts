@@ -310,6 +310,20 @@ describe('delivery addresses', () => {
     });
   });
 
+  it('leave a refusal at the old id moot: a staff retry does not send it there again', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], { ...context, providerIds: { mls: 'M-TYPO' } });
+    deliveries.finish(deliveries.next('mls')!.key, 'failed', { reason: 'UnknownMember: no record' });
+    deliveries.addStep([activated], { ...context, providerIds: { mls: 'M123456' } });
+    expect(deliveries.retryFailed()).toBe(0);
+    const mls = deliveries.view().deliveries.filter((d) => d.provider === 'mls');
+    expect(mls.map((d) => [d.address, d.outcome])).toEqual([
+      ['M-TYPO', 'superseded'],
+      ['M123456', 'pending'],
+    ]);
+    expect(mls[0]?.reason).toBe('the mls id changed; was failed: UnknownMember: no record');
+  });
+
   it('send nothing on a new id before the provider was ever told anything', () => {
     const deliveries = ProviderDeliveries.startingAt(0);
     expect(deliveries.addStep([], { ...context, providerIds: ids })).toBe(false);
@@ -321,16 +335,16 @@ describe('delivery addresses', () => {
     const step = { ...context, association: requiring, providerIds: { lockbox: 'CARD-1' } };
     deliveries.addStep([activated], step);
     deliveries.addStep([activated], { ...step, providerIds: { m1: '12ab', lockbox: 'CARD-1' } });
-    // A malformed id is a new reason, recorded so staff see it.
-    expect(
-      deliveries
-        .view()
-        .deliveries.filter((d) => d.provider === 'm1')
-        .map((d) => d.reason),
-    ).toEqual([
-      'no M1 id (NRDS ID) on record; providers.m1.requireId is set',
-      'M1 id 12ab is not an NRDS ID (9 digits)',
+    // A malformed id is a new reason, recorded so staff see it; the old one is moot.
+    const m1 = deliveries.view().deliveries.filter((d) => d.provider === 'm1');
+    expect(m1.map((d) => [d.outcome, d.reason])).toEqual([
+      [
+        'superseded',
+        'the m1 id changed; was undeliverable: no M1 id (NRDS ID) on record; providers.m1.requireId is set',
+      ],
+      ['undeliverable', 'M1 id 12ab is not an NRDS ID (9 digits)'],
     ]);
+    expect(deliveries.status()).toBe('undeliverable');
     deliveries.addStep([activated], { ...step, providerIds: { m1: '123456789', lockbox: 'CARD-1' } });
     const sent = deliveries.next('m1')!;
     expect(sent).toMatchObject({ status: 'Active', address: '123456789', change: 'idChanged', outcome: 'pending' });
