@@ -82,7 +82,7 @@ export function registerRuntimeCommands(program: Command): void {
     .command('show')
     .summary('show a member: state, timeline, next deadline, provider deliveries')
     .description(
-      "show a member: state, member status, paid-through, timeline, next deadline (in the association's time zone) and provider deliveries not yet acknowledged. With --json: { associationId, member, nextDeadline, providerSync, warnings }, the member in simulate's shape and every provider delivery with its outcome",
+      "show a member: state, member status, paid-through, timeline, next deadline (in the association's time zone) and provider deliveries not yet acknowledged. With --json: { associationId, member, providerIds, nextDeadline, providerSync, warnings }, the member in simulate's shape, its ids at the providers, and every provider delivery with its address and outcome",
     )
     .argument('<memberId>')
     .action(async (memberId: string, _options: unknown, command: Command) => {
