@@ -25,7 +25,7 @@ export type DeliveryOutcome =
   /** Never sent: the association requires the member's id at the provider, and it has none usable (the reason says). */
   | 'undeliverable';
 
-/** Worst first: a refusal, then a delivery with no usable id, then one on its way. */
+/** Where several hold, the first counts: a refusal, then a delivery with no usable id, then one on its way. */
 export type SyncStatus = 'ok' | 'pending' | 'failed' | 'undeliverable';
 
 export interface Delivery {
