@@ -26,6 +26,8 @@ export type ProviderSettings = z.output<typeof providerSettingsSchema>;
 export interface ProviderStatusRequest {
   readonly provider: ProviderName;
   readonly memberId: string;
+  /** The member's id at the provider (NRDS ID, MLS member key, lockbox id); absent: memberId. */
+  readonly providerId?: string;
   readonly status: string;
   readonly role: Role;
   /** Derived from the workflow and the change, so a retried call is applied once. */
@@ -156,7 +158,7 @@ export function createProviderActivities({ http, settings }: { http: HttpClient;
     /** Sets a member's status at one provider; throws a typed ApplicationFailure when refused. */
     async applyProviderStatus(request: ProviderStatusRequest): Promise<ProviderAcknowledgement> {
       const { dialect, name } = target(request.provider);
-      const { method, path } = dialect.write(request.memberId);
+      const { method, path } = dialect.write(request.providerId ?? request.memberId);
       const response = await call(request.provider, path, {
         method,
         headers: {
@@ -175,9 +177,13 @@ export function createProviderActivities({ http, settings }: { http: HttpClient;
     async readProviderStatus(request: {
       readonly provider: ProviderName;
       readonly memberId: string;
+      /** The member's id at the provider; absent: memberId. */
+      readonly providerId?: string;
     }): Promise<string | null> {
       const { dialect, name } = target(request.provider);
-      const response = await call(request.provider, dialect.read(request.memberId), { method: 'GET' });
+      const response = await call(request.provider, dialect.read(request.providerId ?? request.memberId), {
+        method: 'GET',
+      });
       if (response.status === 404) return null;
       if (!response.ok) return refusalOf(name, response);
       return (await answerOf(dialect, name, response)).status;

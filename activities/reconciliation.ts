@@ -90,7 +90,13 @@ export function createReconciliationActivities({
               }
               recordsChecked += 1;
               try {
-                const found = await providers.readProviderStatus({ provider, memberId });
+                // The member's current id there (a view from before provider ids has none: memberId).
+                const providerId = standing.providerIds?.[provider];
+                const found = await providers.readProviderStatus({
+                  provider,
+                  memberId,
+                  ...(providerId === undefined ? {} : { providerId }),
+                });
                 if (found !== expected)
                   drift.push({ memberId, workflowId: execution.workflowId, provider, expected, found });
               } catch (error) {

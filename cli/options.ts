@@ -45,7 +45,7 @@ export function addFilterOptions(command: Command, who: string): Command {
     .addOption(
       new Option(
         '--provider-sync <status>',
-        `${who} whose ProviderSync is this (failed: a provider refused an update)`,
+        `${who} whose ProviderSync is this (failed: a provider refused an update; undeliverable: a required provider id is missing)`,
       ).choices(providerSyncStatuses),
     );
 }

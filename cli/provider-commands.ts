@@ -74,7 +74,7 @@ function formatReport(report: ReconciliationReport): string {
   ];
   if (report.recordsUnsettled > 0)
     lines.push(
-      `${report.recordsUnsettled} record(s) skipped: a delivery on its way, or a refusal awaiting staff (standing retry-sync)`,
+      `${report.recordsUnsettled} record(s) skipped: a delivery on its way, a refusal awaiting staff (standing retry-sync), or a missing provider id`,
     );
   for (const u of report.unreadable)
     lines.push(`  could not read ${u.memberId}${u.provider ? ` ${u.provider}` : ''}: ${u.reason}`);

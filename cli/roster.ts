@@ -1,11 +1,23 @@
 // A roster of existing members (CSV, one member a row) as `imported` events, every row validated
-// before anything is imported, errors naming the file, the line and the column.
+// before anything is imported, errors naming the file, the line and the column. The optional
+// columns m1Id, mlsId and lockboxId are the member's ids at the providers (providerIds).
 import { parse } from 'csv-parse/sync';
 import type { LifecycleEvent } from '../schemas/events.js';
 import type { InputError, Parsed } from '../schemas/parse.js';
 import { parseEvent } from '../schemas/parse.js';
 
-const rosterColumns = ['memberId', 'membershipType', 'role', 'state', 'paidThrough', 'joinDate', 'memberStatus'];
+/** The provider id columns, and the providerIds field each fills. */
+const providerIdColumns = { m1Id: 'm1', mlsId: 'mls', lockboxId: 'lockbox' } as const;
+const rosterColumns = [
+  'memberId',
+  'membershipType',
+  'role',
+  'state',
+  'paidThrough',
+  'joinDate',
+  'memberStatus',
+  ...Object.keys(providerIdColumns),
+];
 const requiredColumns = ['memberId', 'membershipType', 'state'];
 
 /** Each row becomes `imported` at `at`, with id `import-<memberId>` so re-running an import changes nothing. */
@@ -46,10 +58,18 @@ export function parseRoster(file: string, text: string, at: string): Parsed<Life
   const events: LifecycleEvent[] = [];
   const errors: InputError[] = [];
   for (const { record, info } of records) {
-    const fields = Object.fromEntries(Object.entries(record).filter(([, value]) => value !== ''));
+    const fields: Record<string, unknown> = {};
+    const providerIds: Record<string, string> = {};
+    for (const [column, value] of Object.entries(record)) {
+      if (value === '') continue;
+      if (Object.hasOwn(providerIdColumns, column))
+        providerIds[providerIdColumns[column as keyof typeof providerIdColumns]] = value;
+      else fields[column] = value;
+    }
     const parsed = parseEvent(file, info.lines, {
       ...fields,
-      id: `import-${fields.memberId ?? ''}`,
+      ...(Object.keys(providerIds).length > 0 ? { providerIds } : {}),
+      id: `import-${typeof fields.memberId === 'string' ? fields.memberId : ''}`,
       type: 'imported',
       at,
     });

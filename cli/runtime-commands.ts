@@ -39,6 +39,8 @@ export function print(text: string): void {
 export function formatStanding(standing: MemberStanding, zone: string): string {
   if (!standing.member) return `${standing.associationId}: waiting for a joined or imported event`;
   const lines = [formatMemberTable(standing.member, zone)];
+  const ids = Object.entries(standing.providerIds ?? {}).map(([provider, id]) => `${provider} ${id}`);
+  if (ids.length > 0) lines.push(`provider ids: ${ids.join(', ')}`);
   if (standing.nextDeadline)
     lines.push(`next: ${standing.nextDeadline.name} at ${localTime(standing.nextDeadline.at, zone)}`);
   if (standing.providerSync) {
@@ -87,7 +89,7 @@ export function registerRuntimeCommands(program: Command): void {
     .command('show')
     .summary('show a member: state, timeline, next deadline, provider deliveries')
     .description(
-      "show a member: state, member status, paid-through, timeline, next deadline (in the association's time zone) and provider deliveries not yet acknowledged. With --json: { associationId, member, nextDeadline, providerSync, warnings }, the member in simulate's shape and every provider delivery with its outcome",
+      "show a member: state, member status, paid-through, timeline, next deadline (in the association's time zone) and provider deliveries not yet acknowledged. With --json: { associationId, member, providerIds, nextDeadline, providerSync, warnings }, the member in simulate's shape, its ids at the providers, and every provider delivery with its address and outcome",
     )
     .argument('<memberId>')
     .action(async (memberId: string, _options: unknown, command: Command) => {

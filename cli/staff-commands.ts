@@ -1,4 +1,4 @@
-// Staff commands on one member (suspend, reactivate, drop, change-type) and `standing list`. A
+// Staff commands on one member (suspend, reactivate, drop, change-type, change-provider-ids) and `standing list`. A
 // command is a workflow Update: it prints the member's new state, or the reason it was refused
 // (exit 1), before anything reached the member's history.
 import { WorkflowNotFoundError } from '@temporalio/client';
@@ -9,6 +9,9 @@ import type { MemberFilter } from '../client/member-filter.js';
 import { updateRefusal } from '../client/update-refusal.js';
 import type { MemberSummary, MembershipClient, StaffOptions } from '../client/membership-client.js';
 import type { MemberView } from '../machines/view.js';
+import { providerIdsChangeSchema } from '../schemas/events.js';
+import type { ProviderIds } from '../schemas/events.js';
+import { check } from '../schemas/validate.js';
 import { BadInput } from './bad-input.js';
 import { addFilterOptions } from './options.js';
 import type { FilterOptions, GlobalOptions } from './options.js';
@@ -28,7 +31,12 @@ function describeChange(memberId: string, before: string | undefined, view: Memb
   return `${memberId}: ${moved} (member status ${view.memberStatus ?? 'none'}, paid through ${view.paidThrough ?? 'never'})`;
 }
 
-async function runStaff(memberId: string, options: StaffCommandOptions, action: StaffAction): Promise<void> {
+async function runStaff(
+  memberId: string,
+  options: StaffCommandOptions,
+  action: StaffAction,
+  describe: (memberId: string, before: string | undefined, view: MemberView) => string = describeChange,
+): Promise<void> {
   const { membership, association, close } = await open(options);
   try {
     const before = await membership.view(memberId);
@@ -47,7 +55,7 @@ async function runStaff(memberId: string, options: StaffCommandOptions, action: 
         });
       throw error;
     });
-    print(options.json ? JSON.stringify(view, null, 2) : describeChange(memberId, before.member.state, view));
+    print(options.json ? JSON.stringify(view, null, 2) : describe(memberId, before.member.state, view));
   } finally {
     await close();
   }
@@ -93,6 +101,29 @@ export function registerStaffCommands(program: Command): void {
       runStaff(memberId, optionsOf(command), (m, id, o) => m.changeType(id, type, o)),
     );
 
+  staffCommand(
+    program,
+    'change-provider-ids',
+    'set a member’s ids at the providers; each new id gets the member’s current status there (the old id is told nothing)',
+    true,
+  )
+    .option('--m1 <id>', 'NRDS ID at M1 (9 digits)')
+    .option('--mls <id>', 'MLS member key')
+    .option('--lockbox <id>', 'lockbox user or card id')
+    .action((memberId: string, _options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<StaffCommandOptions & ProviderIds>();
+      const providerIds = providerIdsFrom(options);
+      const set = Object.entries(providerIds)
+        .map(([provider, id]) => `${provider} ${id}`)
+        .join(', ');
+      return runStaff(
+        memberId,
+        options,
+        (m, id, o) => m.changeProviderIds(id, providerIds, o),
+        (id, before, view) => `${describeChange(id, before, view)}; provider ids set: ${set}`,
+      );
+    });
+
   addFilterOptions(
     program.command('list').description('list running memberships from Temporal visibility, by filters'),
     'memberships',
@@ -122,6 +153,22 @@ export function filterFrom(association: Parameters<typeof filterProblems>[0], op
   if (problems.length > 0)
     throw new BadInput(problems.map((p) => ({ file: 'command line', field: p.option, message: p.message })));
   return input as MemberFilter;
+}
+
+/** The ids --m1, --mls and --lockbox give (at least one), or bad input naming the option. */
+function providerIdsFrom(options: ProviderIds): ProviderIds {
+  const given = Object.fromEntries(
+    (['m1', 'mls', 'lockbox'] as const).filter((p) => options[p] !== undefined).map((p) => [p, options[p]]),
+  );
+  const checked = check(providerIdsChangeSchema, given);
+  if (checked.ok) return checked.value;
+  throw new BadInput(
+    checked.problems.map((p) => ({
+      file: 'command line',
+      field: p.field === '' ? '--m1, --mls, --lockbox' : `--${p.field}`,
+      message: p.message,
+    })),
+  );
 }
 
 function formatMembers(members: readonly MemberSummary[]): string {

@@ -7,8 +7,13 @@ import type { AssociationConfig } from '../schemas/association.js';
 import { memberStates } from '../schemas/events.js';
 import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
 
-/** A membership's ProviderSync search attribute. */
-export const providerSyncStatuses = ['ok', 'pending', 'failed'] as const satisfies readonly SyncStatus[];
+/** A membership's ProviderSync search attribute (undeliverable: a required provider id is missing or malformed). */
+export const providerSyncStatuses = [
+  'ok',
+  'pending',
+  'failed',
+  'undeliverable',
+] as const satisfies readonly SyncStatus[];
 
 const memberFilterSchema = z.strictObject({
   state: z.enum(memberStates, { error: `must be one of ${memberStates.join(', ')}` }).optional(),

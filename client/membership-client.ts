@@ -12,8 +12,13 @@ import type { Role } from '../machines/types.js';
 import { rulesOf } from '../schemas/association.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import { lifecycleEventSchema } from '../schemas/events.js';
-import type { LifecycleEvent, LifecycleEventInput } from '../schemas/events.js';
-import { changeRoleCommandSchema, changeTypeCommandSchema, staffCommandSchema } from '../schemas/messages.js';
+import type { LifecycleEvent, LifecycleEventInput, ProviderIds } from '../schemas/events.js';
+import {
+  changeProviderIdsCommandSchema,
+  changeRoleCommandSchema,
+  changeTypeCommandSchema,
+  staffCommandSchema,
+} from '../schemas/messages.js';
 import { check } from '../schemas/validate.js';
 import type { FieldProblem } from '../schemas/validate.js';
 import type { z } from '../schemas/zod-mini.js';
@@ -22,6 +27,7 @@ import { memberIdOf, visibilityQuery } from './member-filter.js';
 import type { MemberFilter } from './member-filter.js';
 import {
   associationTaskQueue,
+  changeProviderIdsUpdate,
   changeRoleUpdate,
   changeTypeUpdate,
   configureSignal,
@@ -230,6 +236,17 @@ export class MembershipClient {
 
   changeRole(memberId: string, role: Role, options: StaffOptions = {}): Promise<MemberView> {
     return this.staff(memberId, changeRoleUpdate, changeRoleCommandSchema, { ...staffCommand(options), role });
+  }
+
+  /**
+   * Sets the member's ids at the providers the command names (the others are kept); each new id
+   * gets the member's current status at its provider. The old id is told nothing.
+   */
+  changeProviderIds(memberId: string, providerIds: ProviderIds, options: StaffOptions = {}): Promise<MemberView> {
+    return this.staff(memberId, changeProviderIdsUpdate, changeProviderIdsCommandSchema, {
+      ...staffCommand(options),
+      providerIds,
+    });
   }
 
   /** Sends a configuration to one running member; it applies from now on and re-arms the timers. */

@@ -2,11 +2,12 @@
 // and the lockbox. Pure bookkeeping (no I/O, no clock): the workflow's senders take the next
 // delivery of a provider, call the provider, and record the outcome here. Carried across
 // continue-as-new as plain JSON, so a delivery still on its way is sent by the next run, under the
-// same idempotency key.
+// same idempotency key. Each delivery goes to an address: the member's id at the provider
+// (providerIds), else memberId, unless the association requires an id there.
 import { dateOf, startOfDay, toIsoInstant } from './calendar.js';
 import type { Instant } from './calendar.js';
 import { nextM1SuspendWindowOpening, providerOrder } from './providers.js';
-import type { Change, ProviderName, Role, TimelineEntry } from './types.js';
+import type { Change, ProviderIds, ProviderName, Role, TimelineEntry } from './types.js';
 import type { AssociationConfig } from '../schemas/association.js';
 
 export type DeliveryOutcome =
@@ -20,17 +21,28 @@ export type DeliveryOutcome =
   /** Never sent: a later change of the same step or a later M1 command made it moot. */
   | 'superseded'
   /** Never sent, with a reason (a deferred suspension for a member no longer suspended). */
-  | 'skipped';
+  | 'skipped'
+  /** Never sent: the association requires the member's id at the provider, and it has none usable (the reason says). */
+  | 'undeliverable';
 
-export type SyncStatus = 'ok' | 'pending' | 'failed';
+/** Where several hold, the first counts: a refusal, then a delivery with no usable id, then one on its way. */
+export type SyncStatus = 'ok' | 'pending' | 'failed' | 'undeliverable';
 
 export interface Delivery {
   /** The idempotency key of its first attempt: `<workflow id>/<first run id>/<timeline index>/<provider>`. */
   readonly key: string;
   readonly provider: ProviderName;
   readonly status: string;
-  /** The change that produced it, or `repair` for a drift reconciliation found. */
-  readonly change: Change | 'repair';
+  /**
+   * The change that produced it, `repair` for a drift reconciliation found, or `idChanged` for the
+   * member's current status sent to its new id at the provider.
+   */
+  readonly change: Change | 'repair' | 'idChanged';
+  /**
+   * The member's id at the provider this goes to (its providerIds entry, else memberId); null when
+   * undeliverable. Absent in deliveries saved before provider ids: those go to memberId.
+   */
+  readonly address?: string | null;
   /** When the change happened. */
   readonly at: string;
   readonly role: Role;
@@ -50,6 +62,8 @@ export interface SavedDeliveries {
   readonly syncedThrough: number;
   /** Repair ids already taken, so a reconciliation signal sent twice repairs once. */
   readonly repairs: readonly string[];
+  /** Deliveries made for an id change so far, numbering their keys (absent: none). */
+  readonly readdressed?: number;
 }
 
 /** What `view` shows beside the member. */
@@ -59,6 +73,8 @@ export interface ProviderSyncView {
 }
 
 const unfinished = new Set<DeliveryOutcome>(['pending', 'deferred']);
+/** The outcomes that say where a provider stands: a problem (failed, undeliverable) until one is acknowledged. */
+const resolving = new Set<DeliveryOutcome>(['acknowledged', 'failed', 'undeliverable']);
 /** Finished deliveries kept for the view and across continue-as-new; unfinished ones are all kept. */
 const KEEP_FINISHED = 30;
 const KEEP_REPAIR_IDS = 100;
@@ -71,17 +87,75 @@ export interface StepContext {
   readonly keyBase: string;
   readonly association: AssociationConfig;
   readonly role: Role;
+  readonly memberId: string;
+  /** The member's ids at the providers now (none when left out). */
+  readonly providerIds?: ProviderIds;
+  /** The step's moment (ISO), given to deliveries an id change makes. */
+  readonly at: string;
+}
+
+/** Where a provider's deliveries for the member go, or why they cannot go anywhere. */
+export type Address = { readonly to: string } | { readonly to: null; readonly reason: string };
+
+/** NAR's NRDS ID: nine digits. */
+const nrdsId = /^\d{9}$/;
+const idNames: Record<ProviderName, string> = {
+  m1: 'M1 id (NRDS ID)',
+  mls: 'MLS id (member key)',
+  lockbox: 'lockbox id',
+};
+
+/**
+ * The member's id at the provider; without one, memberId (many boards key members by NRDS ID),
+ * unless the association requires an id there (`providers.<provider>.requireId`): then nowhere,
+ * and for M1 only an NRDS ID will do. Configurations saved before requireId have none: not required.
+ */
+export function addressAt(
+  provider: ProviderName,
+  { memberId, providerIds = {}, association }: Pick<StepContext, 'memberId' | 'providerIds' | 'association'>,
+): Address {
+  const required = association.providers[provider]?.requireId === true;
+  const id = providerIds[provider];
+  if (id === undefined)
+    return required
+      ? { to: null, reason: `no ${idNames[provider]} on record; providers.${provider}.requireId is set` }
+      : { to: memberId };
+  if (required && provider === 'm1' && !nrdsId.test(id))
+    return { to: null, reason: `M1 id ${id} is not an NRDS ID (9 digits)` };
+  return { to: id };
+}
+
+/** Where a delivery goes: one saved before provider ids goes to memberId, as it always did. */
+export function addressOf(delivery: Delivery, memberId: string): string | null {
+  return delivery.address === undefined ? memberId : delivery.address;
+}
+
+/** A status decided for the provider now (not a held suspension): what an id change re-sends. */
+function decided(d: Delivery): boolean {
+  return (
+    d.outcome === 'pending' ||
+    d.outcome === 'acknowledged' ||
+    d.outcome === 'failed' ||
+    (d.outcome === 'undeliverable' && d.notBefore === undefined)
+  );
+}
+
+/** An M1 suspension held for its window (deferred, or undeliverable for want of an id). */
+function held(d: Delivery): boolean {
+  return d.outcome === 'deferred' || (d.outcome === 'undeliverable' && d.notBefore !== undefined);
 }
 
 export class ProviderDeliveries {
   private deliveries: Delivery[];
   private syncedThrough: number;
   private readonly repairs: string[];
+  private readdressed: number;
 
   constructor(saved: SavedDeliveries) {
     this.deliveries = [...saved.deliveries];
     this.syncedThrough = saved.syncedThrough;
     this.repairs = [...saved.repairs];
+    this.readdressed = saved.readdressed ?? 0;
   }
 
   /** Deliveries start from `timelineLength`: what happened before (a run without provider sync) is not replayed. */
@@ -92,13 +166,16 @@ export class ProviderDeliveries {
   /**
    * Turns the timeline entries a step added into deliveries. Within one step (a backfill, or timers
    * firing together) only the last command per provider is sent: provider statuses are absolute,
-   * so the earlier ones are superseded rather than replayed. Returns whether anything was added.
+   * so the earlier ones are superseded rather than replayed. Each goes to the provider's address
+   * now, or is undeliverable. Then a provider whose address changed gets the member's current
+   * status there (readdress). Returns whether anything was added.
    */
   addStep(timeline: readonly TimelineEntry[], context: StepContext): boolean {
     const fresh: Delivery[] = [];
     for (let index = this.syncedThrough; index < timeline.length; index += 1) {
       const entry = timeline[index]!;
       for (const command of entry.commands) {
+        const address = addressAt(command.provider, context);
         const base = {
           key: `${context.keyBase}/${index}/${command.provider}`,
           provider: command.provider,
@@ -107,14 +184,12 @@ export class ProviderDeliveries {
           at: entry.at,
           role: context.role,
           retries: 0,
+          address: address.to,
         };
-        if (command.outcome === 'sent') fresh.push({ ...base, outcome: 'pending' });
+        if (command.outcome === 'sent') fresh.push(deliverableOr(address, { ...base, outcome: 'pending' }));
         else if (this.defers(command.provider, command.reason, context.association)) {
-          fresh.push({
-            ...base,
-            outcome: 'deferred',
-            notBefore: toIsoInstant(windowOpening(context.association, Date.parse(entry.at))),
-          });
+          const notBefore = toIsoInstant(windowOpening(context.association, Date.parse(entry.at)));
+          fresh.push(deliverableOr(address, { ...base, outcome: 'deferred', notBefore }));
         }
       }
     }
@@ -128,8 +203,74 @@ export class ProviderDeliveries {
           : { ...delivery, outcome: 'superseded', reason: 'a later change in the same step replaced it' },
       );
     }
+    let readdressed = false;
+    for (const provider of providerOrder) readdressed = this.readdress(provider, context) || readdressed;
     this.trim();
-    return fresh.length > 0;
+    return fresh.length > 0 || readdressed;
+  }
+
+  /**
+   * When the member's address at a provider is no longer where its current status went (a new id,
+   * a required id arriving, or a requirement that leaves it none): the status the provider last had
+   * decided goes to the new address, and a held M1 suspension is held for it instead. The old
+   * address is told nothing (docs/decisions.md, "Provider ids"); a delivery already on its way
+   * there goes on. Returns whether anything was added.
+   */
+  private readdress(provider: ProviderName, context: StepContext): boolean {
+    // A provider no longer integrated is told nothing; M1 takes nothing from a secondary association.
+    if (context.association.providers[provider] === undefined) return false;
+    if (provider === 'm1' && context.role === 'secondary') return false;
+    const target = addressAt(provider, context);
+    const stale = (d: Delivery) =>
+      addressOf(d, context.memberId) !== target.to ||
+      (target.to === null && d.outcome === 'undeliverable' && d.reason !== target.reason);
+    const mine = this.deliveries.filter((d) => d.provider === provider);
+    const current = mine.findLast(decided);
+    const moving = mine.filter((d) => held(d) && !this.hasLater(d) && stale(d));
+    const resend = current !== undefined && stale(current);
+    if (!resend && moving.length === 0) return false;
+    if (resend) {
+      // A refusal or an undeliverable status at the old address is moot: the new address has the word now.
+      if (current.outcome === 'failed' || current.outcome === 'undeliverable')
+        this.replace(current.key, (old) => ({
+          ...withoutOutcomeDetails(old),
+          outcome: 'superseded',
+          reason: `the ${provider} id changed; was ${old.outcome}: ${old.reason ?? 'no reason given'}`,
+        }));
+      this.deliveries.push(this.toAddress(current, target, context, { outcome: 'pending' }));
+    }
+    for (const d of moving) {
+      this.replace(d.key, (old) => ({
+        ...withoutOutcomeDetails(old),
+        outcome: 'superseded',
+        reason: `the ${provider} id changed: held for the new id instead`,
+      }));
+      this.deliveries.push(this.toAddress(d, target, context, { outcome: 'deferred', notBefore: d.notBefore! }));
+    }
+    return true;
+  }
+
+  /** A delivery of `like`'s status to `target`, under a key of its own. */
+  private toAddress(
+    like: Delivery,
+    target: Address,
+    context: StepContext,
+    then: Pick<Delivery, 'outcome' | 'notBefore'>,
+  ): Delivery {
+    const key = `${context.keyBase}/id/${this.readdressed}/${like.provider}`;
+    this.readdressed += 1;
+    const delivery: Delivery = {
+      key,
+      provider: like.provider,
+      status: like.status,
+      change: 'idChanged',
+      at: context.at,
+      role: context.role,
+      retries: 0,
+      address: target.to,
+      ...then,
+    };
+    return deliverableOr(target, delivery);
   }
 
   /** The delivery a provider's sender works on next, in order: the oldest unfinished one. */
@@ -185,8 +326,11 @@ export class ProviderDeliveries {
     at: string;
     keyBase: string;
     role: Role;
+    /** The provider's address for the member now: a repair goes to the current id. */
+    address: Address;
   }): string | null {
     if (this.repairs.includes(request.id)) return 'already repaired';
+    if (request.address.to === null) return request.address.reason;
     if (this.deliveries.some((d) => d.provider === request.provider && unfinished.has(d.outcome)))
       return `a delivery to ${request.provider} is on its way`;
     if (this.expected(request.provider) !== request.status)
@@ -202,6 +346,7 @@ export class ProviderDeliveries {
       role: request.role,
       outcome: 'pending',
       retries: 0,
+      address: request.address.to,
     });
     return null;
   }
@@ -215,17 +360,22 @@ export class ProviderDeliveries {
     return null;
   }
 
-  /** Whether a provider is settled: nothing on its way, no refusal left standing. */
+  /** Whether a provider is settled: nothing on its way, no refusal or undeliverable status left standing. */
   settled(provider: ProviderName): boolean {
     return (
       !this.deliveries.some((d) => d.provider === provider && unfinished.has(d.outcome)) &&
-      !this.unresolvedFailures().some((d) => d.provider === provider)
+      !this.unresolved().some((d) => d.provider === provider)
     );
   }
 
-  /** `failed` while a refusal is a provider's latest word; `pending` while anything is on its way. */
+  /**
+   * `failed` while a refusal is a provider's latest word; `undeliverable` while a status that could
+   * not be addressed is; `pending` while anything is on its way.
+   */
   status(): SyncStatus {
-    if (this.unresolvedFailures().length > 0) return 'failed';
+    const unresolved = this.unresolved();
+    if (unresolved.some((d) => d.outcome === 'failed')) return 'failed';
+    if (unresolved.length > 0) return 'undeliverable';
     return this.deliveries.some((d) => unfinished.has(d.outcome)) ? 'pending' : 'ok';
   }
 
@@ -238,15 +388,22 @@ export class ProviderDeliveries {
       deliveries: this.deliveries.map((d) => ({ ...d })),
       syncedThrough: this.syncedThrough,
       repairs: [...this.repairs],
+      ...(this.readdressed > 0 ? { readdressed: this.readdressed } : {}),
     };
   }
 
   /** Failed deliveries not followed by an acknowledged one to the same provider. */
   private unresolvedFailures(): Delivery[] {
+    return this.unresolved().filter((d) => d.outcome === 'failed');
+  }
+
+  /** Failed and undeliverable deliveries not followed by an acknowledged one to the same provider. */
+  private unresolved(): Delivery[] {
     const latest = new Map<ProviderName, Delivery>();
-    for (const d of this.deliveries)
-      if (d.outcome === 'failed' || d.outcome === 'acknowledged') latest.set(d.provider, d);
-    return providerOrder.map((p) => latest.get(p)).filter((d): d is Delivery => d?.outcome === 'failed');
+    for (const d of this.deliveries) if (resolving.has(d.outcome)) latest.set(d.provider, d);
+    return providerOrder
+      .map((p) => latest.get(p))
+      .filter((d): d is Delivery => d !== undefined && d.outcome !== 'acknowledged');
   }
 
   private defers(provider: ProviderName, reason: string | undefined, association: AssociationConfig): boolean {
@@ -268,10 +425,19 @@ export class ProviderDeliveries {
     if (finished.length <= KEEP_FINISHED) return;
     const keep = new Set(finished.slice(-KEEP_FINISHED));
     const latest = new Map<ProviderName, Delivery>();
-    for (const d of finished) if (d.outcome === 'failed' || d.outcome === 'acknowledged') latest.set(d.provider, d);
-    for (const d of latest.values()) keep.add(d);
+    const latestDecided = new Map<ProviderName, Delivery>();
+    for (const d of finished) {
+      if (resolving.has(d.outcome)) latest.set(d.provider, d);
+      if (decided(d)) latestDecided.set(d.provider, d);
+    }
+    for (const d of [...latest.values(), ...latestDecided.values()]) keep.add(d);
     this.deliveries = this.deliveries.filter((d) => unfinished.has(d.outcome) || keep.has(d));
   }
+}
+
+/** The delivery, or where there is no address, the same recorded undeliverable with the reason. */
+function deliverableOr(address: Address, delivery: Delivery): Delivery {
+  return address.to === null ? { ...delivery, outcome: 'undeliverable', reason: address.reason } : delivery;
 }
 
 function withoutOutcomeDetails(delivery: Delivery): Delivery {

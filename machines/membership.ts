@@ -22,7 +22,7 @@ import type { Ledger, LedgerChange, LedgerResult, SavedLedgerArchive } from './l
 import { membershipMachineFor } from './statechart.js';
 import type { MembershipMachine } from './statechart.js';
 import { notFitting } from './rejections.js';
-import type { Deadline, MachineEvent, MemberContext, MemberState, Role, TimelineEntry } from './types.js';
+import type { Deadline, MachineEvent, MemberContext, MemberState, ProviderIds, Role, TimelineEntry } from './types.js';
 import { memberView } from './view.js';
 import type { MemberView, Rejection } from './view.js';
 
@@ -101,6 +101,11 @@ export class Membership {
   /** The member's current role (M1 takes commands from the primary association only). */
   get role(): Role {
     return this.actor.getSnapshot().context.role;
+  }
+
+  /** The member's ids at the providers (spec v1.1), for the runtime to address deliveries by. */
+  get providerIds(): ProviderIds {
+    return this.actor.getSnapshot().context.providerIds;
   }
 
   /** The recorded changes so far, read without a copy (provider deliveries are derived from it). */
@@ -306,6 +311,7 @@ export class Membership {
           type: 'joined',
           membershipType: event.membershipType,
           role: event.role,
+          providerIds: event.providerIds ?? {},
         };
         return this.unknownType(event.membershipType) ?? this.fitting(event, joined, after);
       }
@@ -320,6 +326,7 @@ export class Membership {
           state: event.state,
           joinDate: event.joinDate ?? null,
           memberStatus: event.memberStatus ?? null,
+          providerIds: event.providerIds ?? {},
         };
         return this.unknownType(event.membershipType) ?? this.fitting(event, imported, after);
       }
@@ -339,6 +346,8 @@ export class Membership {
         return this.fitting(event, { ...stamp, type: event.type });
       case 'roleChanged':
         return this.fitting(event, { ...stamp, type: 'roleChanged', role: event.role });
+      case 'providerIdsChanged':
+        return this.fitting(event, { ...stamp, type: 'providerIdsChanged', providerIds: event.providerIds });
       case 'membershipTypeChanged': {
         const unknown = this.unknownType(event.membershipType);
         if (unknown) return unknown;
@@ -398,11 +407,13 @@ export class Membership {
 /**
  * A saved context as this version keeps it. Snapshots saved before `recordChange` emitted its change
  * directly carry a `lastChange` field (continue-as-new inputs in recorded histories); it is dropped.
+ * Snapshots saved before provider ids have none: the member has no ids yet.
  */
 function currentContext(context: MemberContext): MemberContext {
-  if (!('lastChange' in context)) return context;
   const { lastChange: _dropped, ...current } = context as MemberContext & { lastChange?: unknown };
-  return current;
+  return 'lastChange' in context || context.providerIds === undefined
+    ? { ...current, providerIds: current.providerIds ?? {} }
+    : context;
 }
 
 /** The fields every statechart event carries. */

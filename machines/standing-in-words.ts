@@ -44,7 +44,17 @@ function providerSyncInWords(sync: ProviderSyncView): string {
   const waiting = [`${count('pending')} pending`, count('deferred') > 0 ? `${count('deferred')} deferred` : '']
     .filter(Boolean)
     .join(', ');
-  return sync.status === 'failed'
-    ? `**provider update refused** (${count('failed')} failed; ${waiting})`
-    : `provider updates on their way (${waiting})`;
+  if (sync.status === 'failed') return `**provider update refused** (${count('failed')} failed; ${waiting})`;
+  if (sync.status === 'undeliverable')
+    return `**provider update undeliverable**: ${undeliverable(sync).join('; ')} (${waiting})`;
+  return `provider updates on their way (${waiting})`;
+}
+
+/** Why each provider whose latest word is undeliverable could not be told: "m1: no M1 id (NRDS ID) on record; …". */
+function undeliverable(sync: ProviderSyncView): string[] {
+  const latest = new Map<string, ProviderSyncView['deliveries'][number]>();
+  for (const d of sync.deliveries)
+    if (d.outcome === 'acknowledged' || d.outcome === 'failed' || d.outcome === 'undeliverable')
+      latest.set(d.provider, d);
+  return [...latest.values()].filter((d) => d.outcome === 'undeliverable').map((d) => `${d.provider}: ${d.reason}`);
 }

@@ -12,7 +12,15 @@ import { toIsoInstant } from './calendar.js';
 import { statusAfterChange, statusAfterTypeChange } from './member-status.js';
 import { commandsFor } from './providers.js';
 import { eligibleForReactivation } from './reactivation.js';
-import type { ChangeRecorded, MachineEvent, MemberContext, MemberState, MemberStatus, TimelineEntry } from './types.js';
+import type {
+  ChangeRecorded,
+  MachineEvent,
+  MemberContext,
+  MemberState,
+  MemberStatus,
+  ProviderIds,
+  TimelineEntry,
+} from './types.js';
 
 type Live = Exclude<MemberState, 'terminated'>;
 
@@ -29,7 +37,15 @@ export function initialContext(memberId: string): MemberContext {
     suspension: null,
     graceRestartedOn: null,
     providers: { m1: null, mls: null, lockbox: null },
+    providerIds: {},
   };
+}
+
+/** The ids `given` names replace those kept; the others stay. Only ids with a value are kept (plain JSON). */
+export function withProviderIds(kept: ProviderIds, given: ProviderIds): ProviderIds {
+  const merged: Record<string, string> = {};
+  for (const [provider, id] of Object.entries({ ...kept, ...given })) if (id !== undefined) merged[provider] = id;
+  return merged;
 }
 
 function withStatus(
@@ -80,14 +96,25 @@ export function createMembershipMachine(association: AssociationConfig) {
       graceEndsInSuspension: ({ context }) => typeOf(context).afterGrace === 'suspended',
     },
     actions: {
-      enroll: assign(({ event }) => {
+      enroll: assign(({ context, event }) => {
         assertEvent(event, 'joined');
-        return { membershipType: event.membershipType, role: event.role };
+        return {
+          membershipType: event.membershipType,
+          role: event.role,
+          providerIds: withProviderIds(context.providerIds, event.providerIds),
+        };
       }),
       // The membership restarts paid-through in the ledger when a rejoin is accepted.
-      rejoin: assign(({ event }) => {
+      // A rejoin's providerIds set the ids they name; the member keeps its other ids.
+      rejoin: assign(({ context, event }) => {
         assertEvent(event, 'joined');
-        return { membershipType: event.membershipType, role: event.role, suspension: null, graceRestartedOn: null };
+        return {
+          membershipType: event.membershipType,
+          role: event.role,
+          suspension: null,
+          graceRestartedOn: null,
+          providerIds: withProviderIds(context.providerIds, event.providerIds),
+        };
       }),
       importMember: assign(({ context, event }) => {
         assertEvent(event, 'imported');
@@ -95,6 +122,7 @@ export function createMembershipMachine(association: AssociationConfig) {
           membershipType: event.membershipType,
           role: event.role,
           joinDate: event.joinDate,
+          providerIds: withProviderIds(context.providerIds, event.providerIds),
           ...withStatus(context, event.memberStatus, event.today),
           // An imported suspended member counts as suspended for nonpayment on the import date.
           suspension: event.state === 'suspended' ? { since: event.today, reason: 'nonpayment' } : null,
@@ -136,6 +164,11 @@ export function createMembershipMachine(association: AssociationConfig) {
       clearSuspension: assign({ suspension: null }),
       noteTermination: assign({ terminateDate: ({ event }) => event.today, suspension: null }),
       restartGrace: assign({ graceRestartedOn: ({ event }) => event.today }),
+      // Records no change: ids only address deliveries (the runtime re-addresses them).
+      setProviderIds: assign(({ context, event }) => {
+        assertEvent(event, 'providerIdsChanged');
+        return { providerIds: withProviderIds(context.providerIds, event.providerIds) };
+      }),
       changeRole: assign(({ event }) => {
         assertEvent(event, 'roleChanged');
         return { role: event.role };
@@ -174,6 +207,7 @@ export function createMembershipMachine(association: AssociationConfig) {
           dropped: drop('pending'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: false } } },
           roleChanged: { actions: 'changeRole' },
+          providerIdsChanged: { actions: 'setProviderIds' },
         },
       },
       active: {
@@ -184,6 +218,7 @@ export function createMembershipMachine(association: AssociationConfig) {
           dropped: drop('active'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: true } } },
           roleChanged: { actions: 'changeRole' },
+          providerIdsChanged: { actions: 'setProviderIds' },
         },
       },
       pastDue: {
@@ -205,6 +240,7 @@ export function createMembershipMachine(association: AssociationConfig) {
           dropped: drop('pastDue'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: true } } },
           roleChanged: { actions: 'changeRole' },
+          providerIdsChanged: { actions: 'setProviderIds' },
         },
       },
       suspended: {
@@ -242,11 +278,14 @@ export function createMembershipMachine(association: AssociationConfig) {
           dropped: drop('suspended'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: false } } },
           roleChanged: { actions: 'changeRole' },
+          providerIdsChanged: { actions: 'setProviderIds' },
         },
       },
       terminated: {
         on: {
           joined: { target: 'pending', actions: 'rejoin' },
+          // A dropped member's lockbox card can still change (decisions.md, "Provider ids").
+          providerIdsChanged: { actions: 'setProviderIds' },
         },
       },
     },

@@ -1,11 +1,11 @@
 // The member record the statechart carries, and the events it takes.
 import type { Change, ProviderName } from '../schemas/association.js';
-import type { MemberState, MemberStatus, Role } from '../schemas/events.js';
+import type { MemberState, MemberStatus, ProviderIds, Role } from '../schemas/events.js';
 import type { Instant, LocalDate } from './calendar.js';
 import type { Ledger, LedgerEffects } from './ledger.js';
 import type { ProviderCommand } from './providers.js';
 
-export type { Change, MemberState, MemberStatus, ProviderName, Role };
+export type { Change, MemberState, MemberStatus, ProviderIds, ProviderName, Role };
 
 /** Timer names, as they appear in a timeline's `cause` after `timer:`. */
 export type DeadlineName = 'expired' | 'graceEnded' | 'dropAfterSuspension';
@@ -44,6 +44,11 @@ export interface MemberContext {
   /** Set when staff reactivate into pastDue: the grace period counts afresh from this day. */
   readonly graceRestartedOn: LocalDate | null;
   readonly providers: Readonly<Record<ProviderName, string | null>>;
+  /**
+   * The member's ids at the providers, only those known (spec v1.1). They address deliveries and
+   * change no rule; the spec's member view leaves them out. Absent from contexts saved before them.
+   */
+  readonly providerIds: ProviderIds;
 }
 
 /** What the statechart emits when it records a change; the membership appends it to the timeline. */
@@ -65,7 +70,12 @@ interface Stamped {
 
 export type MachineEvent = Stamped &
   (
-    | { readonly type: 'joined'; readonly membershipType: string; readonly role: Role }
+    | {
+        readonly type: 'joined';
+        readonly membershipType: string;
+        readonly role: Role;
+        readonly providerIds: ProviderIds;
+      }
     | {
         readonly type: 'imported';
         readonly membershipType: string;
@@ -73,6 +83,7 @@ export type MachineEvent = Stamped &
         readonly state: MemberState;
         readonly joinDate: LocalDate | null;
         readonly memberStatus: MemberStatus | null;
+        readonly providerIds: ProviderIds;
       }
     /** Sent only when the change has an effect a guard can read; the ledger is as it is after it. */
     | { readonly type: 'ledgerChanged'; readonly ledger: Ledger; readonly effects: LedgerEffects }
@@ -81,6 +92,8 @@ export type MachineEvent = Stamped &
     | { readonly type: 'dropped' }
     | { readonly type: 'membershipTypeChanged'; readonly membershipType: string }
     | { readonly type: 'roleChanged'; readonly role: Role }
+    /** Sets the ids it names and leaves the others. */
+    | { readonly type: 'providerIdsChanged'; readonly providerIds: ProviderIds }
     | { readonly type: 'timer.expired' }
     | { readonly type: 'timer.graceEnded' }
     | { readonly type: 'timer.dropAfterSuspension' }

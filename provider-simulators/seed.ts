@@ -1,8 +1,11 @@
 // What the providers already hold for an association's existing members, so the simulators start
 // where real providers would be when a roster is onboarded (an import sends no provider commands).
 // Each provider the member's type integrates (its `activated` rule names it; M1 only for the
-// primary association) gets the status the member's state implies.
+// primary association) gets the status the member's state implies, under the member's id there
+// (providerIds; memberId without one), as standing addresses its deliveries. A member the
+// association cannot address at a provider (a required id missing) is not seeded there.
 import { findMembershipType } from '../machines/association.js';
+import { addressAt } from '../machines/deliveries.js';
 import type { ProviderName } from '../machines/types.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent, MemberState } from '../schemas/events.js';
@@ -35,8 +38,14 @@ export function seedRecordsFor(roster: readonly LifecycleEvent[], association: A
       )
         continue;
       if (provider === 'm1' && event.role === 'secondary') continue;
+      const address = addressAt(provider, {
+        memberId: event.memberId,
+        providerIds: event.providerIds ?? {},
+        association,
+      });
+      if (address.to === null) continue;
       const simulated = provider === 'lockbox' ? association.providers.lockbox!.vendor : provider;
-      records.push({ provider: simulated, id: event.memberId, status: statusFor(provider, event.state) });
+      records.push({ provider: simulated, id: address.to, status: statusFor(provider, event.state) });
     }
   }
   return records;

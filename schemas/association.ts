@@ -46,6 +46,12 @@ export function buildAssociationConfigSchema() {
     .string()
     .check(z.refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone name, like America/Chicago'));
 
+  /**
+   * Deliveries to the provider need the member's id there (providerIds); without it (or, for M1,
+   * with one that is not an NRDS ID) they are recorded undeliverable instead of going to memberId.
+   */
+  const requireId = z._default(z.boolean(), false);
+
   const m1Provider = z.strictObject({
     suspendWindow: z._default(
       z.strictObject({
@@ -61,6 +67,7 @@ export function buildAssociationConfigSchema() {
      * timer and sends it when the next window opens, if the member is still suspended then.
      */
     deferSuspensionUntilWindow: z._default(z.boolean(), false),
+    requireId,
   });
 
   // Where a provider is and how standing proves who it is: deployment, not rules. The values never
@@ -164,9 +171,12 @@ export function buildAssociationConfigSchema() {
     providers: z._default(
       z.strictObject({
         m1: z.optional(withConnection(m1Provider.shape)),
-        mls: z.optional(withConnection({})),
+        mls: z.optional(withConnection({ requireId })),
         lockbox: z.optional(
-          withConnection({ vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }) }),
+          withConnection({
+            vendor: z.enum(['sentrilock', 'supra'], { error: 'must be sentrilock or supra' }),
+            requireId,
+          }),
         ),
       }),
       {},

@@ -67,6 +67,27 @@ const instant = z.pipe(
 
 const base = { id: nonEmpty, memberId: nonEmpty, at: instant };
 
+/**
+ * The member's ids at the providers (spec v1.1): the NRDS ID at M1, the MLS member key, the lockbox
+ * user or card id. They only address deliveries; an NRDS ID's format is checked where the
+ * association requires one (providers.m1.requireId), not here.
+ */
+const providerIdFields = { m1: optional(nonEmpty), mls: optional(nonEmpty), lockbox: optional(nonEmpty) };
+const providerIdsDescription =
+  "the member's ids at the providers: m1 the NRDS ID, mls the MLS member key, lockbox the lockbox user or card id";
+export const providerIdsSchema = z
+  .strictObject(providerIdFields)
+  .check(z.meta({ description: providerIdsDescription }));
+
+/** The ids a change names, at least one: the others are left as they are. */
+export const providerIdsChangeSchema = z.strictObject(providerIdFields).check(
+  z.refine(
+    (ids) => ids.m1 !== undefined || ids.mls !== undefined || ids.lockbox !== undefined,
+    'must name at least one provider id (m1, mls or lockbox)',
+  ),
+  z.meta({ description: `${providerIdsDescription}; at least one, the others are kept`, minProperties: 1 }),
+);
+
 /** Who sent a staff command and why; the workflow turns changeType and changeRole Updates into events too. */
 export const staffFields = { reason: optional(z.string()), by: optional(z.string()) };
 
@@ -75,6 +96,7 @@ export const joinedSchema = z.strictObject({
   type: z.literal('joined'),
   membershipType: nonEmpty,
   role: withDefault(role, 'primary'),
+  providerIds: optional(providerIdsSchema),
 });
 
 export const importedSchema = z.strictObject({
@@ -86,6 +108,7 @@ export const importedSchema = z.strictObject({
   paidThrough: optional(localDate),
   joinDate: optional(localDate),
   memberStatus: optional(z.enum(memberStatuses)),
+  providerIds: optional(providerIdsSchema),
 });
 
 export const invoiceIssuedSchema = z
@@ -143,6 +166,12 @@ export const membershipTypeChangedSchema = z.strictObject({
   ...staffFields,
 });
 export const roleChangedSchema = z.strictObject({ ...base, type: z.literal('roleChanged'), role, ...staffFields });
+export const providerIdsChangedSchema = z.strictObject({
+  ...base,
+  type: z.literal('providerIdsChanged'),
+  providerIds: providerIdsChangeSchema,
+  ...staffFields,
+});
 
 /** Every event type, each named once: by its `type` literal above. */
 const eventSchemas = [
@@ -156,6 +185,7 @@ const eventSchemas = [
   droppedSchema,
   membershipTypeChangedSchema,
   roleChangedSchema,
+  providerIdsChangedSchema,
 ] as const;
 
 export type LifecycleEventType = z.output<(typeof eventSchemas)[number]>['type'];
@@ -177,3 +207,5 @@ export type LifecycleEvent = z.output<typeof lifecycleEventSchema>;
 export type MemberState = (typeof memberStates)[number];
 export type MemberStatus = (typeof memberStatuses)[number];
 export type Role = (typeof roles)[number];
+/** A member's ids at the providers, as an event gives them (an id left out is not named). */
+export type ProviderIds = z.output<typeof providerIdsSchema>;

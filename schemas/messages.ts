@@ -1,7 +1,7 @@
 // What the membership workflow's signals, Updates and queries carry (workflows/messages.ts names
 // them): one definition, checked by the client before it sends and by the workflow when it arrives.
 import { buildAssociationConfigSchema } from './association.js';
-import { nonEmpty, role, staffFields as whoAndWhy } from './events.js';
+import { nonEmpty, providerIdsChangeSchema, role, staffFields as whoAndWhy } from './events.js';
 import { providerNames } from './provider-names.js';
 import { z } from './zod-mini.js';
 
@@ -12,6 +12,8 @@ const staffFields = { id: nonEmpty, ...whoAndWhy };
 export const staffCommandSchema = z.strictObject(staffFields);
 export const changeTypeCommandSchema = z.strictObject({ ...staffFields, membershipType: nonEmpty });
 export const changeRoleCommandSchema = z.strictObject({ ...staffFields, role });
+/** The member's ids at the providers: those it names are set, the others kept. */
+export const changeProviderIdsCommandSchema = z.strictObject({ ...staffFields, providerIds: providerIdsChangeSchema });
 
 /** A staff command by name, as mass changes and dry runs carry it. */
 export const staffActionSchema = z.enum(['suspend', 'reactivate', 'drop']);
@@ -36,6 +38,7 @@ export const providerRepairSchema = z.strictObject({
 export type StaffCommand = z.input<typeof staffCommandSchema>;
 export type ChangeTypeCommand = z.input<typeof changeTypeCommandSchema>;
 export type ChangeRoleCommand = z.input<typeof changeRoleCommandSchema>;
+export type ChangeProviderIdsCommand = z.input<typeof changeProviderIdsCommandSchema>;
 export type StaffAction = z.output<typeof staffActionSchema>;
 export type Configuration = z.input<ReturnType<typeof buildConfigurationSchema>>;
 export type ProviderRepair = z.output<typeof providerRepairSchema>;

@@ -1,5 +1,6 @@
 // npm run sample:roster: writes examples/sample-roster.csv, the members `npm start` imports
-// (seeded, so the file only changes when this script does).
+// (seeded, so the file only changes when this script does). Provider ids come from a generator of
+// their own, so adding them left every other column as it was.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
@@ -7,6 +8,7 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 
 const rng = xoroshiro128plus(2026);
+const idRng = xoroshiro128plus(2027);
 const pick = <T>(items: readonly T[]): T => items[uniformInt(rng, 0, items.length - 1)]!;
 const rows: Record<string, string>[] = [];
 for (let index = 1; index <= 240; index += 1) {
@@ -40,6 +42,12 @@ for (let index = 1; index <= 240; index += 1) {
       : state === 'suspended' || state === 'terminated'
         ? 'Dropped'
         : pick(['New', 'Renewed', 'Renewed', 'Reinstated']);
+  // Most members have their ids at the providers; one in ten has none (delivered to memberId), and
+  // a few only an NRDS ID. Each id is unique: a band per member, a random place in it.
+  const idRoll = uniformInt(idRng, 1, 20);
+  const nrdsId = String(100_000_000 + index * 3_000_000 + uniformInt(idRng, 0, 2_999_999));
+  const mlsKey = `M${100_000 + index * 3_000 + uniformInt(idRng, 0, 2_999)}`;
+  const lockboxId = String(1_000_000 + index * 30_000 + uniformInt(idRng, 0, 29_999));
   rows.push({
     memberId: `S${String(index).padStart(4, '0')}`,
     membershipType: type,
@@ -48,6 +56,9 @@ for (let index = 1; index <= 240; index += 1) {
     paidThrough,
     joinDate: state === 'pending' ? '' : joinDate,
     memberStatus,
+    m1Id: idRoll <= 2 ? '' : nrdsId,
+    mlsId: idRoll <= 3 ? '' : mlsKey,
+    lockboxId: idRoll <= 3 ? '' : lockboxId,
   });
 }
 const file = join(import.meta.dirname, '..', 'examples', 'sample-roster.csv');

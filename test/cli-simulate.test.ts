@@ -53,6 +53,30 @@ describe('the worked example (monthly billing)', () => {
     });
   }
 
+  it('prints the same bytes when the events carry provider ids: they address deliveries, and simulate shows none', async () => {
+    const lines = (await readFile(events, 'utf8')).trimEnd().split('\n');
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    const withIds = [
+      JSON.stringify({ ...first, providerIds: { m1: '123456789', mls: 'M123456' } }),
+      ...lines.slice(1),
+      JSON.stringify({
+        id: 'ids-1',
+        type: 'providerIdsChanged',
+        memberId: first.memberId,
+        at: '2026-08-10T15:00:00Z',
+        providerIds: { lockbox: 'CARD-2' },
+        by: 'membership desk',
+      }),
+    ].join('\n');
+    const file = await tempFile('with-ids.jsonl', `${withIds}\n`);
+    for (const format of ['json', 'table']) {
+      const plain = await simulate(events, '--until', '2026-08-31T00:00:00Z', '--format', format);
+      const result = await simulate(file, '--until', '2026-08-31T00:00:00Z', '--format', format);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe(plain.stdout);
+    }
+  });
+
   it('stops at the last event when --until is not given', async () => {
     const result = await simulate(events, '--json');
     const member = JSON.parse(result.stdout).members[0];

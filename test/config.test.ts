@@ -57,6 +57,21 @@ describe('association file', () => {
     ]);
   });
 
+  it('takes requireId on each provider, false unless set, and refuses a value that is not a boolean', () => {
+    const parsed = parseAssociationConfig(
+      'a.yaml',
+      `${minimal}providers:\n  m1: { requireId: true }\n  mls: {}\n  lockbox: { vendor: supra, requireId: true }\n`,
+    );
+    expect(parsed.ok && parsed.value.providers).toMatchObject({
+      m1: { requireId: true },
+      mls: { requireId: false },
+      lockbox: { vendor: 'supra', requireId: true },
+    });
+    expect(errorsOf('a.yaml', `${minimal}providers:\n  mls: { requireId: yes please }\n`)[0]).toMatch(
+      /^a\.yaml:\d+: providers\.mls\.requireId: /,
+    );
+  });
+
   it('refuses a status a provider does not have: Terminated is M1 only', () => {
     const text = `${minimal}    rules:\n      dropped: { mls: Terminated }\n`;
     expect(errorsOf('a.yaml', text)[0]).toMatch(/^a\.yaml:6: membershipTypes\[0\]\.rules\.dropped\.mls: /);

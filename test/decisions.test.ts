@@ -32,6 +32,13 @@ describe('decisions where the spec is silent', () => {
     expect(run(config, log).rejected[0]?.reason).toMatch(/imported does not fit a member who is active/);
   });
 
+  it('takes new provider ids for a terminated member, recording no change', () => {
+    const dropped = activeInJune().add('dropped', '2026-06-05', {});
+    const before = run(config, dropped.events, '2026-06-06T23:00:00Z');
+    const log = dropped.add('providerIdsChanged', '2026-06-06', { providerIds: { lockbox: 'CARD-2' } });
+    expect(run(config, log, '2026-06-06T23:00:00Z')).toEqual(before);
+  });
+
   it('refuses a role change for a terminated member', () => {
     const log = activeInJune().add('dropped', '2026-06-05', {}).add('roleChanged', '2026-06-06', { role: 'secondary' });
     expect(run(config, log)).toMatchObject({

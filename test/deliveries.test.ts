@@ -1,8 +1,10 @@
 // Provider deliveries, the bookkeeping behind the workflow's senders: what is sent, in what order,
 // under which key; what a refusal, a retry, a deferral and a repair do; and the ProviderSync status.
 import { describe, expect, it } from 'vitest';
-import { ProviderDeliveries } from '../machines/deliveries.js';
+import { ProviderDeliveries, addressAt } from '../machines/deliveries.js';
+import type { Delivery } from '../machines/deliveries.js';
 import { nextM1SuspendWindowOpening } from '../machines/providers.js';
+import { standingInWords } from '../machines/standing-in-words.js';
 import type { TimelineEntry } from '../machines/types.js';
 import { providerSettingsOf } from '../worker/provider-settings.js';
 import { association } from './helpers.js';
@@ -12,7 +14,13 @@ const deferring = association(
   {},
   { providers: { m1: { deferSuspensionUntilWindow: true }, mls: {}, lockbox: { vendor: 'sentrilock' } } },
 );
-const context = { keyBase: 'membership/TEST/A1/run-1', association: config, role: 'primary' as const };
+const context = {
+  keyBase: 'membership/TEST/A1/run-1',
+  association: config,
+  role: 'primary' as const,
+  memberId: 'A1',
+  at: '2026-06-01T12:00:00.000Z',
+};
 
 function entry(change: TimelineEntry['change'], at: string, commands: TimelineEntry['commands']): TimelineEntry {
   return { at, cause: change, change, from: 'active', to: 'active', memberStatus: null, commands };
@@ -150,6 +158,7 @@ describe('provider deliveries', () => {
       at: '2026-07-01T03:00:00.000Z',
       keyBase: context.keyBase,
       role: 'primary' as const,
+      address: { to: 'A1' },
     };
     expect(deliveries.repair(repair)).toBe('a delivery to mls is on its way');
     deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
@@ -187,6 +196,216 @@ describe('provider deliveries', () => {
     expect(restored.status()).toBe('failed');
     restored.addStep(timeline, context);
     expect(restored.view().deliveries).toHaveLength(saved.deliveries.length);
+  });
+});
+
+describe('delivery addresses', () => {
+  const requiring = association(
+    {},
+    {
+      providers: {
+        m1: { requireId: true, deferSuspensionUntilWindow: true },
+        mls: {},
+        lockbox: { vendor: 'sentrilock', requireId: true },
+      },
+    },
+  );
+  const ids = { m1: '123456789', mls: 'M123456', lockbox: 'CARD-1' };
+  const sends = (deliveries: ProviderDeliveries) =>
+    deliveries.view().deliveries.map((d) => [d.provider, d.status, d.address, d.outcome]);
+
+  it('go to the member’s id at each provider, and to memberId where it has none', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], { ...context, providerIds: { m1: ids.m1, lockbox: ids.lockbox } });
+    expect(sends(deliveries)).toEqual([
+      ['m1', 'Active', '123456789', 'pending'],
+      ['mls', 'Active', 'A1', 'pending'],
+      ['lockbox', 'Active', 'CARD-1', 'pending'],
+    ]);
+  });
+
+  it('are undeliverable, with a reason staff can act on, where the association requires an id the member lacks or M1’s is no NRDS ID', () => {
+    expect(addressAt('m1', { memberId: 'A1', association: requiring })).toEqual({
+      to: null,
+      reason: 'no M1 id (NRDS ID) on record; providers.m1.requireId is set',
+    });
+    expect(addressAt('m1', { memberId: 'A1', providerIds: { m1: '12ab' }, association: requiring })).toEqual({
+      to: null,
+      reason: 'M1 id 12ab is not an NRDS ID (9 digits)',
+    });
+    // Not required: any id goes, and memberId stands in for a missing one.
+    expect(addressAt('m1', { memberId: 'A1', providerIds: { m1: '12ab' }, association: config })).toEqual({
+      to: '12ab',
+    });
+    expect(addressAt('mls', { memberId: 'A1', association: requiring })).toEqual({ to: 'A1' });
+
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], { ...context, association: requiring, providerIds: { lockbox: 'CARD-1' } });
+    expect(sends(deliveries)).toEqual([
+      ['m1', 'Active', null, 'undeliverable'],
+      ['mls', 'Active', 'A1', 'pending'],
+      ['lockbox', 'Active', 'CARD-1', 'pending'],
+    ]);
+    // Never handed to a sender; a problem in the sync status, ahead of deliveries on their way.
+    expect(deliveries.next('m1')).toBeNull();
+    expect(deliveries.status()).toBe('undeliverable');
+    deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
+    deliveries.finish(deliveries.next('lockbox')!.key, 'acknowledged');
+    expect(deliveries.status()).toBe('undeliverable');
+    expect(deliveries.settled('m1')).toBe(false);
+    expect(deliveries.retryFailed()).toBe(0);
+    const words = standingInWords(null, null, 'UTC', deliveries.view());
+    expect(words).toBe('Waiting for the first event (joined or imported).');
+    const view = {
+      memberId: 'A1',
+      membershipType: 'REALTOR',
+      role: 'primary' as const,
+      state: 'active' as const,
+      memberFlag: true,
+      contactStatus: 'A' as const,
+      memberStatus: 'New' as const,
+      memberStatusDate: '2026-06-01',
+      joinDate: '2026-06-01',
+      paidThrough: '2026-06-30',
+      terminateDate: null,
+      providers: { m1: 'Active', mls: 'Active', lockbox: 'Active' },
+      rejected: [],
+      timeline: [],
+    };
+    expect(standingInWords(view, null, 'UTC', deliveries.view())).toContain(
+      '**provider update undeliverable**: m1: no M1 id (NRDS ID) on record; providers.m1.requireId is set',
+    );
+  });
+
+  it('send the member’s current status to a new id, and tell the old id nothing', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], { ...context, providerIds: ids });
+    for (const provider of ['m1', 'mls', 'lockbox'] as const)
+      deliveries.finish(deliveries.next(provider)!.key, 'acknowledged');
+    deliveries.addStep([activated, suspended], { ...context, providerIds: ids });
+    deliveries.finish(deliveries.next('mls')!.key, 'acknowledged');
+    // A new lockbox card while the member is suspended: it is told Inactive, the status decided last.
+    const step = { ...context, providerIds: { ...ids, lockbox: 'CARD-2' }, at: '2026-06-12T09:00:00.000Z' };
+    expect(deliveries.addStep([activated, suspended], step)).toBe(true);
+    const lockbox = deliveries.view().deliveries.filter((d) => d.provider === 'lockbox');
+    expect(lockbox.map((d) => [d.status, d.address, d.outcome])).toEqual([
+      ['Active', 'CARD-1', 'acknowledged'],
+      // Already decided for the old card (it may be on its way): it goes on.
+      ['Inactive', 'CARD-1', 'pending'],
+      ['Inactive', 'CARD-2', 'pending'],
+    ]);
+    expect(lockbox.at(-1)).toMatchObject({
+      key: 'membership/TEST/A1/run-1/id/0/lockbox',
+      change: 'idChanged',
+      at: '2026-06-12T09:00:00.000Z',
+    });
+    // Nothing for M1 or the MLS, whose ids did not change; nothing more on the next step.
+    expect(deliveries.view().deliveries.filter((d) => d.change === 'idChanged')).toHaveLength(1);
+    expect(deliveries.addStep([activated, suspended], step)).toBe(false);
+    // Each id change gets a key of its own, even back to an earlier id.
+    deliveries.addStep([activated, suspended], { ...step, providerIds: ids });
+    expect(deliveries.view().deliveries.at(-1)).toMatchObject({
+      key: 'membership/TEST/A1/run-1/id/1/lockbox',
+      address: 'CARD-1',
+    });
+  });
+
+  it('leave a refusal at the old id moot: a staff retry does not send it there again', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], { ...context, providerIds: { mls: 'M-TYPO' } });
+    deliveries.finish(deliveries.next('mls')!.key, 'failed', { reason: 'UnknownMember: no record' });
+    deliveries.addStep([activated], { ...context, providerIds: { mls: 'M123456' } });
+    expect(deliveries.retryFailed()).toBe(0);
+    const mls = deliveries.view().deliveries.filter((d) => d.provider === 'mls');
+    expect(mls.map((d) => [d.address, d.outcome])).toEqual([
+      ['M-TYPO', 'superseded'],
+      ['M123456', 'pending'],
+    ]);
+    expect(mls[0]?.reason).toBe('the mls id changed; was failed: UnknownMember: no record');
+  });
+
+  it('send nothing on a new id before the provider was ever told anything', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    expect(deliveries.addStep([], { ...context, providerIds: ids })).toBe(false);
+    expect(deliveries.view().deliveries).toEqual([]);
+  });
+
+  it('send a status that was undeliverable once the required id arrives, resolving the problem when acknowledged', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    const step = { ...context, association: requiring, providerIds: { lockbox: 'CARD-1' } };
+    deliveries.addStep([activated], step);
+    deliveries.addStep([activated], { ...step, providerIds: { m1: '12ab', lockbox: 'CARD-1' } });
+    // A malformed id is a new reason, recorded so staff see it; the old one is moot.
+    const m1 = deliveries.view().deliveries.filter((d) => d.provider === 'm1');
+    expect(m1.map((d) => [d.outcome, d.reason])).toEqual([
+      [
+        'superseded',
+        'the m1 id changed; was undeliverable: no M1 id (NRDS ID) on record; providers.m1.requireId is set',
+      ],
+      ['undeliverable', 'M1 id 12ab is not an NRDS ID (9 digits)'],
+    ]);
+    expect(deliveries.status()).toBe('undeliverable');
+    deliveries.addStep([activated], { ...step, providerIds: { m1: '123456789', lockbox: 'CARD-1' } });
+    const sent = deliveries.next('m1')!;
+    expect(sent).toMatchObject({ status: 'Active', address: '123456789', change: 'idChanged', outcome: 'pending' });
+    deliveries.finish(sent.key, 'acknowledged');
+    for (const provider of ['mls', 'lockbox'] as const)
+      deliveries.finish(deliveries.next(provider)!.key, 'acknowledged');
+    expect(deliveries.status()).toBe('ok');
+  });
+
+  it('hold a deferred M1 suspension for the new id instead of the old one', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    const step = { ...context, association: deferring, providerIds: { m1: '123456789' } };
+    deliveries.addStep([activated], step);
+    deliveries.finish(deliveries.next('m1')!.key, 'acknowledged');
+    deliveries.addStep([activated, suspended], step);
+    deliveries.addStep([activated, suspended], { ...step, providerIds: { m1: '987654321' } });
+    const m1 = deliveries.view().deliveries.filter((d) => d.provider === 'm1');
+    expect(m1.map((d) => [d.status, d.address, d.outcome])).toEqual([
+      ['Active', '123456789', 'acknowledged'],
+      ['Suspended', '123456789', 'superseded'],
+      // M1 holds Active until the window: the new id is told so now, and suspended when it opens.
+      ['Active', '987654321', 'pending'],
+      ['Suspended', '987654321', 'deferred'],
+    ]);
+    expect(m1.at(-1)?.notBefore).toBe('2028-01-01T00:00:00.000Z');
+    expect(deliveries.hasLater(m1.at(-1) as Delivery)).toBe(false);
+  });
+
+  it('go to memberId when saved before provider ids, so a running membership delivers where it did', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], context);
+    const saved = deliveries.save();
+    const older = saved.deliveries.map(({ address: _address, ...d }) => d);
+    const restored = new ProviderDeliveries({ ...saved, deliveries: older });
+    // The member has no ids: memberId is where it always was, so nothing is re-sent.
+    expect(restored.addStep([activated], context)).toBe(false);
+    expect(restored.next('m1')?.address).toBeUndefined();
+    // An id given later re-addresses from memberId.
+    for (const provider of ['m1', 'mls', 'lockbox'] as const)
+      restored.finish(restored.next(provider)!.key, 'acknowledged');
+    restored.addStep([activated], { ...context, providerIds: { mls: 'M123456' } });
+    expect(restored.next('mls')).toMatchObject({ status: 'Active', address: 'M123456', change: 'idChanged' });
+  });
+
+  it('repair at the member’s current id, and not at all without one the association requires', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    deliveries.addStep([activated], context);
+    deliveries.finish(deliveries.next('lockbox')!.key, 'acknowledged');
+    const repair = {
+      id: 'run-3/lockbox',
+      provider: 'lockbox' as const,
+      status: 'Active',
+      at: '2026-07-01T03:00:00.000Z',
+      keyBase: context.keyBase,
+      role: 'primary' as const,
+    };
+    expect(deliveries.repair({ ...repair, address: { to: null, reason: 'no lockbox id on record' } })).toBe(
+      'no lockbox id on record',
+    );
+    expect(deliveries.repair({ ...repair, address: { to: 'CARD-9' } })).toBeNull();
+    expect(deliveries.next('lockbox')).toMatchObject({ change: 'repair', address: 'CARD-9' });
   });
 });
 

@@ -75,8 +75,42 @@ describe('event input', () => {
   });
 
   it('lists every event type, read from the schemas, in its refusal of an unknown type', () => {
-    expect(lifecycleEventTypes).toHaveLength(10);
+    expect(lifecycleEventTypes).toHaveLength(11);
     expect(problems({ ...base, type: 'paid' })).toBe(`type: type must be one of ${lifecycleEventTypes.join(', ')}`);
+  });
+});
+
+describe('provider ids', () => {
+  const joined = { ...base, type: 'joined', membershipType: 'REALTOR' };
+  const changed = { ...base, type: 'providerIdsChanged' };
+
+  it('are optional on joined and imported, each id any non-empty string: an NRDS ID is checked only where the association requires one', () => {
+    expect(parsed({ ...joined, providerIds: { m1: '12ab', mls: 'M123456', lockbox: null } })).toMatchObject({
+      providerIds: { m1: '12ab', mls: 'M123456' },
+    });
+    expect(
+      parsed({ ...base, type: 'imported', membershipType: 'REALTOR', state: 'active', providerIds: { lockbox: 'L9' } }),
+    ).toMatchObject({ providerIds: { lockbox: 'L9' } });
+    expect((parsed({ ...joined, providerIds: null }) as { providerIds?: unknown }).providerIds).toBeUndefined();
+  });
+
+  it('refuse an empty id and a provider standing does not know, naming the field', () => {
+    expect(problems({ ...joined, providerIds: { m1: '' } })).toBe('providerIds.m1: must not be empty');
+    expect(problems({ ...joined, providerIds: { nrds: '123456789' } })).toMatch(
+      /^providerIds: Unrecognized key: "nrds"/,
+    );
+  });
+
+  it('providerIdsChanged names at least one id: an empty object is bad input naming providerIds', () => {
+    const message = 'providerIds: must name at least one provider id (m1, mls or lockbox)';
+    expect(problems({ ...changed, providerIds: {} })).toBe(message);
+    expect(problems({ ...changed, providerIds: { m1: null } })).toBe(message);
+    expect(problems({ ...changed })).toMatch(/^providerIds: /);
+    expect(parsed({ ...changed, providerIds: { lockbox: 'CARD-2' }, by: 'desk' })).toEqual({
+      ...changed,
+      providerIds: { lockbox: 'CARD-2' },
+      by: 'desk',
+    });
   });
 });
 

@@ -41,6 +41,13 @@ describe('visibilityQuery', () => {
     );
   });
 
+  it('finds members whose provider updates are undeliverable (a required provider id missing)', () => {
+    expect(filterProblems(association(), { providerSync: 'undeliverable' })).toEqual([]);
+    expect(visibilityQuery('MRAR', { providerSync: 'undeliverable' })).toBe(
+      `${running} AND AssociationId = "MRAR" AND ProviderSync = "undeliverable"`,
+    );
+  });
+
   it('keeps a type code with an apostrophe and spaces whole inside its double quotes', () => {
     expect(visibilityQuery('MRAR', { type: "O'NEIL CO" })).toBe(
       `${running} AND AssociationId = "MRAR" AND MembershipType = "O'NEIL CO"`,
@@ -73,7 +80,7 @@ describe('filterProblems', () => {
     ).toEqual([
       { option: '--state', message: 'must be one of pending, active, pastDue, suspended, terminated' },
       { option: '--paid-through-before', message: 'must be a date YYYY-MM-DD' },
-      { option: '--provider-sync', message: 'must be one of ok, pending, failed' },
+      { option: '--provider-sync', message: 'must be one of ok, pending, failed, undeliverable' },
       { option: '--type', message: 'BROKER is not defined by association TEST (types: REALTOR, AFFILIATE)' },
     ]);
   });

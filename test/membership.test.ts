@@ -188,3 +188,52 @@ describe('apply with a runtime clock', () => {
     expect(member.view()!.timeline.at(-1)).toMatchObject({ at: '2026-06-10T12:00:00.000Z', change: 'reactivated' });
   });
 });
+
+describe('provider ids', () => {
+  const ids = (body: Record<string, unknown>, id: string, at = '2026-06-10T12:00:00Z') =>
+    event({ id, type: 'providerIdsChanged', at, ...body });
+
+  it('are kept from joined, set by providerIdsChanged for the ids it names, the others left as they were', () => {
+    const member = Membership.create(config, 'P1');
+    member.apply(
+      lifecycleEventSchema.parse({
+        id: 'j',
+        type: 'joined',
+        memberId: 'P1',
+        at: '2026-06-01T12:00:00Z',
+        membershipType: 'REALTOR',
+        providerIds: { m1: '123456789', mls: 'M100001' },
+      }),
+    );
+    expect(member.providerIds).toEqual({ m1: '123456789', mls: 'M100001' });
+    expect(
+      member.apply({ ...ids({ providerIds: { mls: 'M200002', lockbox: 'CARD-1' } }, 'c1'), memberId: 'P1' }),
+    ).toEqual({ outcome: 'applied' });
+    expect(member.providerIds).toEqual({ m1: '123456789', mls: 'M200002', lockbox: 'CARD-1' });
+    // Not in the spec's member: simulate prints no ids.
+    expect(member.view()).not.toHaveProperty('providerIds');
+    expect(JSON.stringify(member.view())).not.toContain('M200002');
+  });
+
+  it('cross a snapshot as JSON (continue-as-new), and a snapshot saved before them restores with none', () => {
+    const member = membershipOf(config, activeInJune());
+    member.apply(ids({ providerIds: { lockbox: 'CARD-7' } }, 'c2'));
+    const restored = Membership.restore(config, JSON.parse(JSON.stringify(member.snapshot())));
+    expect(restored.providerIds).toEqual({ lockbox: 'CARD-7' });
+
+    const saved = membershipOf(config, activeInJune()).snapshot();
+    const { providerIds: _none, ...olderContext } = saved.context;
+    const older = Membership.restore(config, JSON.parse(JSON.stringify({ ...saved, context: olderContext })));
+    expect(older.providerIds).toEqual({});
+    older.apply(ids({ providerIds: { m1: '987654321' } }, 'c3'));
+    expect(older.providerIds).toEqual({ m1: '987654321' });
+  });
+
+  it('on a rejoin, set the ids the joined event names and keep the others', () => {
+    const member = membershipOf(config, activeInJune().add('dropped', '2026-06-05', {}));
+    member.apply(ids({ providerIds: { m1: '111111111', lockbox: 'OLD' } }, 'c4', '2026-06-06T12:00:00Z'));
+    member.apply(event({ id: 'rj', type: 'joined', membershipType: 'REALTOR', providerIds: { lockbox: 'NEW' } }));
+    expect(member.state).toBe('pending');
+    expect(member.providerIds).toEqual({ m1: '111111111', lockbox: 'NEW' });
+  });
+});

@@ -51,7 +51,8 @@ type Action =
   | { kind: 'drop' }
   | { kind: 'rejoin' }
   | { kind: 'type'; to: 'REALTOR' | 'AFFILIATE' }
-  | { kind: 'role'; to: 'primary' | 'secondary' };
+  | { kind: 'role'; to: 'primary' | 'secondary' }
+  | { kind: 'ids'; m1: boolean };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('dues' as const), amount: fc.constantFrom(50, 120) }) },
@@ -90,6 +91,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       to: fc.constantFrom('primary' as const, 'secondary' as const),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('ids' as const), m1: fc.boolean() }) },
 );
 
 const historyArb = fc.record({
@@ -196,6 +198,12 @@ function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEv
       case 'role':
         add({ type: 'roleChanged', role: action.to });
         break;
+      case 'ids':
+        add({
+          type: 'providerIdsChanged',
+          providerIds: { lockbox: `CARD-${n}`, ...(action.m1 ? { m1: String(100_000_000 + n) } : {}) },
+        });
+        break;
     }
   }
   return events;
@@ -232,6 +240,7 @@ type Next =
   | { kind: 'reactivated' | 'dropped' | 'repeat' }
   | { kind: 'membershipTypeChanged'; to: 'REALTOR' | 'AFFILIATE' | 'UNKNOWN' }
   | { kind: 'roleChanged'; to: 'primary' | 'secondary' }
+  | { kind: 'providerIdsChanged' }
   | { kind: 'invoiceIssued'; pick: number; dues: boolean; reuse: boolean }
   | { kind: 'paymentPosted'; pick: number; share: number; reuse: boolean; unknown: boolean }
   | { kind: 'invoiceVoided'; pick: number; unknown: boolean };
@@ -250,6 +259,7 @@ const nextArb: fc.Arbitrary<Next> = fc.oneof(
     kind: fc.constant('roleChanged' as const),
     to: fc.constantFrom('primary' as const, 'secondary' as const),
   }),
+  fc.record({ kind: fc.constant('providerIdsChanged' as const) }),
   fc.record({ kind: fc.constant('invoiceIssued' as const), pick: fc.nat(), dues: fc.boolean(), reuse: fc.boolean() }),
   fc.record({
     kind: fc.constant('paymentPosted' as const),
@@ -282,6 +292,8 @@ function nextEvent(next: Next, history: readonly LifecycleEvent[], at: number): 
         return { type: next.kind, membershipType: next.to };
       case 'roleChanged':
         return { type: next.kind, role: next.to };
+      case 'providerIdsChanged':
+        return { type: next.kind, providerIds: { mls: 'M-NEXT' } };
       case 'invoiceIssued':
         return {
           type: next.kind,
@@ -412,6 +424,18 @@ describe('invariants over random histories', () => {
           expect(to).toBe(checked.outcome === 'applied' ? member.state : previewed.from);
         },
       ),
+      runs,
+    );
+  });
+
+  it('provider ids change nothing simulate shows: without them the members are the same', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, (config, history) => {
+        const events = eventsOf(history, 'M');
+        const without = events.filter((event) => event.type !== 'providerIdsChanged');
+        const until = endOf(events);
+        expect(simulateAll(config, events, until)).toEqual(simulateAll(config, without, until));
+      }),
       runs,
     );
   });

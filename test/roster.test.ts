@@ -37,6 +37,24 @@ describe('parseRoster', () => {
     expect(parsed).toMatchObject({ ok: true, value: [{ memberId: 'R3', state: 'active', membershipType: 'REALTOR' }] });
   });
 
+  it('reads the optional m1Id, mlsId and lockboxId columns as providerIds, leaving out empty cells', () => {
+    const parsed = parseRoster(
+      'roster.csv',
+      'memberId,membershipType,state,m1Id,mlsId,lockboxId\n' +
+        'R4,REALTOR,active,123456789,M123456,2041234\n' +
+        'R5,REALTOR,active,987654321,,\n' +
+        'R6,REALTOR,active,,,\n',
+      at,
+    );
+    expect(parsed.ok).toBe(true);
+    const [all, m1Only, none] = parsed.ok ? parsed.value : [];
+    expect(all).toMatchObject({ memberId: 'R4', providerIds: { m1: '123456789', mls: 'M123456', lockbox: '2041234' } });
+    expect(m1Only).toMatchObject({ memberId: 'R5', providerIds: { m1: '987654321' } });
+    expect(Object.keys((m1Only as { providerIds: object }).providerIds)).toEqual(['m1']);
+    expect(none).not.toHaveProperty('providerIds');
+    expect(none).not.toHaveProperty('m1Id');
+  });
+
   it('names missing, unknown and repeated columns on line 1', () => {
     expect(parseRoster('r.csv', '"memberId","membershipType"\nR1,REALTOR\n', at)).toEqual({
       ok: false,
@@ -45,7 +63,7 @@ describe('parseRoster', () => {
           file: 'r.csv',
           line: 1,
           message:
-            'missing column(s) state; columns are memberId, membershipType, role, state, paidThrough, joinDate, memberStatus',
+            'missing column(s) state; columns are memberId, membershipType, role, state, paidThrough, joinDate, memberStatus, m1Id, mlsId, lockboxId',
         },
       ],
     });

@@ -1,5 +1,7 @@
 // One test per row of the transition table (spec section 5), plus its rules on time and rejection.
 import { describe, expect, it } from 'vitest';
+import { Membership } from '../machines/membership.js';
+import { lifecycleEventSchema } from '../schemas/events.js';
 import { activeInJune, association, changes, EventLog, membershipOf, run } from './helpers.js';
 
 const config = association();
@@ -354,4 +356,45 @@ describe('commands that do not fit the state', () => {
       expect({ ...view, rejected: [] }).toEqual({ ...without, rejected: [] });
     });
   }
+});
+
+describe('provider ids changed', () => {
+  // Each member is in the named state on the day its ids change.
+  const cases = {
+    pending: [() => new EventLog().join('2026-06-01'), '2026-06-20'],
+    active: [activeInJune, '2026-06-20'],
+    pastDue: [() => activeInJune().dues('2026-07'), '2026-07-10'],
+    suspended: [() => activeInJune().add('suspended', '2026-06-10', {}), '2026-06-20'],
+    terminated: [() => activeInJune().add('dropped', '2026-06-10', {}), '2026-06-20'],
+  } as const;
+
+  for (const [state, [build, on]] of Object.entries(cases)) {
+    it(`is taken from a ${state} member, and records no change: the member is as it was`, () => {
+      const log = build();
+      const before = run(config, log.events, `${on}T23:00:00Z`);
+      const after = run(
+        config,
+        log.add('providerIdsChanged', on, { providerIds: { lockbox: 'CARD-2' } }),
+        `${on}T23:00:00Z`,
+      );
+      expect(after.state).toBe(state);
+      expect(after).toEqual(before);
+    });
+  }
+
+  it('is refused before the first joined or imported, like any other event', () => {
+    const member = Membership.create(config, 'A1');
+    const event = lifecycleEventSchema.parse({
+      id: 'ids',
+      type: 'providerIdsChanged',
+      memberId: 'A1',
+      at: '2026-06-01T12:00:00Z',
+      providerIds: { m1: '123456789' },
+    });
+    expect(member.apply(event)).toEqual({
+      outcome: 'rejected',
+      reason: 'member has no membership yet: the first event must be joined or imported, not providerIdsChanged',
+    });
+    expect(member.providerIds).toEqual({});
+  });
 });

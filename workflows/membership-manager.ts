@@ -10,15 +10,17 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ProviderDeliveries } from '../machines/deliveries.js';
+import { ProviderDeliveries, addressAt } from '../machines/deliveries.js';
+import type { StepContext } from '../machines/deliveries.js';
 import { Membership } from '../machines/membership.js';
 import type { Deadline } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import { standingInWords } from '../machines/standing-in-words.js';
 import type { AssociationConfig } from '../schemas/association.js';
-import type { LifecycleEvent } from '../schemas/events.js';
+import type { LifecycleEvent, ProviderIds } from '../schemas/events.js';
 import {
   buildConfigurationSchema,
+  changeProviderIdsCommandSchema,
   changeRoleCommandSchema,
   changeTypeCommandSchema,
   providerRepairSchema,
@@ -66,6 +68,13 @@ const staffCommands = {
   changeRole: {
     schema: changeRoleCommandSchema,
     event: (c: StaffCommand & { role: string }) => ({ type: 'roleChanged' as const, role: c.role }),
+  },
+  changeProviderIds: {
+    schema: changeProviderIdsCommandSchema,
+    event: (c: StaffCommand & { providerIds: ProviderIds }) => ({
+      type: 'providerIdsChanged' as const,
+      providerIds: c.providerIds,
+    }),
   },
 } as const;
 
@@ -163,6 +172,7 @@ export class MembershipManager {
       at: new Date(Date.now()).toISOString(),
       keyBase: this.keyBase(),
       role: this.membership.role,
+      address: addressAt(verdict.value.provider, this.stepContext()),
     });
     if (refused === null) this.publish();
   }
@@ -198,6 +208,7 @@ export class MembershipManager {
     return {
       associationId: this.association.association.id,
       member: this.membership.view(),
+      providerIds: this.membership.providerIds,
       nextDeadline: next && { name: next.name, at: new Date(next.at).toISOString() },
       providerSync: this.deliveries?.view() ?? null,
       warnings: this.warnings,
@@ -220,12 +231,20 @@ export class MembershipManager {
   /** Fires what is due, hands the step's provider commands to the senders, and publishes. */
   settle(): void {
     this.membership.advanceTo(Date.now());
-    this.deliveries?.addStep(this.membership.changes, {
+    this.deliveries?.addStep(this.membership.changes, this.stepContext());
+    this.publish();
+  }
+
+  /** Where the member stands for its deliveries now: who, under which run, addressed by which ids. */
+  private stepContext(): StepContext {
+    return {
       keyBase: this.keyBase(),
       association: this.association,
       role: this.membership.role,
-    });
-    this.publish();
+      memberId: this.memberId,
+      providerIds: this.membership.providerIds,
+      at: new Date(Date.now()).toISOString(),
+    };
   }
 
   /** The earliest deadline; settle() fired everything due, so it lies ahead. */

@@ -5,6 +5,7 @@
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { MembershipManager } from './membership-manager.js';
 import {
+  changeProviderIdsUpdate,
   changeRoleUpdate,
   changeTypeUpdate,
   configureSignal,
@@ -44,6 +45,7 @@ export async function membershipWorkflow(input: MembershipWorkflowInput): Promis
     [dropUpdate, 'drop'],
     [changeTypeUpdate, 'changeType'],
     [changeRoleUpdate, 'changeRole'],
+    [changeProviderIdsUpdate, 'changeProviderIds'],
   ] as const;
   for (const [update, name] of staffUpdates) {
     // An Update: the validator refuses what does not fit before anything reaches history.

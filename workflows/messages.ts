@@ -7,8 +7,9 @@ import type { MembershipSnapshot, Preview } from '../machines/membership.js';
 import type { DeadlineName } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
-import type { LifecycleEvent } from '../schemas/events.js';
+import type { LifecycleEvent, ProviderIds } from '../schemas/events.js';
 import type {
+  ChangeProviderIdsCommand,
   ChangeRoleCommand,
   ChangeTypeCommand,
   Configuration,
@@ -17,7 +18,15 @@ import type {
   StaffCommand,
 } from '../schemas/messages.js';
 
-export type { ChangeRoleCommand, ChangeTypeCommand, Configuration, ProviderRepair, StaffAction, StaffCommand };
+export type {
+  ChangeProviderIdsCommand,
+  ChangeRoleCommand,
+  ChangeTypeCommand,
+  Configuration,
+  ProviderRepair,
+  StaffAction,
+  StaffCommand,
+};
 
 /**
  * The task queue every membership ran on before each association had its own. Memberships started
@@ -89,11 +98,19 @@ export const reactivateUpdate = defineUpdate<MemberView, [StaffCommand]>('reacti
 export const dropUpdate = defineUpdate<MemberView, [StaffCommand]>('drop');
 export const changeTypeUpdate = defineUpdate<MemberView, [ChangeTypeCommand]>('changeType');
 export const changeRoleUpdate = defineUpdate<MemberView, [ChangeRoleCommand]>('changeRole');
+/** Sets the member's ids at the providers it names; the new id gets the member's current status there. */
+export const changeProviderIdsUpdate = defineUpdate<MemberView, [ChangeProviderIdsCommand]>('changeProviderIds');
 
 export interface MemberStanding {
   readonly associationId: string;
   /** Null until a joined or imported event arrives. */
   readonly member: MemberView | null;
+  /**
+   * The member's ids at the providers (only those known; a provider without one is addressed by
+   * memberId unless the association requires an id). Beside the member, which stays the spec's shape.
+   * Absent from a worker older than provider ids.
+   */
+  readonly providerIds?: ProviderIds;
   readonly nextDeadline: { readonly name: DeadlineName; readonly at: string } | null;
   /**
    * The provider commands on their way and their outcomes, beside the member (which stays the

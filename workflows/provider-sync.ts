@@ -43,6 +43,8 @@ async function send(
         const acknowledgement = await applyProviderStatus({
           provider,
           memberId,
+          // Deliveries saved before provider ids have no address: they go to memberId, as they did.
+          ...(delivery.address ? { providerId: delivery.address } : {}),
           status: delivery.status,
           role: delivery.role,
           idempotencyKey: ProviderDeliveries.attemptKey(delivery),

@@ -56,7 +56,9 @@ function reportInWords(report: ReconciliationReport): string {
   ];
   if (report.drift.length > 20) lines.push(`- … and ${report.drift.length - 20} more (see the result)`);
   if (report.recordsUnsettled > 0)
-    lines.push(`${report.recordsUnsettled} record(s) skipped: a delivery on its way or a refusal awaiting staff.`);
+    lines.push(
+      `${report.recordsUnsettled} record(s) skipped: a delivery on its way, or a refusal or a missing provider id awaiting staff.`,
+    );
   if (report.unreadable.length > 0) lines.push(`${report.unreadable.length} could not be read (see the result).`);
   return lines.join('\n');
 }

@@ -14,7 +14,10 @@ export const membershipSearchAttributes = {
   MemberId: defineSearchAttributeKey('MemberId', SearchAttributeType.KEYWORD),
   /** The start of the paid-through day, UTC: `PaidThrough < "2026-08-01T00:00:00Z"` finds members paid through July. */
   PaidThrough: defineSearchAttributeKey('PaidThrough', SearchAttributeType.DATETIME),
-  /** `ok`, `pending` (a command on its way, or a deferred M1 suspension) or `failed` (a provider refused one). */
+  /**
+   * `ok`, `pending` (a command on its way, or a deferred M1 suspension), `failed` (a provider refused
+   * one) or `undeliverable` (the association requires the member's id at a provider, and it has none usable).
+   */
   ProviderSync: defineSearchAttributeKey('ProviderSync', SearchAttributeType.KEYWORD),
 } as const;
 

@@ -84,15 +84,20 @@ function fakeClient(world: World) {
   return { client: client as unknown as Client, asked };
 }
 
-/** Provider records by `provider/memberId`; an Error: the read fails. */
+/** Provider records by `provider/<the member's id there, else memberId>`; an Error: the read fails. */
 function fakeProviders(records: Record<string, string | Error>) {
   const reads: string[] = [];
   return {
     reads,
     providers: {
-      async readProviderStatus({ provider, memberId }: Pick<ProviderStatusRequest, 'provider' | 'memberId'>) {
-        reads.push(`${provider}/${memberId}`);
-        const record = records[`${provider}/${memberId}`];
+      async readProviderStatus({
+        provider,
+        memberId,
+        providerId,
+      }: Pick<ProviderStatusRequest, 'provider' | 'memberId' | 'providerId'>) {
+        const id = providerId ?? memberId;
+        reads.push(`${provider}/${id}`);
+        const record = records[`${provider}/${id}`];
         if (record instanceof Error) throw record;
         return record ?? null;
       },
@@ -164,6 +169,40 @@ describe('findProviderDrift', () => {
       unreadable: [],
     });
     expect(reads.sort()).toEqual(['m1/DRIFT', 'm1/GONE', 'm1/SAME', 'mls/DRIFT', 'mls/GONE']);
+  });
+
+  it('reads each record at the member’s current id at the provider (memberId where it has none)', async () => {
+    const { report, reads } = await findDrift(
+      {
+        IDS: {
+          ...standing([delivery('m1', 'Active', 'acknowledged'), delivery('mls', 'Active', 'acknowledged')]),
+          providerIds: { m1: '123456789' },
+        },
+      },
+      // The record under memberId is stale: it is not the member's.
+      { 'm1/123456789': 'Inactive', 'm1/IDS': 'Active', 'mls/IDS': 'Active' },
+    );
+    expect(reads.sort()).toEqual(['m1/123456789', 'mls/IDS']);
+    expect(report.drift).toEqual([
+      {
+        memberId: 'IDS',
+        workflowId: membershipWorkflowId('REC', 'IDS'),
+        provider: 'm1',
+        expected: 'Active',
+        found: 'Inactive',
+      },
+    ]);
+  });
+
+  it('leaves alone a provider whose latest status was undeliverable (a required id missing): nothing to compare yet', async () => {
+    const { report, reads } = await findDrift(
+      {
+        NOID: standing([delivery('m1', 'Active', 'acknowledged', 0), delivery('m1', 'Suspended', 'undeliverable', 1)]),
+      },
+      { 'm1/NOID': 'Active' },
+    );
+    expect(reads).toEqual([]);
+    expect(report).toMatchObject({ recordsChecked: 0, recordsUnsettled: 1, drift: [] });
   });
 
   it('leaves alone a provider with a delivery on its way or a refusal standing, and one never told anything', async () => {

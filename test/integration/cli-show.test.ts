@@ -59,6 +59,7 @@ describe('standing show on the dev server', () => {
       'associationId',
       'member',
       'nextDeadline',
+      'providerIds',
       'providerSync',
       'warnings',
     ]);

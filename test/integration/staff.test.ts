@@ -204,7 +204,7 @@ describe('staff commands, list, mass change and mass drop', () => {
     ]);
   });
 
-  it('suspends, reactivates, changes type and drops one member, printing the new state or the refusal', async () => {
+  it('suspends, reactivates, changes type, drops and changes provider ids of one member, printing the new state or the refusal', async () => {
     const { client, standing } = await staffOf('ONE', [
       { memberId: 'O1', state: 'active', paidThrough: addDays(today, 200) },
       { memberId: 'O2', state: 'active', paidThrough: addDays(today, 200) },
@@ -233,6 +233,29 @@ describe('staff commands, list, mass change and mass drop', () => {
       stdout: expect.stringMatching(/^O3: active → terminated/),
     });
     expect((await client.view('O3'))?.member?.state).toBe('terminated');
+    // New provider ids, for a dropped member too (its lockbox card can still change).
+    expect(
+      await standing(
+        'change-provider-ids',
+        'O3',
+        '--lockbox',
+        'CARD-3',
+        '--m1',
+        '123456789',
+        '--reason',
+        'card replaced',
+        '--by',
+        'membership desk',
+      ),
+    ).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^O3: terminated \(.*\); provider ids set: m1 123456789, lockbox CARD-3\n$/),
+    });
+    expect((await client.view('O3'))?.providerIds).toEqual({ m1: '123456789', lockbox: 'CARD-3' });
+    expect(await standing('change-provider-ids', 'O3', '--reason', 'x', '--by', 'y')).toMatchObject({
+      code: 2,
+      stderr: 'command line: --m1, --mls, --lockbox: must name at least one provider id (m1, mls or lockbox)\n',
+    });
     const noReason = await standing('suspend', 'O2', '--by', 'x');
     expect(noReason.stderr).toContain("required option '--reason <text>' not specified");
     expect((await client.view('O2'))?.member?.state).toBe('active');

@@ -7,8 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProviderActivities, providerSettingsSchema } from '../../activities/providers.js';
 import type { ProviderStatusRequest } from '../../activities/providers.js';
+import { seedRecordsFor } from '../../provider-simulators/seed.js';
 import { buildSimulator } from '../../provider-simulators/server.js';
 import type { SimulatorOptions } from '../../provider-simulators/server.js';
+import { lifecycleEventSchema } from '../../schemas/events.js';
+import { association } from '../helpers.js';
 
 const running: FastifyInstance[] = [];
 
@@ -170,6 +173,61 @@ describe('provider adapters against the simulators', () => {
     expect(await activities.readProviderStatus({ provider: 'mls', memberId: 'A1' })).toBeNull();
     await activities.applyProviderStatus(command({ provider: 'mls' }));
     expect(await activities.readProviderStatus({ provider: 'mls', memberId: 'A1' })).toBe('Active');
+  });
+
+  it('writes and reads at the member’s id at the provider, in each dialect’s path; without one, at memberId', async () => {
+    const { activities, admin, baseUrl } = await setup({}, 'supra');
+    const ids = { m1: '123456789', mls: 'M123456', lockbox: '2041234' } as const;
+    for (const provider of ['m1', 'mls', 'lockbox'] as const)
+      await activities.applyProviderStatus(command({ provider, memberId: 'P1', providerId: ids[provider] }));
+    const requests = await admin<{ url: string; method: string }[]>('/admin/requests');
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+      'PUT /m1/v1/members/123456789/status',
+      'PATCH /mls/odata/Member/M123456',
+      'PUT /supra/v1/agents/2041234/status',
+    ]);
+    const records = await admin('/admin/records');
+    expect([records.m1?.['123456789'], records.mls?.M123456, records.supra?.['2041234']]).toEqual([
+      expect.objectContaining({ status: 'Active' }),
+      expect.objectContaining({ status: 'Active' }),
+      expect.objectContaining({ status: 'Active' }),
+    ]);
+    expect(records.m1?.P1).toBeUndefined();
+    expect(await activities.readProviderStatus({ provider: 'mls', memberId: 'P1', providerId: 'M123456' })).toBe(
+      'Active',
+    );
+    // The member is known by its id there only: memberId is another, unknown record.
+    expect(await activities.readProviderStatus({ provider: 'mls', memberId: 'P1' })).toBeNull();
+    // An id with a slash stays one path segment.
+    await activities.applyProviderStatus(command({ provider: 'mls', memberId: 'P1', providerId: 'M/1' }));
+    expect(
+      (await fetch(`${baseUrl}/admin/requests`).then((r) => r.json() as Promise<{ url: string }[]>)).at(-1)?.url,
+    ).toBe('/mls/odata/Member/M%2F1');
+  });
+
+  it('seeds a roster’s records under each member’s id at the provider, memberId without one, none where a required id is missing', () => {
+    const config = association({}, { providers: { m1: {}, mls: { requireId: true }, lockbox: { vendor: 'supra' } } });
+    const roster = [
+      { memberId: 'S1', providerIds: { m1: '123456789', mls: 'M1', lockbox: 'L1' } },
+      { memberId: 'S2' },
+    ].map(({ memberId, ...rest }) =>
+      lifecycleEventSchema.parse({
+        id: `import-${memberId}`,
+        type: 'imported',
+        memberId,
+        at: '2026-07-01T12:00:00Z',
+        membershipType: 'REALTOR',
+        state: 'active',
+        ...rest,
+      }),
+    );
+    expect(seedRecordsFor(roster, config).map((r) => `${r.provider}/${r.id}`)).toEqual([
+      'm1/123456789',
+      'mls/M1',
+      'supra/L1',
+      'm1/S2',
+      'supra/S2',
+    ]);
   });
 
   it('refuses an answer in an unexpected shape without retrying', async () => {

@@ -11,7 +11,7 @@ export interface FakeProviders {
   readonly calls: ProviderStatusRequest[];
   /** Writes applied, in order: a key seen before is answered without applying again. */
   readonly applied: ProviderStatusRequest[];
-  /** What each provider holds, by `provider/memberId`. */
+  /** What each provider holds, by `provider/<the member's id there, else memberId>`. */
   readonly records: Map<string, string>;
 }
 
@@ -31,7 +31,7 @@ export function fakeProviders(
       if (!answered.has(key)) {
         answered.add(key);
         applied.push(request);
-        records.set(`${request.provider}/${request.memberId}`, request.status);
+        records.set(`${request.provider}/${request.providerId ?? request.memberId}`, request.status);
       }
       return Promise.resolve({
         provider: request.provider,
@@ -39,8 +39,8 @@ export function fakeProviders(
         recordedAt: new Date().toISOString(),
       });
     },
-    async readProviderStatus({ provider, memberId }) {
-      return Promise.resolve(records.get(`${provider}/${memberId}`) ?? null);
+    async readProviderStatus({ provider, memberId, providerId }) {
+      return Promise.resolve(records.get(`${provider}/${providerId ?? memberId}`) ?? null);
     },
   };
   return { activities, calls, applied, records };

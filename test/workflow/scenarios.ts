@@ -26,13 +26,17 @@ export function lapsesAndRejoins(): LifecycleEvent[] {
   return log.events;
 }
 
-/** Staff at work: suspension for conduct, reactivation with fresh grace, type and role changes, a drop. */
+/**
+ * Staff at work: suspension for conduct, new provider ids (a lockbox card, the NRDS ID) while
+ * suspended, reactivation with fresh grace, type and role changes, a drop.
+ */
 export function staffActions(): LifecycleEvent[] {
   return new EventLog('C1')
     .join('2026-02-01')
     .dues('2026-02')
     .pay('2026-02-02', 'INV-2026-02')
     .add('suspended', '2026-02-10', { reason: 'conduct', by: 'ethics' })
+    .add('providerIdsChanged', '2026-02-15', { providerIds: { m1: '123456789', lockbox: 'CARD-2' }, by: 'desk' })
     .add('reactivated', '2026-03-05', { by: 'staff' })
     .add('membershipTypeChanged', '2026-03-06', { membershipType: 'AFFILIATE' })
     .add('roleChanged', '2026-03-07', { role: 'secondary' })
