@@ -1,4 +1,4 @@
-// npm run bench:associations [-- --associations 1,10,25,50 --members 100 --layout own,shared]
+// npm run bench:associations [-- --associations 1,10,25,50 --members 40 --layout own,shared]
 // How many associations one worker process serves before its memory or latency degrade: the real
 // worker (worker/main.ts, as `npm run worker` runs it) on a folder of N association files, each with
 // `--members` members who joined and paid; then a staff Update to members spread over every
@@ -26,7 +26,7 @@ import { readUntil } from './read-until.js';
 const { values } = parseArgs({
   options: {
     associations: { type: 'string', default: '1,10,25,50' },
-    members: { type: 'string', default: '100' },
+    members: { type: 'string', default: '40' },
     layout: { type: 'string', default: 'own,shared' },
     updates: { type: 'string', default: '200' },
   },
