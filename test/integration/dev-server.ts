@@ -37,6 +37,8 @@ export interface DevServerOptions {
   readonly port?: number;
   /** Keep the server's data in this SQLite file (in memory by default), so a server started on it again finds it. */
   readonly dbFilename?: string;
+  /** Namespaces to create besides `default` (associations that name their own). */
+  readonly namespaces?: readonly string[];
 }
 
 let servers = 0;
@@ -104,6 +106,7 @@ export async function startDevServer({
   uiPort,
   port,
   dbFilename,
+  namespaces = [],
 }: DevServerOptions = {}): Promise<DevServer> {
   try {
     const env = await TestWorkflowEnvironment.createLocal({
@@ -111,7 +114,12 @@ export async function startDevServer({
         executable: { type: 'existing-path', path: await quietCli() },
         ip: '127.0.0.1',
         searchAttributes: Object.values(membershipSearchAttributes),
-        extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', ...(uiPort ? ['--ui-ip', '127.0.0.1'] : [])],
+        extraArgs: [
+          '--sqlite-pragma',
+          'journal_mode=WAL',
+          ...namespaces.flatMap((namespace) => ['--namespace', namespace]),
+          ...(uiPort ? ['--ui-ip', '127.0.0.1'] : []),
+        ],
         ...(uiPort ? { ui: true, uiPort } : {}),
         ...(port ? { port } : {}),
         ...(dbFilename ? { dbFilename } : {}),
