@@ -5,10 +5,8 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
-import { MembershipClient } from '../client/membership-client.js';
 import type { MemberStanding } from '../workflows/messages.js';
 import { formatMemberTable, localTime } from '../simulate/table.js';
-import { connectClient, connectionNamespace } from '../common/temporal-connection.js';
 import { chooseAssociation } from './association.js';
 import { BadInput } from './bad-input.js';
 import { loadEvents, loadRoster } from './files.js';
@@ -21,6 +19,12 @@ import type { GlobalOptions } from './options.js';
  * workflows on its task queue, where only workers that hold its settings poll.
  */
 export async function open(options: GlobalOptions) {
+  // Loaded here, not at start-up: the Temporal client is most of the CLI's start-up time, and
+  // `simulate`, `--help` and bad input need none of it.
+  const [{ connectClient, connectionNamespace }, { MembershipClient }] = await Promise.all([
+    import('../common/temporal-connection.js'),
+    import('../client/membership-client.js'),
+  ]);
   const loaded = await chooseAssociation(options, connectionNamespace());
   const { client, connection } = await connectClient(loaded.namespace);
   return {

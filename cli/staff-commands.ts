@@ -1,12 +1,10 @@
 // Staff commands on one member (suspend, reactivate, drop, change-type, change-provider-ids) and `standing list`. A
 // command is a workflow Update: it prints the member's new state, or the reason it was refused
 // (exit 1), before anything reached the member's history.
-import { WorkflowNotFoundError } from '@temporalio/client';
 import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { filterProblems } from '../client/member-filter.js';
 import type { MemberFilter } from '../client/member-filter.js';
-import { updateRefusal } from '../client/update-refusal.js';
 import type { MemberSummary, MembershipClient, StaffOptions } from '../client/membership-client.js';
 import type { MemberView } from '../machines/view.js';
 import { providerIdsChangeSchema } from '../schemas/events.js';
@@ -46,10 +44,11 @@ async function runStaff(
       ...(options.by ? { by: options.by } : {}),
       ...(options.id ? { id: options.id } : {}),
     };
-    const view = await action(membership, memberId, staff).catch((error: unknown) => {
+    const view = await action(membership, memberId, staff).catch(async (error: unknown) => {
+      const { updateRefusal } = await import('../client/update-refusal.js');
       const reason = updateRefusal(error);
       if (reason !== null) throw new Error(`${memberId}: refused: ${reason}`, { cause: error });
-      if (error instanceof WorkflowNotFoundError)
+      if (error instanceof Error && error.name === 'WorkflowNotFoundError')
         throw new Error(`no running membership ${memberId} in association ${association.association.id}`, {
           cause: error,
         });
