@@ -1,4 +1,4 @@
-// npm run sample:roster: writes examples/sample-roster.csv, the members `npm start` imports
+// npm run sample:roster: writes examples/associations/sample.roster.csv, the members `npm start` imports
 // (seeded, so the file only changes when this script does). Provider ids come from a generator of
 // their own, so adding them left every other column as it was.
 import { writeFile } from 'node:fs/promises';
@@ -61,6 +61,6 @@ for (let index = 1; index <= 240; index += 1) {
     lockboxId: idRoll <= 3 ? '' : lockboxId,
   });
 }
-const file = join(import.meta.dirname, '..', 'examples', 'sample-roster.csv');
+const file = join(import.meta.dirname, '..', 'examples', 'associations', 'sample.roster.csv');
 await writeFile(file, stringify(rows, { header: true }));
 console.log(`wrote ${file} (${rows.length} members)`);

@@ -277,18 +277,8 @@ async function main(): Promise<void> {
   say(`(Ctrl-C stops everything; data stays in .data/)`);
 }
 
-/**
- * SAMPLE's roster has not moved beside its file yet: it is still examples/sample-roster.csv (it
- * will become examples/associations/sample.roster.csv, found by the rule below).
- */
-const rostersElsewhere = new Map([
-  [join(sampleAssociationsFolder, 'sample.yaml'), join(projectRoot, 'examples', 'sample-roster.csv')],
-]);
-
 /** An association's roster: `<name>.roster.csv` beside its file `<name>.yaml`, if there is one. */
 async function rosterOf(association: LoadedAssociation): Promise<string | undefined> {
-  const elsewhere = rostersElsewhere.get(association.file);
-  if (elsewhere) return elsewhere;
   const file = association.file;
   const beside = join(dirname(file), `${basename(file, extname(file))}.roster.csv`);
   return access(beside).then(

@@ -52,7 +52,7 @@ async function standing(folder: string, args: string[], env: NodeJS.ProcessEnv =
 describe('standing with a folder of associations', () => {
   it('refuses a command that names no association when two are loaded, listing both', async () => {
     const folder = await folderOf({ 'east.yaml': associationYaml('EASTAMB'), 'west.yaml': associationYaml('WESTAMB') });
-    for (const args of [['list'], ['import', join(root, 'examples', 'sample-roster.csv')]]) {
+    for (const args of [['list'], ['import', join(root, 'examples', 'associations', 'sample.roster.csv')]]) {
       const outcome = await standing(folder, args);
       expect(outcome).toMatchObject({ code: BAD_INPUT_EXIT, stdout: '' });
       expect(outcome.stderr).toBe(
