@@ -282,5 +282,30 @@ await worker.runUntil(async () => {
     .catch(() => undefined);
   await providersSettled(checking, ['VP1']);
   await save('validated-payloads', checking.workflowId('VP1'));
+
+  // Provider ids (v7 on): a member joined with its ids (an NRDS ID for M1), the MLS requiring an
+  // id the member lacks (undeliverable), the AMS changing the lockbox id by event, and staff
+  // giving the MLS id by Update: each new id gets the member's current status there.
+  const addressing = new MembershipClient(
+    env.client,
+    association({}, { providers: { m1: { requireId: true }, mls: { requireId: true }, lockbox: { vendor: 'supra' } } }),
+    taskQueue,
+  );
+  const joinedWithIds = new EventLog('PI1')
+    .add('joined', '2026-06-01', { membershipType: 'REALTOR', providerIds: { m1: '123456789', lockbox: 'CARD-1' } })
+    .dues('2026-06')
+    .pay('2026-06-02', 'INV-2026-06')
+    .add('providerIdsChanged', '2026-06-03', { providerIds: { lockbox: 'CARD-2' }, reason: 'card replaced' });
+  const idsShift = yearsIntoFuture(joinedWithIds.events, await env.currentTimeMs());
+  await deliverInTime(
+    env,
+    addressing,
+    shiftYears(joinedWithIds.events, idsShift),
+    shiftInstant('2026-06-04T00:00:00Z', idsShift),
+  );
+  await providersSettled(addressing, ['PI1']);
+  await addressing.changeProviderIds('PI1', { mls: 'M000123' }, { by: 'desk', reason: 'MLS key on file' });
+  await providersSettled(addressing, ['PI1']);
+  await save('provider-ids', addressing.workflowId('PI1'));
 });
 await env.teardown();

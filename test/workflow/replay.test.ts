@@ -24,6 +24,9 @@ describe('recorded histories replay on the current workflow code', () => {
     // v6: payloads checked against their schemas (patched 'validated-payloads'): a malformed event
     // and configuration kept as warnings, an event taken normalised, a configuration applied.
     expect(files.filter((file) => file.startsWith('v6-')).length).toBeGreaterThanOrEqual(15);
+    // v7: provider ids (deliveries addressed by the member's id at each provider, an undeliverable
+    // command, ids changed by event and by Update) and memberships on their association's own task queue.
+    expect(files.filter((file) => file.startsWith('v7-')).length).toBeGreaterThanOrEqual(16);
   });
 
   for (const file of files) {
