@@ -8,7 +8,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { addDays, startOfDay } from '../../machines/calendar.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
-import { standingCli } from './standing-cli.js';
+import { standingBinary, standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
@@ -20,6 +20,8 @@ describe('the CLI on the dev server', () => {
   let server: DevServer;
 
   const standing = (...args: string[]) => standingCli(server.address, configFile, args);
+  /** The real binary, in a process of its own, as a person runs it (the other tests run `main` in this process). */
+  const binary = (...args: string[]) => standingBinary(server.address, configFile, args);
 
   async function tempFile(name: string, text: string): Promise<string> {
     const file = join(await mkdtemp(join(tmpdir(), 'standing-')), name);
@@ -38,9 +40,9 @@ describe('the CLI on the dev server', () => {
   it('send applies the worked example, and show --json prints what simulate prints', async () => {
     // Events from the past are applied at their own moments, and every timer up to now fires:
     // the member ends suspended on August 21 as in the spec's expected output.
-    const sent = await standing('send', join(examples, 'monthly-billing.events.jsonl'));
+    const sent = await binary('send', join(examples, 'monthly-billing.events.jsonl'));
     expect(sent).toMatchObject({ code: 0, stdout: 'sent 6 event(s) to 1 membership(s)\n' });
-    const shown = await standing('show', 'A1', '--json');
+    const shown = await binary('show', 'A1', '--json');
     expect(shown.code).toBe(0);
     const expected = JSON.parse(
       await readFile(join(examples, 'monthly-billing.until-2026-08-31.expected.json'), 'utf8'),
