@@ -3,15 +3,12 @@
 // process each. Their providers (two simulators that record who called them) see only their own
 // association, with its own keys, for deliveries, mass changes and reconciliation reads; and no
 // key or gateway secret appears in any history, memo, search attribute or query result.
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { buildSimulator, credentialFingerprint } from '../../provider-simulators/server.js';
 import type { LoggedRequest } from '../../provider-simulators/state.js';
@@ -21,11 +18,11 @@ import { associationTaskQueue, viewQuery, workflowTypes } from '../../workflows/
 import type { massChangeWorkflow } from '../../workflows/mass-change.js';
 import type { reconciliationWorkflow } from '../../workflows/reconciliation.js';
 import { paidMemberEvents } from '../helpers.js';
-import { record } from '../quiet-logs.js';
 import { providersSettled, untilStanding } from '../workflow/until.js';
 import { startDevServer } from './dev-server.js';
+import { startWorkerProcess } from './worker-process.js';
+import type { WorkerProcess } from './worker-process.js';
 import type { DevServer } from './dev-server.js';
-import { projectRoot } from './standing-cli.js';
 
 /** Each association's keys: A's come from variables, B's from files its association file names. */
 const keys = {
@@ -73,50 +70,28 @@ describe('walls between associations', () => {
   let server: DevServer;
   let both: string;
   const sides: Partial<Record<'A' | 'B', Side>> = {};
-  const workers: ChildProcess[] = [];
+  const workers: WorkerProcess[] = [];
 
   const side = (id: 'A' | 'B'): Side => sides[id]!;
   const requestsTo = async (id: 'A' | 'B'): Promise<LoggedRequest[]> =>
     (await side(id).simulator.inject({ method: 'GET', url: '/admin/requests' })).json();
 
   /** A standing worker process (worker/main.ts, as `npm run worker`) on a folder of association files. */
-  async function startWorker(name: string, folder: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('worker', 'main.ts')], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
+  async function startWorker(name: string, folder: string): Promise<void> {
+    workers.push(
+      await startWorkerProcess(name, {
         TEMPORAL_ADDRESS: server.address,
-        TEMPORAL_NAMESPACE: 'default',
-        STANDING_CONFIG: '',
         STANDING_ASSOCIATIONS: folder,
         WALLS_A_M1_KEY: keys.A.m1,
         WALLS_A_MLS_KEY: keys.A.mls,
         WALLS_A_LOCKBOX_KEY: keys.A.lockbox,
         WALLS_A_GATEWAY_SECRETS: gatewaySecrets.A,
-        STANDING_RECONCILE_CRON: 'off',
-        STANDING_WORKFLOW_BUNDLE: inject('workflowBundle'),
-        STANDING_LOG_LEVEL: 'INFO',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    workers.push(child);
-    child.stderr!.on('data', (chunk: Buffer) => record(name, chunk.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        record(name, chunk.toString());
-        if (chunk.toString().includes('[worker] running')) resolve();
-      });
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before it ran`)));
-    });
-    return child;
+      }),
+    );
   }
 
   async function stopWorkers(): Promise<void> {
-    for (const child of workers.splice(0))
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
+    for (const worker of workers.splice(0)) await worker.stop();
   }
 
   /** Members join and pay (their activation goes to every provider), then one is dropped by a mass change, then a reconciliation reads them all. */

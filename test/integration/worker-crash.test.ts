@@ -2,24 +2,23 @@
 // worker/main.ts), killed with SIGKILL part-way through a mass drop; a new worker process finishes
 // the batch, and every member is dropped exactly once.
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import proto from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import { TASK_QUEUE, workflowTypes } from '../../workflows/messages.js';
 import { massChangeProgressQuery } from '../../workflows/mass-change.js';
 import type { massChangeWorkflow } from '../../workflows/mass-change.js';
 import { association } from '../helpers.js';
-import { record } from '../quiet-logs.js';
 import { startDevServer } from './dev-server.js';
+import { startWorkerProcess } from './worker-process.js';
+import type { WorkerProcess } from './worker-process.js';
 import type { DevServer } from './dev-server.js';
 import { expectDroppedOnce } from './mass-drop.js';
-import { projectRoot } from './standing-cli.js';
 
 const { EventType } = proto.temporal.api.enums.v1;
 /** No providers: the worker needs no provider URLs, and a drop sends no provider command. */
@@ -31,33 +30,13 @@ const config = association(
 describe('a worker killed mid-batch', () => {
   let server: DevServer;
   let configFile: string;
-  const started: ChildProcess[] = [];
+  const started: WorkerProcess[] = [];
 
   /** `npm run worker` against the test's dev server; resolves once the worker says it is running. */
-  async function startWorkerProcess(name: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('worker', 'main.ts')], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: server.address,
-        TEMPORAL_NAMESPACE: 'default',
-        STANDING_CONFIG: configFile,
-        STANDING_WORKFLOW_BUNDLE: inject('workflowBundle'),
-        STANDING_LOG_LEVEL: 'INFO',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    started.push(child);
-    child.stderr!.on('data', (chunk: Buffer) => record(name, chunk.toString()));
-    const running = new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
-        record(name, chunk.toString());
-        if (chunk.toString().includes('[worker] running')) resolve();
-      });
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${code ?? signal}) before it ran`)));
-    });
-    await running;
-    return child;
+  async function startWorker(name: string): Promise<ChildProcess> {
+    const worker = await startWorkerProcess(name, { TEMPORAL_ADDRESS: server.address, STANDING_CONFIG: configFile });
+    started.push(worker);
+    return worker.child;
   }
 
   beforeAll(async () => {
@@ -67,12 +46,7 @@ describe('a worker killed mid-batch', () => {
   });
 
   afterAll(async () => {
-    for (const child of started) {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        await once(child, 'exit');
-      }
-    }
+    for (const worker of started) await worker.stop();
     await server?.stop();
   });
 
@@ -90,7 +64,7 @@ describe('a worker killed mid-batch', () => {
         state: 'active',
         paidThrough: addDays(at.slice(0, 10), 300),
       });
-    const first = await startWorkerProcess('worker 1');
+    const first = await startWorker('worker 1');
     const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
       workflowId: 'mass-drop/CRASH/sigkill',
       taskQueue: TASK_QUEUE,
@@ -116,7 +90,7 @@ describe('a worker killed mid-batch', () => {
 
     // Whatever the killed worker held (a workflow task, activities part-way through their Update)
     // is retried when its timeout passes: a staff command's start-to-close is 15 seconds.
-    const second = await startWorkerProcess('worker 2');
+    const second = await startWorker('worker 2');
     const report = await handle.result();
     expect(report).toMatchObject({ action: 'drop', total: 16, done: 16, changed: 16, refused: 0 });
     expect(report.changes).toEqual(
