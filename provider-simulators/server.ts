@@ -1,7 +1,8 @@
 // One local HTTP server that plays NAR's M1, an MLS (RESO Data Dictionary `Member` with
 // `MemberStatus`), SentriLock and Supra: it enforces their rules, applies a write once per
-// idempotency key, keeps its state on disk, logs every request, and takes faults per provider
-// (latency, error rate, outage, rate limiting) from its options or the admin endpoints.
+// idempotency key, answers bulk reads as their exports do, keeps its state on disk (a snapshot and
+// a journal: state.ts), logs every request, and takes faults per provider (latency, error rate,
+// outage, rate limiting) from its options or the admin endpoints.
 import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -9,8 +10,8 @@ import { z } from 'zod';
 import type { M1SuspendWindow } from '../schemas/association.js';
 import { refusal, simulatedProviders } from './rules.js';
 import type { SimulatedProvider } from './rules.js';
-import { loadState, saveState } from './state.js';
-import type { SimulatorState, StoredResponse } from './state.js';
+import { openStore } from './state.js';
+import type { JournalEntry, MemberRecord, StoredResponse } from './state.js';
 
 export const faultSchema = z.strictObject({
   latencyMs: z.number().min(0).default(0),
@@ -27,6 +28,12 @@ export type Fault = z.output<typeof faultSchema>;
 /** Faults per provider, as the simulators' settings give them (STANDING_SIMULATOR_FAULTS, JSON). */
 export const faultSettingsSchema = z.partialRecord(z.enum(simulatedProviders), faultSchema.partial());
 
+/** The most records one POST /admin/records takes: a larger roster is seeded in pages. */
+export const MAX_SEED_PAGE = 10_000;
+/** The body limit of POST /admin/records: a full page with long ids fits well within it. */
+const SEED_BODY_LIMIT = 8 * 1024 * 1024;
+const seedPageMessage = `send the records in pages of at most ${MAX_SEED_PAGE}`;
+
 const seedSchema = z.strictObject({
   records: z.array(
     z.strictObject({ provider: z.enum(simulatedProviders), id: z.string().min(1), status: z.string().min(1) }),
@@ -34,8 +41,10 @@ const seedSchema = z.strictObject({
 });
 
 export interface SimulatorOptions {
-  /** Where state is kept; in memory only when left out. */
+  /** Where state is kept (and its journal, at <stateFile>.log); in memory only when left out. */
   readonly stateFile?: string;
+  /** Compact the journal into the state file once it holds this many lines (default 100,000). */
+  readonly compactAfterLines?: number;
   readonly faults?: Partial<Record<SimulatedProvider, Partial<Fault>>>;
   /** Bearer tokens a provider requires; a provider left out takes any request. */
   readonly apiKeys?: Partial<Record<SimulatedProvider, string>>;
@@ -78,7 +87,8 @@ const endpoints: Record<SimulatedProvider, Endpoint> = {
 const defaultWindow: M1SuspendWindow = { anchorYear: 2025, everyYears: 3, from: '01-01', through: '03-01' };
 
 export async function buildSimulator(options: SimulatorOptions = {}): Promise<FastifyInstance> {
-  const state: SimulatorState = await loadState(options.stateFile);
+  const store = await openStore(options.stateFile, { compactAfterLines: options.compactAfterLines });
+  const { state } = store;
   const faults = Object.fromEntries(
     simulatedProviders.map((p) => [p, faultSchema.parse(options.faults?.[p] ?? {})]),
   ) as Record<SimulatedProvider, Fault>;
@@ -86,31 +96,46 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   const random = options.random ?? Math.random;
   // Closing drops kept-alive connections at once: a stopped simulator is an outage, not a slow one.
   const app = Fastify({ logger: false, forceCloseConnections: true });
+  app.addHook('onClose', () => store.close());
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return reply.code(413).send({
+        error: 'too-large',
+        message: request.url.startsWith('/admin/records')
+          ? `the body is over ${SEED_BODY_LIMIT} bytes; ${seedPageMessage}`
+          : error.message,
+      });
+    return reply.code(error.statusCode ?? 500).send({ error: error.code ?? 'error', message: error.message });
+  });
 
-  const log = async (
-    provider: string,
+  /** Logs the request (and what a write changed) and resolves once that is on disk. */
+  const log = (
+    provider: SimulatedProvider,
     request: FastifyRequest,
     statusCode: number,
     replayed: boolean,
+    write?: NonNullable<Extract<JournalEntry, { request: unknown }>['write']>,
   ): Promise<void> => {
     const key = request.headers['idempotency-key'];
     const requested =
       request.method === 'GET'
         ? undefined
-        : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider as SimulatedProvider].write.field];
-    state.requests.push({
-      at: now().toISOString(),
-      provider,
-      method: request.method,
-      url: request.url,
-      idempotencyKey: typeof key === 'string' ? key : null,
-      statusCode,
-      ...(typeof requested === 'string' ? { requested } : {}),
-      ...(replayed ? { replayed } : {}),
-      association: headerOf(request, 'x-association-id') ?? null,
-      credential: credentialFingerprint(headerOf(request, 'authorization')),
+        : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider].write.field];
+    return store.append({
+      request: {
+        at: now().toISOString(),
+        provider,
+        method: request.method,
+        url: request.url,
+        idempotencyKey: typeof key === 'string' ? key : null,
+        statusCode,
+        ...(typeof requested === 'string' ? { requested } : {}),
+        ...(replayed ? { replayed } : {}),
+        association: headerOf(request, 'x-association-id') ?? null,
+        credential: credentialFingerprint(headerOf(request, 'authorization')),
+      },
+      ...(write ? { write } : {}),
     });
-    await saveState(options.stateFile, state);
   };
 
   /** Faults and authentication: an answer that ends the request, or null to go on. */
@@ -135,8 +160,9 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     request: FastifyRequest,
     response: StoredResponse,
     replayed = false,
+    write?: Parameters<typeof log>[4],
   ): Promise<FastifyReply> => {
-    await log(provider, request, response.statusCode, replayed);
+    await log(provider, request, response.statusCode, replayed, write);
     if (response.statusCode === 429) void reply.header('retry-after', String(faults[provider].retryAfterSeconds));
     return reply.code(response.statusCode).send(response.body);
   };
@@ -171,16 +197,17 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
                 today,
                 m1Window: options.m1Window ?? defaultWindow,
               });
-        let response: StoredResponse;
         if (refused) {
-          response = { statusCode: refused.statusCode, body: { error: refused.error, message: refused.message } };
-        } else {
-          const updatedAt = now().toISOString();
-          state.records[provider][id] = { status: status as string, updatedAt };
-          response = { statusCode: 200, body: endpoint.body(id, status as string, updatedAt) };
+          const response = {
+            statusCode: refused.statusCode,
+            body: { error: refused.error, message: refused.message },
+          };
+          return answer(reply, provider, request, response, false, { provider, key, response });
         }
-        state.idempotency[provider][key] = response;
-        return answer(reply, provider, request, response);
+        const record = { status: status as string, updatedAt: now().toISOString() };
+        const response = { statusCode: 200, body: endpoint.body(id, record.status, record.updatedAt) };
+        // The record and the answer kept for the key go in one journal line: a crash keeps both or neither.
+        return answer(reply, provider, request, response, false, { provider, key, response, id, record });
       },
     });
     app.get(endpoint.read, async (request, reply) => {
@@ -211,27 +238,34 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   });
   app.get('/admin/requests', async () => state.requests);
   // Seeds records the providers already hold (a roster being onboarded); existing ones are kept.
-  app.post('/admin/records', async (request, reply) => {
+  // A large roster comes in pages (at most MAX_SEED_PAGE records each), each one journal line.
+  app.post('/admin/records', { bodyLimit: SEED_BODY_LIMIT }, async (request, reply) => {
     const parsed = seedSchema.safeParse(request.body);
     if (!parsed.success)
       return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
-    let added = 0;
-    for (const { provider, id, status } of parsed.data.records) {
-      if (state.records[provider][id] !== undefined) continue;
-      state.records[provider][id] = { status, updatedAt: now().toISOString() };
-      added += 1;
+    const { records } = parsed.data;
+    if (records.length > MAX_SEED_PAGE)
+      return reply
+        .code(413)
+        .send({ error: 'too-large', message: `${records.length} records in one request; ${seedPageMessage}` });
+    const updatedAt = now().toISOString();
+    const added = new Map<string, [SimulatedProvider, string, MemberRecord]>();
+    for (const { provider, id, status } of records) {
+      const at = `${provider}/${id}`;
+      if (state.records[provider][id] !== undefined || added.has(at)) continue;
+      added.set(at, [provider, id, { status, updatedAt }]);
     }
-    await saveState(options.stateFile, state);
-    return { added, kept: parsed.data.records.length - added };
+    if (added.size > 0) await store.append({ records: [...added.values()] });
+    return { added: added.size, kept: records.length - added.size };
   });
   app.get('/admin/records', async () => state.records);
   app.put('/admin/records/:provider/:id', async (request, reply) => {
     const provider = providerParam(request);
     const status = (request.body as { status?: unknown } | undefined)?.status;
     if (!provider || typeof status !== 'string') return reply.code(400).send({ error: 'invalid-record' });
-    state.records[provider][(request.params as { id: string }).id] = { status, updatedAt: now().toISOString() };
-    await saveState(options.stateFile, state);
-    return state.records[provider][(request.params as { id: string }).id];
+    const record = { status, updatedAt: now().toISOString() };
+    await store.append({ records: [[provider, (request.params as { id: string }).id, record]] });
+    return record;
   });
   return app;
 }
