@@ -8,6 +8,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { M1SuspendWindow } from '../schemas/association.js';
+import { isRefusal, mlsMemberFields, parseIds, parseMemberQuery } from './bulk.js';
 import { refusal, simulatedProviders } from './rules.js';
 import type { SimulatedProvider } from './rules.js';
 import { openStore } from './state.js';
@@ -57,6 +58,8 @@ export interface SimulatorOptions {
 interface Endpoint {
   readonly write: { readonly method: 'PUT' | 'PATCH'; readonly url: string; readonly field: string };
   readonly read: string;
+  /** The bulk read: its path, and the field its answer lists the records under (the MLS answers OData). */
+  readonly list: { readonly url: string; readonly field: string };
   /** The provider's own shape of a member record. */
   readonly body: (id: string, status: string, updatedAt: string) => Record<string, string>;
 }
@@ -65,21 +68,25 @@ const endpoints: Record<SimulatedProvider, Endpoint> = {
   m1: {
     write: { method: 'PUT', url: '/m1/v1/members/:id/status', field: 'status' },
     read: '/m1/v1/members/:id',
+    list: { url: '/m1/v1/members', field: 'members' },
     body: (id, status, updatedAt) => ({ memberId: id, status, updatedAt }),
   },
   mls: {
     write: { method: 'PATCH', url: '/mls/odata/Member/:id', field: 'MemberStatus' },
     read: '/mls/odata/Member/:id',
+    list: { url: '/mls/odata/Member', field: 'value' },
     body: (id, status, updatedAt) => ({ MemberKey: id, MemberStatus: status, ModificationTimestamp: updatedAt }),
   },
   sentrilock: {
     write: { method: 'PUT', url: '/sentrilock/v1/users/:id/status', field: 'status' },
     read: '/sentrilock/v1/users/:id',
+    list: { url: '/sentrilock/v1/users', field: 'users' },
     body: (id, status, updatedAt) => ({ userId: id, status, lastModified: updatedAt }),
   },
   supra: {
     write: { method: 'PUT', url: '/supra/v1/agents/:id/status', field: 'status' },
     read: '/supra/v1/agents/:id',
+    list: { url: '/supra/v1/agents', field: 'agents' },
     body: (id, status, updatedAt) => ({ agentId: id, agentStatus: status, modified: updatedAt }),
   },
 };
@@ -224,6 +231,34 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
           : { statusCode: 404, body: { error: 'unknown-member' } },
       );
     });
+
+    // Bulk reads (DESIGN-11's contract): the records known among the ids asked for; unknown ones are absent.
+    app.get(endpoint.list.url, async (request, reply) => {
+      const interfered = await interfere(provider, request);
+      if (interfered) return answer(reply, provider, request, interfered);
+      const held = state.records[provider];
+      const bodyOf = (id: string) => endpoint.body(id, held[id]!.status, held[id]!.updatedAt);
+      if (provider !== 'mls') {
+        const ids = parseIds(request.url);
+        if (isRefusal(ids)) return answer(reply, provider, request, { statusCode: 400, body: without(ids) });
+        const known = [...new Set(ids)].filter((id) => held[id] !== undefined);
+        return answer(reply, provider, request, {
+          statusCode: 200,
+          body: { [endpoint.list.field]: known.map(bodyOf) },
+        });
+      }
+      const query = parseMemberQuery(request.query as Record<string, unknown>);
+      if (isRefusal(query)) return answer(reply, provider, request, { statusCode: 400, body: without(query) });
+      const keys =
+        query.keys === null
+          ? Object.keys(held).sort()
+          : [...new Set(query.keys)].filter((key) => held[key] !== undefined);
+      const value = keys.slice(query.skip, query.skip + query.top).map((key) => {
+        const record = bodyOf(key);
+        return Object.fromEntries(mlsMemberFields.filter((f) => query.select.includes(f)).map((f) => [f, record[f]]));
+      });
+      return answer(reply, provider, request, { statusCode: 200, body: { value } });
+    });
   }
 
   // Administration: faults, the request log, and records (to seed or to plant drift).
@@ -287,4 +322,9 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
 function providerParam(request: FastifyRequest): SimulatedProvider | null {
   const provider = (request.params as { provider: string }).provider;
   return (simulatedProviders as readonly string[]).includes(provider) ? (provider as SimulatedProvider) : null;
+}
+
+/** A refusal as the body of the answer: its error and message. */
+function without(refused: { error: string; message: string }): { error: string; message: string } {
+  return { error: refused.error, message: refused.message };
 }
