@@ -161,7 +161,7 @@ export async function openStore(file: string | undefined, options: JournalOption
     // A crash here leaves a journal of the previous generation: replay knows to skip it.
     await handle.close();
     handle = await open(journalFile, 'w');
-    await handle.write(`${JSON.stringify({ generation })}\n`);
+    await handle.appendFile(`${JSON.stringify({ generation })}\n`);
     lines = 0;
   };
 
@@ -177,7 +177,7 @@ export async function openStore(file: string | undefined, options: JournalOption
           // The batch's entries are applied already, so in the snapshot: their lines are not needed.
           await writeSnapshot();
         } else {
-          await handle.write(batch.join(''));
+          await handle.appendFile(batch.join(''));
           lines += batch.length;
         }
         for (const waiter of waiters) waiter.resolve();
