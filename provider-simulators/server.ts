@@ -30,7 +30,7 @@ export type Fault = z.output<typeof faultSchema>;
 export const faultSettingsSchema = z.partialRecord(z.enum(simulatedProviders), faultSchema.partial());
 
 /** The most records one POST /admin/records takes: a larger roster is seeded in pages. */
-export const MAX_SEED_PAGE = 10_000;
+export const MAX_SEED_PAGE = 20_000;
 /** The body limit of POST /admin/records: a full page with long ids fits well within it. */
 const SEED_BODY_LIMIT = 8 * 1024 * 1024;
 const seedPageMessage = `send the records in pages of at most ${MAX_SEED_PAGE}`;
@@ -104,17 +104,6 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   // Closing drops kept-alive connections at once: a stopped simulator is an outage, not a slow one.
   const app = Fastify({ logger: false, forceCloseConnections: true });
   app.addHook('onClose', () => store.close());
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-      return reply.code(413).send({
-        error: 'too-large',
-        message: request.url.startsWith('/admin/records')
-          ? `the body is over ${SEED_BODY_LIMIT} bytes; ${seedPageMessage}`
-          : error.message,
-      });
-    return reply.code(error.statusCode ?? 500).send({ error: error.code ?? 'error', message: error.message });
-  });
-
   /** Logs the request (and what a write changed) and resolves once that is on disk. */
   const log = (
     provider: SimulatedProvider,
@@ -274,25 +263,38 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   app.get('/admin/requests', async () => state.requests);
   // Seeds records the providers already hold (a roster being onboarded); existing ones are kept.
   // A large roster comes in pages (at most MAX_SEED_PAGE records each), each one journal line.
-  app.post('/admin/records', { bodyLimit: SEED_BODY_LIMIT }, async (request, reply) => {
-    const parsed = seedSchema.safeParse(request.body);
-    if (!parsed.success)
-      return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
-    const { records } = parsed.data;
-    if (records.length > MAX_SEED_PAGE)
-      return reply
-        .code(413)
-        .send({ error: 'too-large', message: `${records.length} records in one request; ${seedPageMessage}` });
-    const updatedAt = now().toISOString();
-    const added = new Map<string, [SimulatedProvider, string, MemberRecord]>();
-    for (const { provider, id, status } of records) {
-      const at = `${provider}/${id}`;
-      if (state.records[provider][id] !== undefined || added.has(at)) continue;
-      added.set(at, [provider, id, { status, updatedAt }]);
-    }
-    if (added.size > 0) await store.append({ records: [...added.values()] });
-    return { added: added.size, kept: records.length - added.size };
-  });
+  app.post(
+    '/admin/records',
+    {
+      bodyLimit: SEED_BODY_LIMIT,
+      // A page over the body limit is told the page size to use; other errors answer as Fastify does.
+      errorHandler: (error: { code?: string }, _request, reply) => {
+        if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;
+        void reply
+          .code(413)
+          .send({ error: 'too-large', message: `the body is over ${SEED_BODY_LIMIT} bytes; ${seedPageMessage}` });
+      },
+    },
+    async (request, reply) => {
+      const parsed = seedSchema.safeParse(request.body);
+      if (!parsed.success)
+        return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
+      const { records } = parsed.data;
+      if (records.length > MAX_SEED_PAGE)
+        return reply
+          .code(413)
+          .send({ error: 'too-large', message: `${records.length} records in one request; ${seedPageMessage}` });
+      const updatedAt = now().toISOString();
+      const added = new Map<string, [SimulatedProvider, string, MemberRecord]>();
+      for (const { provider, id, status } of records) {
+        const at = `${provider}/${id}`;
+        if (state.records[provider][id] !== undefined || added.has(at)) continue;
+        added.set(at, [provider, id, { status, updatedAt }]);
+      }
+      if (added.size > 0) await store.append({ records: [...added.values()] });
+      return { added: added.size, kept: records.length - added.size };
+    },
+  );
   app.get('/admin/records', async () => state.records);
   app.put('/admin/records/:provider/:id', async (request, reply) => {
     const provider = providerParam(request);

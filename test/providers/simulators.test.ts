@@ -119,6 +119,23 @@ describe('simulator state on disk', () => {
     expect((await second.records()).m1?.C7?.status).toBe('Inactive');
   });
 
+  it('loads the state file an earlier simulator wrote (a snapshot with no journal)', async () => {
+    const stateFile = await stateFileIn('earlier');
+    const record = { status: 'Suspended', updatedAt: '2026-01-02T00:00:00.000Z' };
+    const response = { statusCode: 200, body: { memberId: 'E1', status: 'Suspended', updatedAt: record.updatedAt } };
+    await writeFile(
+      stateFile,
+      JSON.stringify({
+        records: { m1: { E1: record }, mls: {}, sentrilock: {}, supra: {} },
+        idempotency: { m1: { 'key-E1': response }, mls: {}, sentrilock: {}, supra: {} },
+        requests: [],
+      }),
+    );
+    const sim = await start({ stateFile });
+    expect((await sim.records()).m1?.E1).toEqual(record);
+    expect((await sim.writeM1('E1', 'Active', 'key-E1')).body).toEqual(response.body);
+  });
+
   it('skips a journal an interrupted compaction left behind (its entries are in the snapshot already)', async () => {
     const stateFile = await stateFileIn('generation');
     const first = await start({ stateFile });
@@ -171,10 +188,10 @@ describe('a board of 30,000 members', () => {
 
   it('answers 413 with the page size to use for a page too large', async () => {
     const sim = await start();
-    const tooMany = Array.from({ length: 10_001 }, (_, i) => ({ provider: 'mls', id: `P${i}`, status: 'Active' }));
+    const tooMany = Array.from({ length: 20_001 }, (_, i) => ({ provider: 'mls', id: `P${i}`, status: 'Active' }));
     expect(await sim.seed(tooMany)).toMatchObject({
       status: 413,
-      body: { error: 'too-large', message: expect.stringContaining('pages of at most 10000') },
+      body: { error: 'too-large', message: expect.stringContaining('pages of at most 20000') },
     });
     const tooBig = Array.from({ length: 5_000 }, (_, i) => ({
       provider: 'mls',
@@ -183,7 +200,7 @@ describe('a board of 30,000 members', () => {
     }));
     expect(await sim.seed(tooBig)).toMatchObject({
       status: 413,
-      body: { error: 'too-large', message: expect.stringContaining('pages of at most 10000') },
+      body: { error: 'too-large', message: expect.stringContaining('pages of at most 20000') },
     });
     expect(Object.keys((await sim.records()).mls ?? {})).toHaveLength(0);
   });
