@@ -12,7 +12,7 @@ import { isRefusal, mlsMemberFields, parseIds, parseMemberQuery } from './bulk.j
 import { refusal, simulatedProviders } from './rules.js';
 import type { SimulatedProvider } from './rules.js';
 import { openStore } from './state.js';
-import type { JournalEntry, MemberRecord, StoredResponse } from './state.js';
+import type { JournalWrite, MemberRecord, StoredResponse } from './state.js';
 
 export const faultSchema = z.strictObject({
   latencyMs: z.number().min(0).default(0),
@@ -110,7 +110,7 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     request: FastifyRequest,
     statusCode: number,
     replayed: boolean,
-    write?: NonNullable<Extract<JournalEntry, { request: unknown }>['write']>,
+    write?: JournalWrite,
   ): Promise<void> => {
     const key = request.headers['idempotency-key'];
     const requested =
@@ -156,7 +156,7 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     request: FastifyRequest,
     response: StoredResponse,
     replayed = false,
-    write?: Parameters<typeof log>[4],
+    write?: JournalWrite,
   ): Promise<FastifyReply> => {
     await log(provider, request, response.statusCode, replayed, write);
     if (response.statusCode === 429) void reply.header('retry-after', String(faults[provider].retryAfterSeconds));
@@ -229,7 +229,7 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
       const bodyOf = (id: string) => endpoint.body(id, held[id]!.status, held[id]!.updatedAt);
       if (provider !== 'mls') {
         const ids = parseIds(request.url);
-        if (isRefusal(ids)) return answer(reply, provider, request, { statusCode: 400, body: without(ids) });
+        if (isRefusal(ids)) return answer(reply, provider, request, { statusCode: 400, body: refusalBody(ids) });
         const known = [...new Set(ids)].filter((id) => held[id] !== undefined);
         return answer(reply, provider, request, {
           statusCode: 200,
@@ -237,7 +237,7 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
         });
       }
       const query = parseMemberQuery(request.query as Record<string, unknown>);
-      if (isRefusal(query)) return answer(reply, provider, request, { statusCode: 400, body: without(query) });
+      if (isRefusal(query)) return answer(reply, provider, request, { statusCode: 400, body: refusalBody(query) });
       const keys =
         query.keys === null
           ? Object.keys(held).sort()
@@ -327,6 +327,6 @@ function providerParam(request: FastifyRequest): SimulatedProvider | null {
 }
 
 /** A refusal as the body of the answer: its error and message. */
-function without(refused: { error: string; message: string }): { error: string; message: string } {
+function refusalBody(refused: { error: string; message: string }): { error: string; message: string } {
   return { error: refused.error, message: refused.message };
 }

@@ -46,18 +46,21 @@ export interface SimulatorState {
 /** How many requests the log keeps (in memory, and in the snapshot). */
 export const MAX_LOGGED = 10_000;
 
+/** What a write did: the answer kept for its idempotency key, and the record it set when it was accepted. */
+export interface JournalWrite {
+  readonly provider: SimulatedProvider;
+  readonly key: string;
+  readonly response: StoredResponse;
+  readonly id?: string;
+  readonly record?: MemberRecord;
+}
+
 /** One change, as a line of the journal. */
 export type JournalEntry =
   /** A request answered, and for a write that was applied, what it changed: one line, so a crash keeps both or neither. */
   | {
       readonly request: LoggedRequest;
-      readonly write?: {
-        readonly provider: SimulatedProvider;
-        readonly key: string;
-        readonly response: StoredResponse;
-        readonly id?: string;
-        readonly record?: MemberRecord;
-      };
+      readonly write?: JournalWrite;
     }
   /** Records set by the administration endpoints (a seeded page, or drift planted by hand). */
   | { readonly records: readonly (readonly [SimulatedProvider, string, MemberRecord])[] };
