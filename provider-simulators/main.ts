@@ -1,7 +1,7 @@
 // npm run simulators: the provider simulators on 127.0.0.1 (STANDING_SIMULATOR_PORT, default 8790),
-// with state in .data/simulators.json. Faults from STANDING_SIMULATOR_FAULTS, JSON per provider,
-// e.g. '{"mls": {"errorRate": 0.2}, "supra": {"latencyMs": 800}}'; or at run time through
-// PUT /admin/faults/<provider>.
+// with state in .data/simulators.json and its journal .data/simulators.json.log. Faults from
+// STANDING_SIMULATOR_FAULTS, JSON per provider, e.g. '{"mls": {"errorRate": 0.2}, "supra":
+// {"latencyMs": 800}}'; or at run time through PUT /admin/faults/<provider>.
 import { join } from 'node:path';
 import { z } from 'zod';
 import { buildSimulator, faultSettingsSchema } from './server.js';

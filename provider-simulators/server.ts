@@ -1,16 +1,18 @@
 // One local HTTP server that plays NAR's M1, an MLS (RESO Data Dictionary `Member` with
 // `MemberStatus`), SentriLock and Supra: it enforces their rules, applies a write once per
-// idempotency key, keeps its state on disk, logs every request, and takes faults per provider
-// (latency, error rate, outage, rate limiting) from its options or the admin endpoints.
+// idempotency key, answers bulk reads as their exports do, keeps its state on disk (a snapshot and
+// a journal: state.ts), logs every request, and takes faults per provider (latency, error rate,
+// outage, rate limiting) from its options or the admin endpoints.
 import { createHash } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { M1SuspendWindow } from '../schemas/association.js';
+import { isRefusal, mlsMemberFields, parseIds, parseMemberQuery } from './bulk.js';
 import { refusal, simulatedProviders } from './rules.js';
 import type { SimulatedProvider } from './rules.js';
-import { loadState, saveState } from './state.js';
-import type { SimulatorState, StoredResponse } from './state.js';
+import { openStore } from './state.js';
+import type { JournalWrite, MemberRecord, StoredResponse } from './state.js';
 
 export const faultSchema = z.strictObject({
   latencyMs: z.number().min(0).default(0),
@@ -27,6 +29,12 @@ export type Fault = z.output<typeof faultSchema>;
 /** Faults per provider, as the simulators' settings give them (STANDING_SIMULATOR_FAULTS, JSON). */
 export const faultSettingsSchema = z.partialRecord(z.enum(simulatedProviders), faultSchema.partial());
 
+/** The most records one POST /admin/records takes: a larger roster is seeded in pages. */
+export const MAX_SEED_PAGE = 20_000;
+/** The body limit of POST /admin/records: a full page with long ids fits well within it. */
+const SEED_BODY_LIMIT = 8 * 1024 * 1024;
+const seedPageMessage = `send the records in pages of at most ${MAX_SEED_PAGE}`;
+
 const seedSchema = z.strictObject({
   records: z.array(
     z.strictObject({ provider: z.enum(simulatedProviders), id: z.string().min(1), status: z.string().min(1) }),
@@ -34,8 +42,10 @@ const seedSchema = z.strictObject({
 });
 
 export interface SimulatorOptions {
-  /** Where state is kept; in memory only when left out. */
+  /** Where state is kept (and its journal, at <stateFile>.log); in memory only when left out. */
   readonly stateFile?: string;
+  /** Compact the journal into the state file once it holds this many lines (default 100,000). */
+  readonly compactAfterLines?: number;
   readonly faults?: Partial<Record<SimulatedProvider, Partial<Fault>>>;
   /** Bearer tokens a provider requires; a provider left out takes any request. */
   readonly apiKeys?: Partial<Record<SimulatedProvider, string>>;
@@ -48,6 +58,8 @@ export interface SimulatorOptions {
 interface Endpoint {
   readonly write: { readonly method: 'PUT' | 'PATCH'; readonly url: string; readonly field: string };
   readonly read: string;
+  /** The bulk read: its path, and the field its answer lists the records under (the MLS answers OData). */
+  readonly list: { readonly url: string; readonly field: string };
   /** The provider's own shape of a member record. */
   readonly body: (id: string, status: string, updatedAt: string) => Record<string, string>;
 }
@@ -56,21 +68,25 @@ const endpoints: Record<SimulatedProvider, Endpoint> = {
   m1: {
     write: { method: 'PUT', url: '/m1/v1/members/:id/status', field: 'status' },
     read: '/m1/v1/members/:id',
+    list: { url: '/m1/v1/members', field: 'members' },
     body: (id, status, updatedAt) => ({ memberId: id, status, updatedAt }),
   },
   mls: {
     write: { method: 'PATCH', url: '/mls/odata/Member/:id', field: 'MemberStatus' },
     read: '/mls/odata/Member/:id',
+    list: { url: '/mls/odata/Member', field: 'value' },
     body: (id, status, updatedAt) => ({ MemberKey: id, MemberStatus: status, ModificationTimestamp: updatedAt }),
   },
   sentrilock: {
     write: { method: 'PUT', url: '/sentrilock/v1/users/:id/status', field: 'status' },
     read: '/sentrilock/v1/users/:id',
+    list: { url: '/sentrilock/v1/users', field: 'users' },
     body: (id, status, updatedAt) => ({ userId: id, status, lastModified: updatedAt }),
   },
   supra: {
     write: { method: 'PUT', url: '/supra/v1/agents/:id/status', field: 'status' },
     read: '/supra/v1/agents/:id',
+    list: { url: '/supra/v1/agents', field: 'agents' },
     body: (id, status, updatedAt) => ({ agentId: id, agentStatus: status, modified: updatedAt }),
   },
 };
@@ -78,7 +94,8 @@ const endpoints: Record<SimulatedProvider, Endpoint> = {
 const defaultWindow: M1SuspendWindow = { anchorYear: 2025, everyYears: 3, from: '01-01', through: '03-01' };
 
 export async function buildSimulator(options: SimulatorOptions = {}): Promise<FastifyInstance> {
-  const state: SimulatorState = await loadState(options.stateFile);
+  const store = await openStore(options.stateFile, { compactAfterLines: options.compactAfterLines });
+  const { state } = store;
   const faults = Object.fromEntries(
     simulatedProviders.map((p) => [p, faultSchema.parse(options.faults?.[p] ?? {})]),
   ) as Record<SimulatedProvider, Fault>;
@@ -86,31 +103,35 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   const random = options.random ?? Math.random;
   // Closing drops kept-alive connections at once: a stopped simulator is an outage, not a slow one.
   const app = Fastify({ logger: false, forceCloseConnections: true });
-
-  const log = async (
-    provider: string,
+  app.addHook('onClose', () => store.close());
+  /** Logs the request (and what a write changed) and resolves once that is on disk. */
+  const log = (
+    provider: SimulatedProvider,
     request: FastifyRequest,
     statusCode: number,
     replayed: boolean,
+    write?: JournalWrite,
   ): Promise<void> => {
     const key = request.headers['idempotency-key'];
     const requested =
       request.method === 'GET'
         ? undefined
-        : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider as SimulatedProvider].write.field];
-    state.requests.push({
-      at: now().toISOString(),
-      provider,
-      method: request.method,
-      url: request.url,
-      idempotencyKey: typeof key === 'string' ? key : null,
-      statusCode,
-      ...(typeof requested === 'string' ? { requested } : {}),
-      ...(replayed ? { replayed } : {}),
-      association: headerOf(request, 'x-association-id') ?? null,
-      credential: credentialFingerprint(headerOf(request, 'authorization')),
+        : (request.body as Record<string, unknown> | undefined)?.[endpoints[provider].write.field];
+    return store.append({
+      request: {
+        at: now().toISOString(),
+        provider,
+        method: request.method,
+        url: request.url,
+        idempotencyKey: typeof key === 'string' ? key : null,
+        statusCode,
+        ...(typeof requested === 'string' ? { requested } : {}),
+        ...(replayed ? { replayed } : {}),
+        association: headerOf(request, 'x-association-id') ?? null,
+        credential: credentialFingerprint(headerOf(request, 'authorization')),
+      },
+      ...(write ? { write } : {}),
     });
-    await saveState(options.stateFile, state);
   };
 
   /** Faults and authentication: an answer that ends the request, or null to go on. */
@@ -135,8 +156,9 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
     request: FastifyRequest,
     response: StoredResponse,
     replayed = false,
+    write?: JournalWrite,
   ): Promise<FastifyReply> => {
-    await log(provider, request, response.statusCode, replayed);
+    await log(provider, request, response.statusCode, replayed, write);
     if (response.statusCode === 429) void reply.header('retry-after', String(faults[provider].retryAfterSeconds));
     return reply.code(response.statusCode).send(response.body);
   };
@@ -171,16 +193,17 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
                 today,
                 m1Window: options.m1Window ?? defaultWindow,
               });
-        let response: StoredResponse;
         if (refused) {
-          response = { statusCode: refused.statusCode, body: { error: refused.error, message: refused.message } };
-        } else {
-          const updatedAt = now().toISOString();
-          state.records[provider][id] = { status: status as string, updatedAt };
-          response = { statusCode: 200, body: endpoint.body(id, status as string, updatedAt) };
+          const response = {
+            statusCode: refused.statusCode,
+            body: { error: refused.error, message: refused.message },
+          };
+          return answer(reply, provider, request, response, false, { provider, key, response });
         }
-        state.idempotency[provider][key] = response;
-        return answer(reply, provider, request, response);
+        const record = { status: status as string, updatedAt: now().toISOString() };
+        const response = { statusCode: 200, body: endpoint.body(id, record.status, record.updatedAt) };
+        // The record and the answer kept for the key go in one journal line: a crash keeps both or neither.
+        return answer(reply, provider, request, response, false, { provider, key, response, id, record });
       },
     });
     app.get(endpoint.read, async (request, reply) => {
@@ -197,6 +220,34 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
           : { statusCode: 404, body: { error: 'unknown-member' } },
       );
     });
+
+    // Bulk reads (DESIGN-11's contract): the records known among the ids asked for; unknown ones are absent.
+    app.get(endpoint.list.url, async (request, reply) => {
+      const interfered = await interfere(provider, request);
+      if (interfered) return answer(reply, provider, request, interfered);
+      const held = state.records[provider];
+      const bodyOf = (id: string) => endpoint.body(id, held[id]!.status, held[id]!.updatedAt);
+      if (provider !== 'mls') {
+        const ids = parseIds(request.url);
+        if (isRefusal(ids)) return answer(reply, provider, request, { statusCode: 400, body: refusalBody(ids) });
+        const known = [...new Set(ids)].filter((id) => held[id] !== undefined);
+        return answer(reply, provider, request, {
+          statusCode: 200,
+          body: { [endpoint.list.field]: known.map(bodyOf) },
+        });
+      }
+      const query = parseMemberQuery(request.query as Record<string, unknown>);
+      if (isRefusal(query)) return answer(reply, provider, request, { statusCode: 400, body: refusalBody(query) });
+      const keys =
+        query.keys === null
+          ? Object.keys(held).sort()
+          : [...new Set(query.keys)].filter((key) => held[key] !== undefined);
+      const value = keys.slice(query.skip, query.skip + query.top).map((key) => {
+        const record = bodyOf(key);
+        return Object.fromEntries(mlsMemberFields.filter((f) => query.select.includes(f)).map((f) => [f, record[f]]));
+      });
+      return answer(reply, provider, request, { statusCode: 200, body: { value } });
+    });
   }
 
   // Administration: faults, the request log, and records (to seed or to plant drift).
@@ -211,27 +262,47 @@ export async function buildSimulator(options: SimulatorOptions = {}): Promise<Fa
   });
   app.get('/admin/requests', async () => state.requests);
   // Seeds records the providers already hold (a roster being onboarded); existing ones are kept.
-  app.post('/admin/records', async (request, reply) => {
-    const parsed = seedSchema.safeParse(request.body);
-    if (!parsed.success)
-      return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
-    let added = 0;
-    for (const { provider, id, status } of parsed.data.records) {
-      if (state.records[provider][id] !== undefined) continue;
-      state.records[provider][id] = { status, updatedAt: now().toISOString() };
-      added += 1;
-    }
-    await saveState(options.stateFile, state);
-    return { added, kept: parsed.data.records.length - added };
-  });
+  // A large roster comes in pages (at most MAX_SEED_PAGE records each), each one journal line.
+  app.post(
+    '/admin/records',
+    {
+      bodyLimit: SEED_BODY_LIMIT,
+      // A page over the body limit is told the page size to use; other errors answer as Fastify does.
+      errorHandler: (error: { code?: string }, _request, reply) => {
+        if (error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw error;
+        void reply
+          .code(413)
+          .send({ error: 'too-large', message: `the body is over ${SEED_BODY_LIMIT} bytes; ${seedPageMessage}` });
+      },
+    },
+    async (request, reply) => {
+      const parsed = seedSchema.safeParse(request.body);
+      if (!parsed.success)
+        return reply.code(400).send({ error: 'invalid-records', message: z.prettifyError(parsed.error) });
+      const { records } = parsed.data;
+      if (records.length > MAX_SEED_PAGE)
+        return reply
+          .code(413)
+          .send({ error: 'too-large', message: `${records.length} records in one request; ${seedPageMessage}` });
+      const updatedAt = now().toISOString();
+      const added = new Map<string, [SimulatedProvider, string, MemberRecord]>();
+      for (const { provider, id, status } of records) {
+        const at = `${provider}/${id}`;
+        if (state.records[provider][id] !== undefined || added.has(at)) continue;
+        added.set(at, [provider, id, { status, updatedAt }]);
+      }
+      if (added.size > 0) await store.append({ records: [...added.values()] });
+      return { added: added.size, kept: records.length - added.size };
+    },
+  );
   app.get('/admin/records', async () => state.records);
   app.put('/admin/records/:provider/:id', async (request, reply) => {
     const provider = providerParam(request);
     const status = (request.body as { status?: unknown } | undefined)?.status;
     if (!provider || typeof status !== 'string') return reply.code(400).send({ error: 'invalid-record' });
-    state.records[provider][(request.params as { id: string }).id] = { status, updatedAt: now().toISOString() };
-    await saveState(options.stateFile, state);
-    return state.records[provider][(request.params as { id: string }).id];
+    const record = { status, updatedAt: now().toISOString() };
+    await store.append({ records: [[provider, (request.params as { id: string }).id, record]] });
+    return record;
   });
   return app;
 }
@@ -253,4 +324,9 @@ function headerOf(request: FastifyRequest, name: string): string | undefined {
 function providerParam(request: FastifyRequest): SimulatedProvider | null {
   const provider = (request.params as { provider: string }).provider;
   return (simulatedProviders as readonly string[]).includes(provider) ? (provider as SimulatedProvider) : null;
+}
+
+/** A refusal as the body of the answer: its error and message. */
+function refusalBody(refused: { error: string; message: string }): { error: string; message: string } {
+  return { error: refused.error, message: refused.message };
 }

@@ -30,6 +30,8 @@ import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
 
 /** How long a child has to finish its work after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 10_000;
+/** Records per request when seeding the simulators (they take at most MAX_SEED_PAGE). */
+const SEED_PAGE = 2_000;
 /** Signals this close to the first are that one, delivered twice. */
 const SAME_SIGNAL_MS = 500;
 
@@ -221,12 +223,18 @@ async function main(): Promise<void> {
     const records = associations.flatMap((association) =>
       seedRecordsFor(members.get(association.id) ?? [], association.config),
     );
-    const seeded = await fetch(`${simulatorUrl}/admin/records`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ records }),
-    });
-    const { added } = (await seeded.json()) as { added: number };
+    // In pages: one request for a board of 60,000 members would be far over any sensible body limit.
+    let added = 0;
+    for (let from = 0; from < records.length; from += SEED_PAGE) {
+      const seeded = await fetch(`${simulatorUrl}/admin/records`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ records: records.slice(from, from + SEED_PAGE) }),
+      });
+      const answer = (await seeded.json()) as { added?: number; message?: string };
+      if (!seeded.ok) throw new Error(`the provider simulators refused the seed: ${answer.message ?? seeded.status}`);
+      added += answer.added ?? 0;
+    }
     say(
       `provider simulators on ${simulatorUrl}: ${added} roster record(s) seeded, ${records.length - added} already there`,
     );
