@@ -34,7 +34,7 @@ const PAGED_RECONCILIATION = 'paged-reconciliation';
 /** Drift, unreadable records and failed repairs kept in the result (the first ones); the counts cover all. */
 export const MAX_LISTED = 1_000;
 /** Continue as new past this many history events (well before Temporal's suggestion at 10 Ki events or 10 MB). */
-const CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
+const DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS = 5_000;
 
 export interface ReconciliationReport extends DriftReport {
   /** All drift found (`drift` lists the first MAX_LISTED). */
@@ -60,11 +60,14 @@ export interface ReconciliationProgress {
 export async function reconciliationWorkflow({
   associationId,
   pageSize,
+  continueAsNewAfterEvents = DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS,
   carried,
 }: {
   associationId: string;
   /** Members per page (activities' default: 1,000). */
   pageSize?: number;
+  /** History events past which a run hands on to the next (tests make it small). */
+  continueAsNewAfterEvents?: number;
   carried?: ReconciliationProgress;
 }): Promise<ReconciliationReport> {
   if (carried === undefined && !patched(PAGED_RECONCILIATION)) return reconcileInOneActivity(associationId);
@@ -106,10 +109,11 @@ export async function reconciliationWorkflow({
     if (cursor === null) break;
     setCurrentDetails(`${reportInWords(report)}\n\nGoing on (page ${report.pages + 1})…`);
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > CONTINUE_AS_NEW_AFTER_EVENTS)
+    if (info.continueAsNewSuggested || info.historyLength > continueAsNewAfterEvents)
       return continueAsNew<typeof reconciliationWorkflow>({
         associationId,
         ...(pageSize ? { pageSize } : {}),
+        continueAsNewAfterEvents,
         carried: { cursor, report, repairBase },
       });
   }
