@@ -12,7 +12,7 @@ import {
   setCurrentDetails,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Drift, DriftReport, ReconciliationActivities, Unreadable } from '../activities/reconciliation.js';
+import type { Drift, DriftReport, ReconciliationActivities } from '../activities/reconciliation.js';
 import { repairProviderSignal } from './messages.js';
 
 const { findProviderDrift } = proxyActivities<ReconciliationActivities>({
