@@ -236,6 +236,22 @@ function adapters({ http, settings }: { http: HttpClient; settings: ProviderSett
     return parsed.data;
   }
 
+  /** What a provider holds for a member (null when it has no record), for reconciliation. */
+  async function readProviderStatus(request: {
+    readonly provider: ProviderName;
+    readonly memberId: string;
+    /** The member's id at the provider; absent: memberId. */
+    readonly providerId?: string;
+  }): Promise<string | null> {
+    const { dialect, name } = target(request.provider);
+    const response = await call(request.provider, dialect.read(request.providerId ?? request.memberId), {
+      method: 'GET',
+    });
+    if (response.status === 404) return null;
+    if (!response.ok) return refusalOf(name, response);
+    return (await answerOf(dialect, name, response)).status;
+  }
+
   return {
     /** Sets a member's status at one provider; throws a typed ApplicationFailure when refused. */
     async applyProviderStatus(request: ProviderStatusRequest): Promise<ProviderAcknowledgement> {
@@ -255,21 +271,7 @@ function adapters({ http, settings }: { http: HttpClient; settings: ProviderSett
       return { provider: request.provider, ...answer };
     },
 
-    /** What a provider holds for a member (null when it has no record), for reconciliation. */
-    async readProviderStatus(request: {
-      readonly provider: ProviderName;
-      readonly memberId: string;
-      /** The member's id at the provider; absent: memberId. */
-      readonly providerId?: string;
-    }): Promise<string | null> {
-      const { dialect, name } = target(request.provider);
-      const response = await call(request.provider, dialect.read(request.providerId ?? request.memberId), {
-        method: 'GET',
-      });
-      if (response.status === 404) return null;
-      if (!response.ok) return refusalOf(name, response);
-      return (await answerOf(dialect, name, response)).status;
-    },
+    readProviderStatus,
 
     /**
      * What a provider holds for up to MAX_IDS_PER_BULK_READ members at once, by their ids there (an
@@ -303,6 +305,17 @@ function adapters({ http, settings }: { http: HttpClient; settings: ProviderSett
             throw error;
           holdBulkReads(key, delay);
           continue;
+        }
+        // No list endpoint there (a provider, or a simulator, without bulk reads; the contract
+        // answers unknown ids by leaving them out, never 404): one read per id, paced the same.
+        if (response.status === 404) {
+          const found: Record<string, string> = {};
+          for (const id of ids) {
+            await bulkReadSlot(key, endpoint.bulkReadsPerSecond, request.signal);
+            const status = await readProviderStatus({ provider: request.provider, memberId: id });
+            if (status !== null) found[id] = status;
+          }
+          return found;
         }
         if (!response.ok) return refusalOf(name, response);
         const parsed = dialect.listAnswer.safeParse(await response.json().catch(() => null));

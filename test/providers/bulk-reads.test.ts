@@ -136,6 +136,23 @@ describe('readProviderStatuses', () => {
     await all;
   });
 
+  it('reads one id at a time where the provider has no list endpoint (404)', async () => {
+    const asked: string[] = [];
+    const http: HttpClient = async (url) => {
+      const { pathname } = new URL(url);
+      asked.push(pathname);
+      if (pathname === '/m1/v1/members/O1') return Response.json({ status: 'Active', updatedAt: 'x' });
+      return Response.json({ error: 'not-found' }, { status: 404 });
+    };
+    const settings = providerSettingsSchema.parse({
+      associationId: 'BULK8',
+      m1: { baseUrl: 'http://single.invalid', bulkReadsPerSecond: 1_000 },
+    });
+    const reads = createProviderBulkReads({ http, settings });
+    expect(await reads.readProviderStatuses({ provider: 'm1', ids: ['O1', 'O2'] })).toEqual({ O1: 'Active' });
+    expect(asked).toEqual(['/m1/v1/members', '/m1/v1/members/O1', '/m1/v1/members/O2']);
+  });
+
   it('defaults to 10 bulk reads a second per provider', () => {
     const settings = providerSettingsSchema.parse({ associationId: 'X', m1: { baseUrl: 'http://x.invalid' } });
     expect(settings.m1?.bulkReadsPerSecond).toBe(10);
