@@ -7,7 +7,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { associationOfWorkflowId } from '../workflows/messages.js';
-import { createProviderActivities } from './providers.js';
+import { createProviderActivities, createProviderBulkReads } from './providers.js';
 import type { HttpClient, ProviderActivities, ProviderSettings } from './providers.js';
 import { createReconciliationActivities } from './reconciliation.js';
 import type { ReconciliationActivities } from './reconciliation.js';
@@ -82,22 +82,25 @@ export function createServedReconciliationActivities({
   served: ServedAssociations;
   concurrency?: number;
 }): ReconciliationActivities {
+  /** The caller's association, refusing a request that names another one. */
+  const reconciliationOf = (activity: string, associationId: string) => {
+    const caller = callerAssociation(served);
+    if (associationId !== caller.id)
+      throw refuse(`${activity}: a workflow of association ${caller.id} asked about association ${associationId}`);
+    const { settings, client } = caller;
+    return createReconciliationActivities({
+      client,
+      providers: createProviderActivities({ http, settings }),
+      bulkReads: createProviderBulkReads({ http, settings }),
+      settings,
+      ...(concurrency === undefined ? {} : { concurrency }),
+    });
+  };
   return {
-    async findProviderDrift(request) {
-      const caller = callerAssociation(served);
-      if (request.associationId !== caller.id)
-        throw refuse(
-          `findProviderDrift: a workflow of association ${caller.id} asked about association ${request.associationId}`,
-        );
-      const { settings, client } = caller;
-      const providers = createProviderActivities({ http, settings });
-      return createReconciliationActivities({
-        client,
-        providers,
-        settings,
-        ...(concurrency === undefined ? {} : { concurrency }),
-      }).findProviderDrift(request);
-    },
+    findProviderDriftPage: (request) =>
+      reconciliationOf('findProviderDriftPage', request.associationId).findProviderDriftPage(request),
+    findProviderDrift: (request) =>
+      reconciliationOf('findProviderDrift', request.associationId).findProviderDrift(request),
   };
 }
 

@@ -67,17 +67,25 @@ export function registerProviderCommands(program: Command): void {
 
 function formatReport(report: ReconciliationReport): string {
   const lines = [
-    `${report.membersChecked} membership(s), ${report.recordsChecked} provider record(s) checked; ${report.drift.length} drifted; ${report.repairsRequested} repair(s) requested`,
+    `${report.membersChecked} membership(s), ${report.recordsChecked} provider record(s) checked; ${report.driftFound} drifted; ${report.repairsRequested} repair(s) requested`,
     ...report.drift.map(
       (d) => `  ${d.memberId} ${d.provider}: expected ${d.expected}, found ${d.found ?? 'no record'}`,
     ),
   ];
+  if (report.driftFound > report.drift.length)
+    lines.push(`  … and ${report.driftFound - report.drift.length} more (the first ${report.drift.length} are listed)`);
   if (report.recordsUnsettled > 0)
     lines.push(
       `${report.recordsUnsettled} record(s) skipped: a delivery on its way, a refusal awaiting staff (standing retry-sync), or a missing provider id`,
     );
+  if (report.membersWithoutMemo > 0)
+    lines.push(
+      `${report.membersWithoutMemo} membership(s) from before the reconciliation memo were queried one by one (they keep it from their next step)`,
+    );
   for (const u of report.unreadable)
     lines.push(`  could not read ${u.memberId}${u.provider ? ` ${u.provider}` : ''}: ${u.reason}`);
+  if (report.unreadableFound > report.unreadable.length)
+    lines.push(`  … and ${report.unreadableFound - report.unreadable.length} more could not be read`);
   for (const r of report.repairsNotRequested) lines.push(`  could not ask ${r.memberId} to repair: ${r.reason}`);
   return lines.join('\n');
 }

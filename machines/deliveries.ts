@@ -66,6 +66,16 @@ export interface SavedDeliveries {
   readonly readdressed?: number;
 }
 
+/**
+ * Per provider the member was ever acknowledged by: its latest acknowledged status, the address
+ * (the member's id there) it was acknowledged at, and whether the provider is settled (nothing on
+ * its way, no refusal or undeliverable status standing). The workflow keeps it in its memo, so
+ * reconciliation reads it from a visibility list without waking the workflow.
+ */
+export type ProviderAcknowledgements = Partial<
+  Record<ProviderName, { readonly status: string; readonly address: string; readonly settled: boolean }>
+>;
+
 /** What `view` shows beside the member. */
 export interface ProviderSyncView {
   readonly status: SyncStatus;
@@ -366,6 +376,21 @@ export class ProviderDeliveries {
       !this.deliveries.some((d) => d.provider === provider && unfinished.has(d.outcome)) &&
       !this.unresolved().some((d) => d.provider === provider)
     );
+  }
+
+  /** What reconciliation compares, per provider acknowledged at least once (see ProviderAcknowledgements). */
+  acknowledgements(memberId: string): ProviderAcknowledgements {
+    const acks: Partial<Record<ProviderName, { status: string; address: string; settled: boolean }>> = {};
+    for (const provider of providerOrder) {
+      const last = this.deliveries.findLast((d) => d.provider === provider && d.outcome === 'acknowledged');
+      if (last === undefined) continue;
+      acks[provider] = {
+        status: last.status,
+        address: addressOf(last, memberId) ?? memberId,
+        settled: this.settled(provider),
+      };
+    }
+    return acks;
   }
 
   /**

@@ -148,6 +148,22 @@ describe('provider deliveries', () => {
     expect(deliveries.next('m1')?.notBefore).toBeUndefined();
   });
 
+  it('acknowledgements: per provider the last acknowledged status, where it went, and whether the provider is settled', () => {
+    const deliveries = ProviderDeliveries.startingAt(0);
+    expect(deliveries.acknowledgements('A1')).toEqual({});
+    deliveries.addStep([activated], { ...context, providerIds: { m1: '123456789' } });
+    for (const provider of ['m1', 'mls', 'lockbox'] as const)
+      deliveries.finish(deliveries.next(provider)!.key, 'acknowledged');
+    deliveries.addStep([activated, suspended], { ...context, providerIds: { m1: '123456789' } });
+    deliveries.finish(deliveries.next('lockbox')!.key, 'failed', { reason: 'refused' });
+    // The MLS's Inactive is on its way: Active is still its last acknowledged word, unsettled.
+    expect(deliveries.acknowledgements('A1')).toEqual({
+      m1: { status: 'Active', address: '123456789', settled: true },
+      mls: { status: 'Active', address: 'A1', settled: false },
+      lockbox: { status: 'Active', address: 'A1', settled: false },
+    });
+  });
+
   it('take a repair only while the provider is settled on that status, once per id', () => {
     const deliveries = ProviderDeliveries.startingAt(0);
     deliveries.addStep([activated], context);
@@ -440,9 +456,9 @@ describe('provider settings from the environment', () => {
     }).settings;
     expect(settings).toEqual({
       associationId: 'TEST',
-      m1: { baseUrl: 'http://127.0.0.1:8790', timeoutMs: 5000 },
-      mls: { baseUrl: 'https://mls.example.org', apiKey: 'k', timeoutMs: 5000 },
-      lockbox: { baseUrl: 'http://127.0.0.1:8790', timeoutMs: 5000, vendor: 'sentrilock' },
+      m1: { baseUrl: 'http://127.0.0.1:8790', timeoutMs: 5000, bulkReadsPerSecond: 10 },
+      mls: { baseUrl: 'https://mls.example.org', apiKey: 'k', timeoutMs: 5000, bulkReadsPerSecond: 10 },
+      lockbox: { baseUrl: 'http://127.0.0.1:8790', timeoutMs: 5000, bulkReadsPerSecond: 10, vendor: 'sentrilock' },
     });
   });
   it('name the variable that is missing or wrong', () => {

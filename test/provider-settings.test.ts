@@ -50,9 +50,20 @@ describe('provider settings of an association', () => {
     });
     expect(settings).toEqual({
       associationId: 'FILED',
-      m1: { baseUrl: 'https://m1.example.org', apiKey: 'm1-secret-from-file', timeoutMs: 10_000 },
-      mls: { baseUrl: 'https://mls.example.org', apiKey: 'mls-secret', timeoutMs: 10_000 },
-      lockbox: { baseUrl: 'http://127.0.0.1:8790', apiKey: 'lockbox-secret', timeoutMs: 10_000, vendor: 'supra' },
+      m1: {
+        baseUrl: 'https://m1.example.org',
+        apiKey: 'm1-secret-from-file',
+        timeoutMs: 10_000,
+        bulkReadsPerSecond: 10,
+      },
+      mls: { baseUrl: 'https://mls.example.org', apiKey: 'mls-secret', timeoutMs: 10_000, bulkReadsPerSecond: 10 },
+      lockbox: {
+        baseUrl: 'http://127.0.0.1:8790',
+        apiKey: 'lockbox-secret',
+        timeoutMs: 10_000,
+        bulkReadsPerSecond: 10,
+        vendor: 'supra',
+      },
     });
     const described = describeProviderSources(sources, 'supra');
     expect(described).toBe(

@@ -37,7 +37,7 @@ import type {
 import { checkEvent, checkPayload, legacyEventProblem, payloadOrThrow } from './payload-checks.js';
 import type { Verdict } from './payload-checks.js';
 import { startProviderSenders as startSenders } from './provider-sync.js';
-import { searchAttributesOf } from './search-attributes.js';
+import { PROVIDER_ACKS_MEMO, searchAttributesOf } from './search-attributes.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
 /** Warnings kept (the latest): a sender that keeps sending malformed events cannot grow the member without bound. */
@@ -49,6 +49,12 @@ export const MAX_WARNINGS = 50;
  * and repairs unchecked; their histories replay that way.
  */
 const VALIDATED_PAYLOADS = 'validated-payloads';
+
+/**
+ * From this patch on the member keeps what reconciliation compares in its memo (PROVIDER_ACKS_MEMO):
+ * a memo upsert is a command, so histories recorded before it replay without.
+ */
+const RECONCILIATION_MEMO = 'reconciliation-memo';
 
 /** The staff commands, each an Update: how its payload is checked and the event it becomes. */
 const staffCommands = {
@@ -92,6 +98,9 @@ export class MembershipManager {
   private eventsThisRun = 0;
   /** Search attributes as last upserted, so an unchanged member upserts nothing. */
   private published = '';
+  /** The provider acknowledgements memo as last upserted (this run), so an unchanged one upserts nothing. */
+  private memoPublished: string | undefined;
+  private memoing = false;
   private validating = false;
   /** Set by every message; the workflow's wait for the next deadline ends on it. */
   woken = false;
@@ -299,12 +308,25 @@ export class MembershipManager {
       upsertSearchAttributes(attributes);
       this.published = fingerprint;
     }
+    this.publishAcknowledgements();
     setCurrentDetails(
       standingInWords(view, this.membership.nextDeadline(), this.association.association.timezone, syncView),
     );
   }
 
   // Inside -------------------------------------------------------------------------------------
+
+  /** Keeps the memo reconciliation reads in step with the deliveries (from patch RECONCILIATION_MEMO on). */
+  private publishAcknowledgements(): void {
+    // Once true, true for the rest of the run (patched() marks the history the first time).
+    this.memoing ||= patched(RECONCILIATION_MEMO);
+    if (!this.memoing) return;
+    const acks = this.deliveries?.acknowledgements(this.memberId) ?? {};
+    const fingerprint = JSON.stringify(acks);
+    if (fingerprint === this.memoPublished) return;
+    upsertMemo({ [PROVIDER_ACKS_MEMO]: acks });
+    this.memoPublished = fingerprint;
+  }
 
   /** Applies one event at its own moment (timers fire up to it, not further), or notes why not. */
   private applyOne(payload: unknown): void {

@@ -21,6 +21,13 @@ export const membershipSearchAttributes = {
   ProviderSync: defineSearchAttributeKey('ProviderSync', SearchAttributeType.KEYWORD),
 } as const;
 
+/**
+ * The memo key under which a membership keeps its ProviderAcknowledgements (machines/deliveries.ts)
+ * from patch `reconciliation-memo` on: a visibility list returns it, so reconciliation needs no
+ * query per member. A run without provider sync keeps `{}` there; a run from before the patch has none.
+ */
+export const PROVIDER_ACKS_MEMO = 'providerAcks';
+
 /** `Name=Type` pairs, as `temporal server start-dev --search-attribute` and `operator search-attribute create` take them. */
 export const searchAttributeFlags: readonly string[] = Object.values(membershipSearchAttributes).map(
   (key) => `${key.name}=${key.type === SearchAttributeType.DATETIME ? 'Datetime' : 'Keyword'}`,

@@ -1,17 +1,18 @@
-// The reconciliation activity on MockActivityEnvironment: which records it reads and compares, what
-// it leaves alone (a delivery on its way, a provider not configured), what it cannot read, the
-// heartbeat it sends per member checked, and how many members it queries at once. Temporal's client
+// The reconciliation activities on MockActivityEnvironment: a page of members (memo, bulk reads,
+// resuming from its heartbeat) and the one-activity run older histories replay: which records they
+// read and compare, what they leave alone (a delivery on its way, a provider not configured), what
+// they cannot read, their heartbeats, and how many members they query at once. Temporal's client
 // and the providers are fakes of the few calls the activity makes.
 import type { Client } from '@temporalio/client';
-import { CancelledFailure, TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TypedSearchAttributes } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { createReconciliationActivities } from '../../activities/reconciliation.js';
-import type { DriftReport } from '../../activities/reconciliation.js';
+import { acknowledgementsOf, createReconciliationActivities } from '../../activities/reconciliation.js';
+import type { DriftPage, DriftReport, ListMembers, PageProgress } from '../../activities/reconciliation.js';
 import { providerSettingsSchema } from '../../activities/providers.js';
-import type { ProviderStatusRequest } from '../../activities/providers.js';
+import type { ProviderBulkReads, ProviderStatusRequest } from '../../activities/providers.js';
 import { visibilityQuery } from '../../client/member-filter.js';
-import type { Delivery, DeliveryOutcome } from '../../machines/deliveries.js';
+import type { Delivery, DeliveryOutcome, ProviderAcknowledgements } from '../../machines/deliveries.js';
 import type { ProviderName } from '../../machines/types.js';
 import { membershipWorkflowId } from '../../workflows/messages.js';
 import type { MemberStanding } from '../../workflows/messages.js';
@@ -270,5 +271,229 @@ describe('findProviderDrift', () => {
     await expect(env.run(findProviderDrift, { associationId: 'REC' })).rejects.toBeInstanceOf(CancelledFailure);
     expect(reads.length).toBeGreaterThanOrEqual(1);
     expect(reads.length).toBeLessThan(10);
+  });
+});
+
+// Paged reconciliation -----------------------------------------------------------------------------
+
+const ack = (status: string, address: string, settled = true) => ({ status, address, settled });
+
+/** Members as a visibility page lists them: the memo's acknowledgements (undefined: no memo). */
+type Listed = Record<string, ProviderAcknowledgements | undefined>;
+
+/** A listing of `members` in pages of `pageSize`, cursors `p1`, `p2`…, recording the cursors asked for. */
+function fakeListing(members: Listed) {
+  const cursors: (string | null)[] = [];
+  const listMembers: ListMembers = async ({ pageSize, cursor }) => {
+    cursors.push(cursor);
+    const ids = Object.keys(members);
+    const from = cursor === null ? 0 : Number(cursor.slice(1)) * pageSize;
+    const next = from + pageSize < ids.length ? `p${from / pageSize + 1}` : null;
+    return {
+      members: ids.slice(from, from + pageSize).map((memberId) => ({
+        memberId,
+        workflowId: membershipWorkflowId('REC', memberId),
+        acknowledgements: members[memberId],
+      })),
+      nextCursor: next,
+    };
+  };
+  return { listMembers, cursors };
+}
+
+/** Bulk reads of `records` (`provider/<address>`), recording each request's provider and ids; `fail` may throw instead. */
+function fakeBulkReads(records: Record<string, string>, fail?: (provider: ProviderName, call: number) => Error | null) {
+  const requests: { provider: ProviderName; ids: readonly string[] }[] = [];
+  const bulkReads: ProviderBulkReads = {
+    async readProviderStatuses({ provider, ids }) {
+      const error = fail?.(provider, requests.filter((r) => r.provider === provider).length);
+      requests.push({ provider, ids });
+      if (error) throw error;
+      return Object.fromEntries(
+        ids.flatMap((id) => {
+          const status = records[`${provider}/${id}`];
+          return status === undefined ? [] : [[id, status] as const];
+        }),
+      );
+    },
+  };
+  return { bulkReads, requests };
+}
+
+async function findPage({
+  listed,
+  records,
+  world = {},
+  cursor = null,
+  pageSize = 1_000,
+  heartbeatDetails,
+  fail,
+}: {
+  listed: Listed;
+  records: Record<string, string>;
+  world?: World;
+  cursor?: string | null;
+  pageSize?: number;
+  heartbeatDetails?: PageProgress;
+  fail?: (provider: ProviderName, call: number) => Error | null;
+}) {
+  const { client, asked } = fakeClient(world);
+  const { listMembers, cursors } = fakeListing(listed);
+  const { bulkReads, requests } = fakeBulkReads(records, fail);
+  const env = new MockActivityEnvironment(heartbeatDetails ? { heartbeatDetails } : undefined, {
+    logger: recordingLogger,
+  });
+  const heartbeats: PageProgress[] = [];
+  env.on('heartbeat', (details: PageProgress) => heartbeats.push(structuredClone(details)));
+  const { findProviderDriftPage } = createReconciliationActivities({
+    client,
+    providers: fakeProviders({}).providers,
+    bulkReads,
+    settings,
+    listMembers,
+  });
+  const run: Promise<DriftPage> = env.run(findProviderDriftPage, { associationId: 'REC', cursor, pageSize });
+  return { run, heartbeats, requests, cursors, asked };
+}
+
+describe('findProviderDriftPage', () => {
+  it('compares a page of members’ memos with bulk reads, at most 100 ids a request, and hands on the cursor', async () => {
+    // 250 members: M1 acknowledged Active at their NRDS id, the MLS Active at the member id.
+    const listed: Listed = Object.fromEntries(
+      Array.from({ length: 250 }, (_, i) => {
+        const id = `P${String(i).padStart(3, '0')}`;
+        return [id, { m1: ack('Active', `9${String(i).padStart(8, '0')}`), mls: ack('Active', id) }];
+      }),
+    );
+    const records: Record<string, string> = {};
+    for (const [id, acks] of Object.entries(listed)) {
+      records[`m1/${acks!.m1!.address}`] = 'Active';
+      records[`mls/${id}`] = 'Active';
+    }
+    records['mls/P007'] = 'Inactive';
+    delete records['m1/900000200'];
+    const first = await findPage({ listed, records, pageSize: 200 });
+    const page = await first.run;
+    expect(first.cursors).toEqual([null]);
+    expect(page).toMatchObject({ membersChecked: 200, recordsChecked: 400, membersWithoutMemo: 0, nextCursor: 'p1' });
+    expect(page.drift).toEqual([
+      {
+        memberId: 'P007',
+        workflowId: membershipWorkflowId('REC', 'P007'),
+        provider: 'mls',
+        expected: 'Active',
+        found: 'Inactive',
+      },
+    ]);
+    expect(first.requests.map((r) => [r.provider, r.ids.length]).sort()).toEqual([
+      ['m1', 100],
+      ['m1', 100],
+      ['mls', 100],
+      ['mls', 100],
+    ]);
+    expect(first.asked.queries).toEqual([]);
+
+    const second = await findPage({ listed, records, pageSize: 200, cursor: 'p1' });
+    const last = await second.run;
+    expect(last).toMatchObject({ membersChecked: 50, recordsChecked: 100, nextCursor: null });
+    expect(last.drift).toEqual([
+      {
+        memberId: 'P200',
+        workflowId: membershipWorkflowId('REC', 'P200'),
+        provider: 'm1',
+        expected: 'Active',
+        found: null,
+      },
+    ]);
+  });
+
+  it('leaves alone unsettled providers and unconfigured ones; a member without the memo is asked for its view', async () => {
+    const { run, requests, asked } = await findPage({
+      listed: {
+        BUSY: { m1: ack('Active', 'BUSY', false), mls: ack('Active', 'BUSY') },
+        BOX: { lockbox: ack('Active', 'BOX') },
+        NOSYNC: {},
+        OLDTIMER: undefined,
+      },
+      world: {
+        OLDTIMER: {
+          ...standing([delivery('m1', 'Active', 'acknowledged'), delivery('mls', 'Active', 'acknowledged')]),
+          providerIds: { m1: '123456789' },
+        },
+      },
+      records: { 'mls/BUSY': 'Active', 'm1/123456789': 'Suspended', 'mls/OLDTIMER': 'Active' },
+    });
+    const page = await run;
+    expect(page).toMatchObject({ membersChecked: 4, membersWithoutMemo: 1, recordsChecked: 3, recordsUnsettled: 1 });
+    expect(page.drift).toEqual([
+      expect.objectContaining({ memberId: 'OLDTIMER', provider: 'm1', expected: 'Active', found: 'Suspended' }),
+    ]);
+    expect(asked.mostInFlight).toBe(1);
+    expect(requests.map((r) => [r.provider, [...r.ids].sort()]).sort()).toEqual([
+      ['m1', ['123456789']],
+      ['mls', ['BUSY', 'OLDTIMER']],
+    ]);
+  });
+
+  it('a retried page resumes from its heartbeat: what was read is not read again, and nothing is lost', async () => {
+    const listed: Listed = Object.fromEntries(
+      Array.from({ length: 300 }, (_, i) => [
+        `R${String(i).padStart(3, '0')}`,
+        { m1: ack('Active', `R${String(i).padStart(3, '0')}`) },
+      ]),
+    );
+    const records = Object.fromEntries(Object.keys(listed).map((id) => [`m1/${id}`, 'Active']));
+    records['m1/R042'] = 'Inactive';
+    records['m1/R250'] = 'Inactive';
+    // The second M1 read fails the way an outage does (retryable): the activity fails.
+    const outage = ApplicationFailure.retryable('m1 answered 503', 'ProviderUnavailable');
+    const first = await findPage({ listed, records, fail: (_p, call) => (call === 1 ? outage : null) });
+    await expect(first.run).rejects.toBe(outage);
+    const checkpoint = first.heartbeats.at(-1)!;
+    expect(checkpoint).toMatchObject({ cursor: null, readThrough: { m1: 'R099' }, recordsChecked: 100 });
+    expect(checkpoint.drift.map((d) => d.memberId)).toEqual(['R042']);
+
+    const retried = await findPage({ listed, records, heartbeatDetails: checkpoint });
+    const page = await retried.run;
+    expect(retried.requests.map((r) => [r.ids[0], r.ids.at(-1)])).toEqual([
+      ['R100', 'R199'],
+      ['R200', 'R299'],
+    ]);
+    expect(page).toMatchObject({ membersChecked: 300, recordsChecked: 300 });
+    expect(page.drift.map((d) => d.memberId)).toEqual(['R042', 'R250']);
+  });
+
+  it('heartbeats of another page are not taken for this one', async () => {
+    const listed: Listed = { F1: { m1: ack('Active', 'F1') } };
+    const { run, requests } = await findPage({
+      listed,
+      records: { 'm1/F1': 'Active' },
+      heartbeatDetails: { cursor: 'p9', readThrough: { m1: 'ZZZ' }, recordsChecked: 5, drift: [], unreadable: [] },
+    });
+    expect(await run).toMatchObject({ recordsChecked: 1, drift: [] });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('lists the records of a refused bulk read as unreadable and goes on with the rest', async () => {
+    const { run } = await findPage({
+      listed: { U1: { m1: ack('Active', 'U1'), mls: ack('Active', 'U1') } },
+      records: { 'mls/U1': 'Inactive' },
+      fail: (provider) =>
+        provider === 'm1' ? ApplicationFailure.nonRetryable('m1 refused (401 ): no key', 'ProviderUnauthorized') : null,
+    });
+    const page = await run;
+    expect(page.unreadable).toEqual([{ memberId: 'U1', provider: 'm1', reason: 'm1 refused (401 ): no key' }]);
+    expect(page.drift).toEqual([expect.objectContaining({ memberId: 'U1', provider: 'mls', found: 'Inactive' })]);
+  });
+});
+
+describe('acknowledgementsOf', () => {
+  it('reads the memo’s acknowledgements, and takes a missing or malformed memo as none', () => {
+    const acks = { m1: ack('Active', '123456789') };
+    expect(acknowledgementsOf({ memo: { providerAcks: acks, configVersion: 'v1' } })).toEqual(acks);
+    expect(acknowledgementsOf({ memo: { providerAcks: {} } })).toEqual({});
+    expect(acknowledgementsOf({ memo: { configVersion: 'v1' } })).toBeUndefined();
+    expect(acknowledgementsOf({})).toBeUndefined();
+    expect(acknowledgementsOf({ memo: { providerAcks: { m1: { status: 'Active' } } } })).toBeUndefined();
   });
 });

@@ -181,6 +181,11 @@ describe('activities serving several associations', () => {
     const other = await refusal(caller.run(activities.findProviderDrift, { associationId: 'B' }));
     expectNotServed(other);
     expect(other.message).toBe('findProviderDrift: a workflow of association A asked about association B');
+    const otherPage = await refusal(
+      caller.run(activities.findProviderDriftPage, { associationId: 'B', cursor: null, pageSize: 10 }),
+    );
+    expectNotServed(otherPage);
+    expect(otherPage.message).toBe('findProviderDriftPage: a workflow of association A asked about association B');
     expect(usedByB).toEqual([]);
 
     const report: DriftReport = await caller.run(activities.findProviderDrift, { associationId: 'A' });
