@@ -25,6 +25,7 @@ import type { LoadedAssociation } from '../common/association-set.js';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import { connectionNamespace } from '../common/temporal-connection.js';
 import { formatInputError } from '../schemas/parse.js';
+import { memorySettingsOf, workerNodeFlags } from '../worker/memory-settings.js';
 import { hostAndPort } from './host-and-port.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
 
@@ -148,6 +149,9 @@ async function simulatorsAnswer(): Promise<boolean> {
 }
 
 async function main(): Promise<void> {
+  // The worker's memory settings, checked before anything starts; the heap is a node flag (each
+  // isolate's limit), the rest the worker reads itself.
+  const workerFlags = workerNodeFlags(memorySettingsOf(process.env));
   // The samples folder unless the environment names a folder or a file; the children load the same.
   const source = associationSource(undefined, process.env);
   const sourceEnv =
@@ -245,7 +249,7 @@ async function main(): Promise<void> {
     ...sourceEnv,
     ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }),
   };
-  launch('worker', process.execPath, ['--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
+  launch('worker', process.execPath, [...workerFlags, '--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
   const gatewayPort = process.env.STANDING_GATEWAY_PORT ?? '8787';
   const secretPlaces = new Map<string, string>();
   for (const association of associations) secretPlaces.set(association.id, await gatewaySecretOf(association));

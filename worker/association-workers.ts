@@ -22,6 +22,8 @@ import { createStandingWorker } from './create-worker.js';
 import { describeProviderSources, providerSettingsOf } from './provider-settings.js';
 import type { AssociationProviderSettings } from './provider-settings.js';
 import { DEFAULT_RECONCILE_CRON, ensureReconciliationSchedule } from './reconciliation-schedule.js';
+import { memorySettingsOf, splitWorkflowCache } from './memory-settings.js';
+import type { CacheClaim, MemorySettings } from './memory-settings.js';
 
 /** One association as this process serves it. */
 interface Served extends ServedAssociation {
@@ -37,6 +39,8 @@ interface Running {
   readonly taskQueue: string;
   readonly worker: Worker;
   readonly done: Promise<void>;
+  /** Its share of the process's workflow cache, fixed while it runs. */
+  readonly cache: number;
 }
 
 export interface AssociationWorkersOptions {
@@ -50,6 +54,8 @@ export interface AssociationWorkersOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly http?: HttpClient;
   readonly workerOptions?: Partial<WorkerOptions>;
+  /** The workflow cache budget and task slots; default: from the environment (memorySettingsOf). */
+  readonly memory?: MemorySettings;
 }
 
 const keyOf = (namespace: string, taskQueue: string) => JSON.stringify([namespace, taskQueue]);
@@ -74,8 +80,13 @@ export class AssociationWorkers {
   /** Problems the last reload reported: one that persists is not logged again at every reload. */
   private complaints = new Set<string>();
   private stopping = false;
+  /** Cache shares worked out at start for the first set's Workers together, legacy included. */
+  private planned = new Map<string, number>();
+  readonly memory: MemorySettings;
 
-  constructor(private readonly options: AssociationWorkersOptions) {}
+  constructor(private readonly options: AssociationWorkersOptions) {
+    this.memory = options.memory ?? memorySettingsOf(options.env ?? process.env);
+  }
 
   private get log() {
     return this.options.log;
@@ -108,9 +119,18 @@ export class AssociationWorkers {
     const namespace = this.options.connectionNamespace;
     const problem = await this.prepareNamespace(namespace);
     if (problem !== null) throw new Error(`namespace ${namespace} (the connection's, TEMPORAL_NAMESPACE): ${problem}`);
+    // The first set's Workers share the budget together: the legacy one is not served first.
+    const queues = new Map<string, { namespace: string; taskQueue: string; associations: number }>();
+    queues.set(keyOf(namespace, TASK_QUEUE), { namespace, taskQueue: TASK_QUEUE, associations: 0 });
+    for (const loaded of set.associations.values()) {
+      const key = keyOf(loaded.namespace, loaded.taskQueue);
+      const entry = queues.get(key) ?? { namespace: loaded.namespace, taskQueue: loaded.taskQueue, associations: 0 };
+      queues.set(key, { ...entry, associations: entry.associations + 1 });
+    }
+    this.planned = splitWorkflowCache(this.memory, 0, await this.claims([...queues.entries()]));
     this.legacy = await this.startWorker(namespace, TASK_QUEUE);
     this.log(
-      `legacy ${where(namespace, TASK_QUEUE)}: memberships started before each association had its own queue, for every association of the namespace`,
+      `legacy ${where(namespace, TASK_QUEUE)}: memberships started before each association had its own queue, for every association of the namespace (workflow cache ${this.legacy.cache})`,
     );
     await this.apply(set);
   }
@@ -232,19 +252,33 @@ export class AssociationWorkers {
       );
     }
     const started = new Set<string>();
-    for (const [key, { namespace, taskQueue, ids }] of wanted) {
+    const starting: [string, { namespace: string; taskQueue: string; ids: string[] }][] = [];
+    for (const [key, entry] of wanted) {
       if (this.running.has(key) || this.stopping) continue;
-      const problem = await this.prepareNamespace(namespace);
+      const problem = await this.prepareNamespace(entry.namespace);
       if (problem !== null) {
-        for (const id of ids) complain(`association ${id}: namespace ${namespace} ${problem}; not served`);
+        for (const id of entry.ids) complain(`association ${id}: namespace ${entry.namespace} ${problem}; not served`);
         continue;
       }
+      starting.push([key, entry]);
+    }
+    // Workers planned at start keep their shares; the others split what the running ones leave.
+    const unplanned = starting.filter(([key]) => !this.planned.has(key));
+    const held = [...this.running.values(), ...(this.legacy ? [this.legacy] : [])].reduce((sum, r) => sum + r.cache, 0);
+    const plannedNow = starting.reduce((sum, [key]) => sum + (this.planned.get(key) ?? 0), 0);
+    const shares = splitWorkflowCache(
+      this.memory,
+      held + plannedNow,
+      await this.claims(unplanned.map(([key, e]) => [key, { ...e, associations: e.ids.length }])),
+    );
+    for (const [key, { namespace, taskQueue, ids }] of starting) {
+      const cache = this.planned.get(key) ?? shares.get(key) ?? this.memory.workflowCacheFloor;
       // One connection takes one Worker per (namespace, task queue): a draining one finishes first.
       await this.draining.get(key)?.catch(() => undefined);
       try {
-        this.running.set(key, await this.startWorker(namespace, taskQueue));
+        this.running.set(key, await this.startWorker(namespace, taskQueue, cache));
         started.add(key);
-        this.log(`serving ${where(namespace, taskQueue)}: ${ids.join(', ')}`);
+        this.log(`serving ${where(namespace, taskQueue)}: ${ids.join(', ')} (workflow cache ${cache})`);
       } catch (error) {
         for (const id of ids)
           complain(
@@ -252,10 +286,42 @@ export class AssociationWorkers {
           );
       }
     }
+    this.planned.clear();
+    const total = [...this.running.values(), ...(this.legacy ? [this.legacy] : [])].reduce(
+      (sum, r) => sum + r.cache,
+      0,
+    );
+    if (started.size > 0 && total > this.memory.workflowCache)
+      this.log(
+        `the Workers' caches hold ${total} workflows, over STANDING_WORKFLOW_CACHE=${this.memory.workflowCache}: each has at least STANDING_WORKFLOW_CACHE_FLOOR=${this.memory.workflowCacheFloor}; restart the worker to split the budget anew`,
+      );
     return started;
   }
 
-  private async startWorker(namespace: string, taskQueue: string): Promise<Running> {
+  /**
+   * Each queue's weight in the cache split: the workflows running on it now (Temporal visibility),
+   * plus one per association it serves, so queues with nothing running yet (a board about to be
+   * imported) share evenly and the legacy queue, when empty, gets only the floor. A count that
+   * fails counts as 0.
+   */
+  private async claims(
+    queues: readonly (readonly [string, { namespace: string; taskQueue: string; associations: number }])[],
+  ): Promise<CacheClaim[]> {
+    return Promise.all(
+      queues.map(async ([key, { namespace, taskQueue, associations }]) => {
+        const running = await this.clientOf(namespace)
+          .workflow.count(`TaskQueue = ${JSON.stringify(taskQueue)} AND ExecutionStatus = 'Running'`)
+          .then(
+            ({ count }) => count,
+            () => 0,
+          );
+        return { key, weight: running + associations };
+      }),
+    );
+  }
+
+  private async startWorker(namespace: string, taskQueue: string, cache?: number): Promise<Running> {
+    const share = cache ?? this.planned.get(keyOf(namespace, taskQueue)) ?? this.memory.workflowCacheFloor;
     const worker = await createStandingWorker(
       this.options.nativeConnection,
       { namespace, taskQueue },
@@ -264,6 +330,10 @@ export class AssociationWorkers {
           served: this.servedOn(namespace, taskQueue),
           ...(this.options.http ? { http: this.options.http } : {}),
         }),
+        maxCachedWorkflows: share,
+        // The SDK wants no more workflow tasks at once than the cache holds.
+        maxConcurrentWorkflowTaskExecutions: Math.min(this.memory.workflowTaskSlots, share),
+        maxConcurrentActivityTaskExecutions: this.memory.activitySlots,
         ...this.options.workerOptions,
       },
     );
@@ -274,7 +344,7 @@ export class AssociationWorkers {
       this.log(`the Worker of ${where(namespace, taskQueue)} failed: ${messageOf(error)}`);
       if (this.legacy?.worker === worker) throw error;
     });
-    return { namespace, taskQueue, worker, done };
+    return { namespace, taskQueue, worker, done, cache: share };
   }
 
   /** Null when the namespace exists (its search attributes then registered), else what is wrong with it. */

@@ -1,7 +1,8 @@
 // The worker process on a folder of associations (STANDING_ASSOCIATIONS), as `npm run worker` runs
 // it: an association file added while it runs is served (its members start on its own task queue
 // and run), its log line says where its key comes from without the key, and a file removed stops
-// its Worker while the others keep running.
+// its Worker while the others keep running. The workflow cache budget (STANDING_WORKFLOW_CACHE,
+// default 1,000) goes to the Workers started together; one added later gets what is left, at least the floor.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,12 @@ describe('a worker on a folder of associations', () => {
     server = await startDevServer({ worker: false });
     folder = await mkdtemp(join(tmpdir(), 'standing-associations-'));
     await writeFile(join(folder, 'hota.yaml'), JSON.stringify(first));
-    worker = await startWorkerProcess('worker', { TEMPORAL_ADDRESS: server.address, STANDING_ASSOCIATIONS: folder });
+    worker = await startWorkerProcess('worker', {
+      TEMPORAL_ADDRESS: server.address,
+      STANDING_ASSOCIATIONS: folder,
+      STANDING_WORKFLOW_CACHE: '1000',
+      STANDING_WORKFLOW_CACHE_FLOOR: '20',
+    });
   });
 
   afterAll(async () => {
@@ -66,12 +72,21 @@ describe('a worker on a folder of associations', () => {
 
   it('serves an association whose file is added while it runs, and stops serving one whose file is removed', async () => {
     await logged('[worker] running');
-    expect(worker!.output()).toContain('[worker] serving task queue standing/HOTA in namespace default: HOTA');
+    // Nothing runs on the legacy queue yet: it gets the floor, HOTA the rest.
+    expect(worker!.output()).toContain(
+      'legacy task queue standing in namespace default: memberships started before each association had its own queue, for every association of the namespace (workflow cache 20)',
+    );
+    expect(worker!.output()).toContain(
+      '[worker] serving task queue standing/HOTA in namespace default: HOTA (workflow cache 980)',
+    );
     await activeMember(first, 'HA1');
 
     await writeFile(join(folder, 'hotb-m1.key'), `${KEY}\n`);
     await writeFile(join(folder, 'hotb.yaml'), JSON.stringify(second));
-    await logged('[worker] serving task queue standing/HOTB in namespace default: HOTB');
+    await logged('[worker] serving task queue standing/HOTB in namespace default: HOTB (workflow cache 20)');
+    expect(worker!.output()).toContain(
+      "[worker] the Workers' caches hold 1020 workflows, over STANDING_WORKFLOW_CACHE=1000: each has at least STANDING_WORKFLOW_CACHE_FLOOR=20; restart the worker to split the budget anew",
+    );
     await activeMember(second, 'HB1');
     expect(worker!.output()).toContain(
       `[worker] association HOTB from ${join(folder, 'hotb.yaml')}: namespace default, task queue standing/HOTB; providers: m1 http://127.0.0.1:9 (key: file hotb-m1.key)`,

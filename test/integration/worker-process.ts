@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { record } from '../quiet-logs.js';
 import { projectRoot } from './standing-cli.js';
+import { memorySettingsOf, workerNodeFlags } from '../../worker/memory-settings.js';
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -19,7 +20,7 @@ export interface WorkerProcess {
 
 /**
  * Starts a worker with `env` (TEMPORAL_ADDRESS and STANDING_ASSOCIATIONS or STANDING_CONFIG, at
- * least) over the tests' own settings: the tests' workflow bundle, no nightly schedule, INFO logs,
+ * least) over the tests' own settings, started as npm run worker starts it (the heap flag): the tests' workflow bundle, no nightly schedule, INFO logs,
  * and no association source from the environment of whoever runs the tests. Resolves once it says
  * it is running.
  */
@@ -30,7 +31,9 @@ export async function startWorkerProcess(name: string, env: Record<string, strin
     STANDING_ASSOCIATION: _id,
     ...inherited
   } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', join('worker', 'main.ts')], {
+  // The node flags npm run worker passes (the heap per isolate).
+  const flags = workerNodeFlags(memorySettingsOf({ ...inherited, ...env }));
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join('worker', 'main.ts')], {
     cwd: projectRoot,
     env: {
       ...inherited,
