@@ -175,7 +175,8 @@ async function startPostgres(options: ClusterOptions): Promise<() => Promise<voi
   else {
     // Loopback only, and the socket in its own folder (not /var/run/postgresql, which may not be writable).
     const settings = `-p ${options.postgresPort} -c listen_addresses=127.0.0.1 -k ${pgData}`;
-    await pg('pg_ctl', ['-D', pgData, '-l', join(options.dataDir, 'postgres.log'), '-w', '-o', settings, 'start']);
+    // The log inside the database folder: the one place the postgres user can surely write.
+    await pg('pg_ctl', ['-D', pgData, '-l', join(pgData, 'postgres.log'), '-w', '-o', settings, 'start']);
   }
   return async () => {
     await pg('pg_ctl', ['-D', pgData, '-m', 'fast', '-w', 'stop']).catch((error: unknown) =>
