@@ -47,7 +47,7 @@ async function executable(path: string): Promise<boolean> {
 }
 
 /** `go` on PATH, else where the Go tarball installs it. */
-async function goTool(): Promise<string> {
+export async function goTool(): Promise<string> {
   for (const dir of (process.env.PATH ?? '').split(delimiter))
     if (dir && (await executable(join(dir, 'go')))) return join(dir, 'go');
   if (await executable('/usr/local/go/bin/go')) return '/usr/local/go/bin/go';

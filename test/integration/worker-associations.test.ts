@@ -10,7 +10,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import type { AssociationConfig, AssociationConfigInput } from '../../schemas/association.js';
 import { association } from '../helpers.js';
-import { startDevServer } from './dev-server.js';
+import { defaultNamespace, startDevServer } from './dev-server.js';
 import { startWorkerProcess } from './worker-process.js';
 import type { WorkerProcess } from './worker-process.js';
 import type { DevServer } from './dev-server.js';
@@ -66,20 +66,22 @@ describe('a worker on a folder of associations', () => {
 
   it('serves an association whose file is added while it runs, and stops serving one whose file is removed', async () => {
     await logged('[worker] running');
-    expect(worker!.output()).toContain('[worker] serving task queue standing/HOTA in namespace default: HOTA');
+    expect(worker!.output()).toContain(
+      `[worker] serving task queue standing/HOTA in namespace ${defaultNamespace}: HOTA`,
+    );
     await activeMember(first, 'HA1');
 
     await writeFile(join(folder, 'hotb-m1.key'), `${KEY}\n`);
     await writeFile(join(folder, 'hotb.yaml'), JSON.stringify(second));
-    await logged('[worker] serving task queue standing/HOTB in namespace default: HOTB');
+    await logged(`[worker] serving task queue standing/HOTB in namespace ${defaultNamespace}: HOTB`);
     await activeMember(second, 'HB1');
     expect(worker!.output()).toContain(
-      `[worker] association HOTB from ${join(folder, 'hotb.yaml')}: namespace default, task queue standing/HOTB; providers: m1 http://127.0.0.1:9 (key: file hotb-m1.key)`,
+      `[worker] association HOTB from ${join(folder, 'hotb.yaml')}: namespace ${defaultNamespace}, task queue standing/HOTB; providers: m1 http://127.0.0.1:9 (key: file hotb-m1.key)`,
     );
     expect(worker!.output()).not.toContain(KEY);
 
     await rm(join(folder, 'hota.yaml'));
-    await logged('[worker] stopped serving task queue standing/HOTA in namespace default');
+    await logged(`[worker] stopped serving task queue standing/HOTA in namespace ${defaultNamespace}`);
     await activeMember(second, 'HB2');
     expect(worker!.child.exitCode).toBeNull();
   }, 180_000);
