@@ -5,7 +5,9 @@
 // (127.0.0.1:8790, seeded with what the providers hold for every roster), the worker pointed at them,
 // the billing gateway (127.0.0.1:8787, a secret per association under .data/gateway-secrets/),
 // imports each association's roster (members already there are skipped), prints the Temporal UI
-// links, and runs until Ctrl-C. Data is kept across restarts. Ctrl-C stops the children in reverse order, each given STOP_GRACE_MS before
+// links, and runs until Ctrl-C. STANDING_TEMPORAL=cluster runs the production-shaped cluster instead
+// of the dev server (scripts/cluster.ts, data in .data/cluster/) and two worker processes. Data is
+// kept across restarts. Ctrl-C stops the children in reverse order, each given STOP_GRACE_MS before
 // it is killed; a second Ctrl-C kills them all at once. npm start runs it with `node --import tsx`
 // rather than the tsx command, whose signal relay kills a child that does not acknowledge a signal
 // within 30 ms: a supervisor must outlive its children.
@@ -28,6 +30,7 @@ import { formatInputError } from '../schemas/parse.js';
 import { memorySettingsOf, workerNodeFlags } from '../worker/memory-settings.js';
 import { hostAndPort } from './host-and-port.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
+import { ensureNamespace } from './temporal-cluster.js';
 
 /** How long a child has to finish its work after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -42,6 +45,8 @@ const uiPort = process.env.STANDING_UI_PORT ?? '8233';
 const dataDir = join(projectRoot, '.data');
 /** One file per association id, each holding the gateway secret of an association whose file names none. */
 const gatewaySecretsDir = join(dataDir, 'gateway-secrets');
+/** STANDING_TEMPORAL=cluster runs the production-shaped cluster (scripts/cluster.ts) instead of the dev server. */
+const cluster = process.env.STANDING_TEMPORAL === 'cluster';
 const simulatorPort = process.env.STANDING_SIMULATOR_PORT ?? '8790';
 const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -172,38 +177,9 @@ async function main(): Promise<void> {
   }
   const namespaces = [...new Set(associations.map((association) => association.namespace))];
 
-  const temporal = await ensureTemporalCli(say);
   await mkdir(dataDir, { recursive: true });
-  say(`Temporal dev server on ${address}, data in .data/temporal.sqlite`);
-  launch('temporal server', temporal, [
-    'server',
-    'start-dev',
-    '--ip',
-    host,
-    '--port',
-    port,
-    '--ui-ip',
-    '127.0.0.1',
-    '--ui-port',
-    uiPort,
-    '--db-filename',
-    join(dataDir, 'temporal.sqlite'),
-    '--sqlite-pragma',
-    'journal_mode=WAL',
-    '--log-level',
-    'warn',
-    ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
-    // `default` always exists; an association with a namespace of its own gets it made here.
-    ...namespaces.filter((namespace) => namespace !== 'default').flatMap((namespace) => ['--namespace', namespace]),
-  ]);
-  await waitUntil(`the Temporal dev server on ${address}`, temporalAnswers, 60_000, 500);
-  {
-    // start-dev registers --search-attribute only on a new database: data kept from an older
-    // version gets the attributes added since (ProviderSync, say) here, in every namespace used.
-    const connection = await Connection.connect({ address });
-    for (const namespace of namespaces) await registerSearchAttributes(connection, namespace);
-    await connection.close();
-  }
+  if (cluster) await startTemporalCluster(namespaces);
+  else await startDevServer(namespaces);
 
   // Every roster, read once: seeded into the simulators and imported below.
   const at = new Date().toISOString();
@@ -249,7 +225,9 @@ async function main(): Promise<void> {
     ...sourceEnv,
     ...(realProviders ? {} : { STANDING_PROVIDERS_URL: simulatorUrl }),
   };
-  launch('worker', process.execPath, [...workerFlags, '--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
+  // Against the cluster, two worker processes share every task queue, as a production deployment would run.
+  for (const worker of cluster ? ['worker 1', 'worker 2'] : ['worker'])
+    launch(worker, process.execPath, [...workerFlags, '--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
   const gatewayPort = process.env.STANDING_GATEWAY_PORT ?? '8787';
   const secretPlaces = new Map<string, string>();
   for (const association of associations) secretPlaces.set(association.id, await gatewaySecretOf(association));
@@ -275,7 +253,9 @@ async function main(): Promise<void> {
     const { id, namespace, config } = association;
     const query = encodeURIComponent(`AssociationId="${id}"`);
     say(
-      `${id} (${config.association.name ?? id}): Temporal UI http://127.0.0.1:${uiPort}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`,
+      cluster
+        ? `${id} (${config.association.name ?? id}): namespace ${namespace}; the cluster has no Web UI of its own (README: "Production-shaped Temporal")`
+        : `${id} (${config.association.name ?? id}): Temporal UI http://127.0.0.1:${uiPort}/namespaces/${encodeURIComponent(namespace)}/workflows?query=${query}`,
     );
     say(
       `  billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/associations/${id}/events, signed with the secret in ${secretPlaces.get(id)} (docs/integrators.md)`,
@@ -287,6 +267,61 @@ async function main(): Promise<void> {
     .map(({ id, member }) => `npx standing show ${member} --association ${id}`);
   if (tries.length > 0) say(`try: ${tries.join('; ')}`);
   say(`(Ctrl-C stops everything; data stays in .data/)`);
+}
+
+/** The Temporal CLI's dev server (the default): SQLite in .data/, the Web UI, the namespaces made by its flags. */
+async function startDevServer(namespaces: readonly string[]): Promise<void> {
+  const temporal = await ensureTemporalCli(say);
+  say(`Temporal dev server on ${address}, data in .data/temporal.sqlite`);
+  launch('temporal server', temporal, [
+    'server',
+    'start-dev',
+    '--ip',
+    host,
+    '--port',
+    port,
+    '--ui-ip',
+    '127.0.0.1',
+    '--ui-port',
+    uiPort,
+    '--db-filename',
+    join(dataDir, 'temporal.sqlite'),
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--log-level',
+    'warn',
+    ...searchAttributeFlags.flatMap((flag) => ['--search-attribute', flag]),
+    // `default` always exists; an association with a namespace of its own gets it made here.
+    ...namespaces.filter((namespace) => namespace !== 'default').flatMap((namespace) => ['--namespace', namespace]),
+  ]);
+  await waitUntil(`the Temporal dev server on ${address}`, temporalAnswers, 60_000, 500);
+  {
+    // start-dev registers --search-attribute only on a new database: data kept from an older
+    // version gets the attributes added since (ProviderSync, say) here, in every namespace used.
+    const connection = await Connection.connect({ address });
+    for (const namespace of namespaces) await registerSearchAttributes(connection, namespace);
+    await connection.close();
+  }
+}
+
+/**
+ * STANDING_TEMPORAL=cluster: the production-shaped cluster (npm run cluster, data in .data/cluster/)
+ * started here unless one already answers on the address, every namespace used registered with the
+ * membership search attributes (7 days' retention). Stopped last, by SIGTERM: the server, then PostgreSQL.
+ */
+async function startTemporalCluster(namespaces: readonly string[]): Promise<void> {
+  if (await temporalAnswers().catch(() => false))
+    say(`a Temporal already answers on ${address}: using it as the cluster`);
+  else {
+    say(`Temporal cluster (server + PostgreSQL) on ${address}, data in .data/cluster/`);
+    launch('temporal cluster', process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'cluster.ts')], {
+      STANDING_CLUSTER_PORT: port,
+      STANDING_CLUSTER_SUPERVISED: '1',
+    });
+    // The first start builds the server (go install): minutes.
+    await waitUntil(`the Temporal cluster on ${address}`, temporalAnswers, 20 * 60_000, 1_000);
+  }
+  for (const namespace of namespaces) await ensureNamespace(address, namespace, 7);
 }
 
 /** An association's roster: `<name>.roster.csv` beside its file `<name>.yaml`, if there is one. */

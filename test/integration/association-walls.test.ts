@@ -19,7 +19,7 @@ import type { massChangeWorkflow } from '../../workflows/mass-change.js';
 import type { reconciliationWorkflow } from '../../workflows/reconciliation.js';
 import { paidMemberEvents } from '../helpers.js';
 import { providersSettled, untilStanding } from '../workflow/until.js';
-import { startDevServer } from './dev-server.js';
+import { defaultNamespace, namespaceFor, startDevServer } from './dev-server.js';
 import { startWorkerProcess } from './worker-process.js';
 import type { WorkerProcess } from './worker-process.js';
 import type { DevServer } from './dev-server.js';
@@ -29,6 +29,8 @@ const keys = {
   A: { m1: 'key-A-m1-7f3e', mls: 'key-A-mls-51c2', lockbox: 'key-A-sentrilock-d04a' },
   B: { m1: 'key-B-m1-9a1b', mls: 'key-B-mls-3e77', lockbox: 'key-B-supra-c5d8' },
 } as const;
+/** B's own namespace (with this file's suffix under test:cluster). */
+const wallsB = namespaceFor('walls-b');
 const gatewaySecrets = { A: 'gateway-secret-A-2b9f', B: 'gateway-secret-B-6e1c' } as const;
 const everySecret = [...Object.values(keys.A), ...Object.values(keys.B), ...Object.values(gatewaySecrets)];
 
@@ -44,7 +46,7 @@ function associationFile(id: 'A' | 'B', simulatorUrl: string): AssociationConfig
   return {
     association: { id: `WALLS${id}`, timezone: id === 'A' ? 'America/Chicago' : 'America/New_York' },
     // A shares the connection's namespace; B has one of its own.
-    ...(id === 'B' ? { temporal: { namespace: 'walls-b' } } : {}),
+    ...(id === 'B' ? { temporal: { namespace: wallsB } } : {}),
     gateway: viaVariables ? { secretsEnv: 'WALLS_A_GATEWAY_SECRETS' } : { secretsFile: 'keys/gateway' },
     providers: {
       m1: { url: simulatorUrl, ...key('m1') },
@@ -149,7 +151,7 @@ describe('walls between associations', () => {
   }
 
   beforeAll(async () => {
-    server = await startDevServer({ worker: false, namespaces: ['walls-b'] });
+    server = await startDevServer({ worker: false, namespaces: [wallsB] });
     const folder = await mkdtemp(join(tmpdir(), 'standing-walls-'));
     both = join(folder, 'both');
     await mkdir(join(both, 'keys'), { recursive: true });
@@ -163,7 +165,7 @@ describe('walls between associations', () => {
       const config = associationFile(id, url);
       const file = join(both, `${id.toLowerCase()}.yaml`);
       await writeFile(file, JSON.stringify(config));
-      const namespace = id === 'B' ? 'walls-b' : 'default';
+      const namespace = id === 'B' ? wallsB : defaultNamespace;
       const client = new Client({ connection: server.env.connection, namespace });
       sides[id] = {
         id,

@@ -16,11 +16,11 @@ import { membershipWorkflowId } from '../../workflows/messages.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
 import { projectRoot } from './standing-cli.js';
 import type { CommandResult } from './standing-cli.js';
-import { startDevServer } from './dev-server.js';
+import { defaultNamespace, namespaceFor, startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
 const run = promisify(execFile);
-const eastNamespace = 'east-board';
+const eastNamespace = namespaceFor('east-board');
 
 const associationYaml = (id: string, extra = '') =>
   `association:\n  id: ${id}\n  timezone: America/New_York\nmembershipTypes:\n  - code: REALTOR\n    rules:\n      activated: { mls: Active }\n      dropped: { mls: Inactive }\n${extra}`;
@@ -40,7 +40,7 @@ describe('the CLI with two associations loaded', () => {
         env: {
           ...process.env,
           TEMPORAL_ADDRESS: server.address,
-          TEMPORAL_NAMESPACE: 'default',
+          TEMPORAL_NAMESPACE: defaultNamespace,
           STANDING_ASSOCIATIONS: folder,
           STANDING_CONFIG: undefined,
           STANDING_ASSOCIATION: undefined,

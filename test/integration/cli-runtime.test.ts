@@ -9,7 +9,7 @@ import { addDays, startOfDay } from '../../machines/calendar.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
 import { standingBinary, standingCli } from './standing-cli.js';
-import { startDevServer } from './dev-server.js';
+import { defaultNamespace, startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -177,6 +177,7 @@ describe('the CLI on the dev server', () => {
     });
     const worker = await Worker.create({
       connection: server.env.nativeConnection,
+      namespace: defaultNamespace,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundle') },
       activities: fakeProviders().activities,

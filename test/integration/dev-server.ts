@@ -1,6 +1,9 @@
 // The official Temporal dev server (the pinned CLI), with the membership search attributes, and
 // standing Workers on it (the legacy `standing` queue and the task queue of each association a test
-// names): the runtime as `npm start` runs it, for integration tests.
+// names): the runtime as `npm start` runs it, for integration tests. With STANDING_TEST_CLUSTER
+// (npm run test:cluster) a running production-shaped cluster instead, each test file in namespaces
+// of its own.
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +13,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { registerSearchAttributes } from '../../common/register-search-attributes.js';
+import { ensureNamespace } from '../../scripts/temporal-cluster.js';
 import { TASK_QUEUE, associationTaskQueue } from '../../workflows/messages.js';
 import { membershipSearchAttributes } from '../../workflows/search-attributes.js';
 import { printRecorded, recordFile } from '../quiet-logs.js';
@@ -42,6 +47,28 @@ export interface DevServerOptions {
 }
 
 let servers = 0;
+
+/**
+ * The cluster's address under `npm run test:cluster`: every test file of a run shares it, so each
+ * one works in namespaces of its own (a suffix per file, see namespaceFor) and never sees another
+ * file's memberships, task queues or schedules.
+ */
+const cluster = process.env.STANDING_TEST_CLUSTER;
+/** This test file's namespace suffix on the cluster (a module is loaded once per test file). */
+const fileSuffix = randomBytes(4).toString('hex');
+
+/**
+ * The namespace a test calls `name` (`default`, or an association's own): that name on a dev server
+ * (one per test file), the name with this file's suffix on the shared cluster.
+ */
+export function namespaceFor(name: string): string {
+  return cluster ? `${name}-${fileSuffix}` : name;
+}
+
+/** The namespace of the connection (TEMPORAL_NAMESPACE): where associations that name none live. */
+export const defaultNamespace = namespaceFor('default');
+// Commands run in this process (and children that inherit its environment) use the file's namespace.
+if (cluster) process.env.TEMPORAL_NAMESPACE = defaultNamespace;
 
 /** A port nothing listens on now, for a server that must be found again at the same address. */
 export async function freePort(): Promise<number> {
@@ -82,7 +109,13 @@ export async function startWorkers(
 ): Promise<RunningWorkers> {
   const workers = await Promise.all(
     taskQueues.map((taskQueue) =>
-      Worker.create({ connection, taskQueue, workflowBundle: { codePath: inject('workflowBundle') }, activities }),
+      Worker.create({
+        connection,
+        namespace: defaultNamespace,
+        taskQueue,
+        workflowBundle: { codePath: inject('workflowBundle') },
+        activities,
+      }),
     ),
   );
   const running = workers.map((worker) => worker.run());
@@ -108,6 +141,10 @@ export async function startDevServer({
   dbFilename,
   namespaces = [],
 }: DevServerOptions = {}): Promise<DevServer> {
+  // A server to stop and start again (port, dbFilename) or to serve its UI is a dev server of the
+  // test's own even under test:cluster: the shared cluster can do neither.
+  if (cluster && !port && !dbFilename && !uiPort)
+    return clusterServer(cluster, { activities, withWorker, associations, namespaces });
   try {
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
@@ -123,8 +160,11 @@ export async function startDevServer({
         ...(uiPort ? { ui: true, uiPort } : {}),
         ...(port ? { port } : {}),
         ...(dbFilename ? { dbFilename } : {}),
+        // Under test:cluster, this file's namespace (the CLI registers it) rather than `default`.
+        ...(cluster ? { namespace: defaultNamespace } : {}),
       },
     });
+    if (cluster) await registerSearchAttributes(env.connection, defaultNamespace);
     const workers = withWorker
       ? await startWorkers(env.nativeConnection, taskQueuesOf(associations), activities(env))
       : null;
@@ -141,4 +181,34 @@ export async function startDevServer({
     printRecorded('the dev server did not start', 0);
     throw error;
   }
+}
+
+/** The shared cluster, in this file's namespaces (registered with the search attributes, 1 day's retention). */
+async function clusterServer(
+  address: string,
+  {
+    activities,
+    withWorker,
+    associations,
+    namespaces,
+  }: {
+    activities: (env: TestWorkflowEnvironment) => object;
+    withWorker: boolean;
+    associations: readonly string[];
+    namespaces: readonly string[];
+  },
+): Promise<DevServer> {
+  for (const namespace of [defaultNamespace, ...namespaces]) await ensureNamespace(address, namespace, 1);
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address, namespace: defaultNamespace });
+  const workers = withWorker
+    ? await startWorkers(env.nativeConnection, taskQueuesOf(associations), activities(env))
+    : null;
+  return {
+    env,
+    address,
+    async stop() {
+      await workers?.stop();
+      await env.teardown();
+    },
+  };
 }

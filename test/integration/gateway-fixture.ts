@@ -17,7 +17,7 @@ import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import type { AssociationConfig } from '../../schemas/association.js';
 import { associationTaskQueue } from '../../workflows/messages.js';
 import { fakeProviders } from '../workflow/fake-providers.js';
-import { startDevServer } from './dev-server.js';
+import { defaultNamespace, startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
 /** An association as a test serves it: its rules, its secrets, and where its memberships run. */
@@ -34,7 +34,7 @@ interface Placed {
   readonly taskQueue: string;
 }
 
-const DEFAULT_NAMESPACE = 'default';
+const DEFAULT_NAMESPACE = defaultNamespace;
 
 function placed(association: TestAssociation): Placed {
   return {

@@ -12,7 +12,7 @@ import { signedHeaders, signedTarget } from '../../gateway/signature.js';
 import { associationTaskQueue } from '../../workflows/messages.js';
 import { association, paidMemberEvents } from '../helpers.js';
 import { simulated } from '../workflow/deliver.js';
-import { freePort, startDevServer } from './dev-server.js';
+import { freePort, namespaceFor, startDevServer } from './dev-server.js';
 import { gatewayTo, startGatewayOnDevServer, startWorkers } from './gateway-fixture.js';
 import type { GatewayOnDevServer } from './gateway-fixture.js';
 
@@ -21,7 +21,7 @@ const config = association();
 const lakeSecret = 'lake-integration-secret-9876543210';
 const lake = association({}, { association: { id: 'LAKE', timezone: 'America/New_York' } });
 /** LAKE's memberships live in a namespace of their own. */
-const lakeNamespace = 'lake-board';
+const lakeNamespace = namespaceFor('lake-board');
 
 /** POSTs events to `path` (TEST's events by default) at `url`, signed unless other headers are given. */
 async function post(

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { main } from '../../cli/main.js';
+import { defaultNamespace } from './dev-server.js';
 
 const run = promisify(execFile);
 export const projectRoot = join(import.meta.dirname, '..', '..');
@@ -19,7 +20,7 @@ export interface CommandResult {
 function environmentOf(address: string, configFile: string): Record<string, string | undefined> {
   return {
     TEMPORAL_ADDRESS: address,
-    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_NAMESPACE: defaultNamespace,
     STANDING_CONFIG: configFile,
     // A folder or an association id in the environment of whoever runs the tests is left out.
     STANDING_ASSOCIATIONS: undefined,

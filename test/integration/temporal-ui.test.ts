@@ -8,7 +8,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import { association } from '../helpers.js';
 import { untilStanding } from '../workflow/until.js';
-import { freePort, startDevServer } from './dev-server.js';
+import { defaultNamespace, freePort, startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
 describe('the Temporal UI as the staff console', () => {
@@ -83,7 +83,7 @@ describe('the Temporal UI as the staff console', () => {
       .toEqual(['UI1']);
     await untilStanding(members, 'UI1', (standing) => standing?.member?.state === 'suspended', 'UI1 suspended');
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await page.goto(`${ui}/namespaces/default/workflows`);
+    await page.goto(`${ui}/namespaces/${defaultNamespace}/workflows`);
     await page.getByTestId('toggle-manual-query').click();
     await page.getByPlaceholder('Enter a query').fill('MembershipState="suspended" AND AssociationId="TEST"');
     await page.getByRole('button', { name: 'Search' }).click();

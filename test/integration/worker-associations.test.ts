@@ -11,7 +11,7 @@ import { MembershipClient } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
 import type { AssociationConfig, AssociationConfigInput } from '../../schemas/association.js';
 import { association } from '../helpers.js';
-import { startDevServer } from './dev-server.js';
+import { defaultNamespace, startDevServer } from './dev-server.js';
 import { startWorkerProcess } from './worker-process.js';
 import type { WorkerProcess } from './worker-process.js';
 import type { DevServer } from './dev-server.js';
@@ -74,27 +74,29 @@ describe('a worker on a folder of associations', () => {
     await logged('[worker] running');
     // Nothing runs on the legacy queue yet: it gets the floor, HOTA the rest.
     expect(worker!.output()).toContain(
-      'legacy task queue standing in namespace default: memberships started before each association had its own queue, for every association of the namespace (workflow cache 20)',
+      `legacy task queue standing in namespace ${defaultNamespace}: memberships started before each association had its own queue, for every association of the namespace (workflow cache 20)`,
     );
     expect(worker!.output()).toContain(
-      '[worker] serving task queue standing/HOTA in namespace default: HOTA (workflow cache 980)',
+      `[worker] serving task queue standing/HOTA in namespace ${defaultNamespace}: HOTA (workflow cache 980)`,
     );
     await activeMember(first, 'HA1');
 
     await writeFile(join(folder, 'hotb-m1.key'), `${KEY}\n`);
     await writeFile(join(folder, 'hotb.yaml'), JSON.stringify(second));
-    await logged('[worker] serving task queue standing/HOTB in namespace default: HOTB (workflow cache 20)');
+    await logged(
+      `[worker] serving task queue standing/HOTB in namespace ${defaultNamespace}: HOTB (workflow cache 20)`,
+    );
     expect(worker!.output()).toContain(
       "[worker] the Workers' caches hold 1020 workflows, over STANDING_WORKFLOW_CACHE=1000: each has at least STANDING_WORKFLOW_CACHE_FLOOR=20; restart the worker to split the budget anew",
     );
     await activeMember(second, 'HB1');
     expect(worker!.output()).toContain(
-      `[worker] association HOTB from ${join(folder, 'hotb.yaml')}: namespace default, task queue standing/HOTB; providers: m1 http://127.0.0.1:9 (key: file hotb-m1.key)`,
+      `[worker] association HOTB from ${join(folder, 'hotb.yaml')}: namespace ${defaultNamespace}, task queue standing/HOTB; providers: m1 http://127.0.0.1:9 (key: file hotb-m1.key)`,
     );
     expect(worker!.output()).not.toContain(KEY);
 
     await rm(join(folder, 'hota.yaml'));
-    await logged('[worker] stopped serving task queue standing/HOTA in namespace default');
+    await logged(`[worker] stopped serving task queue standing/HOTA in namespace ${defaultNamespace}`);
     await activeMember(second, 'HB2');
     expect(worker!.child.exitCode).toBeNull();
   }, 180_000);

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { record } from '../quiet-logs.js';
+import { defaultNamespace } from './dev-server.js';
 import { projectRoot } from './standing-cli.js';
 import { memorySettingsOf, workerNodeFlags } from '../../worker/memory-settings.js';
 
@@ -37,7 +38,7 @@ export async function startWorkerProcess(name: string, env: Record<string, strin
     cwd: projectRoot,
     env: {
       ...inherited,
-      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_NAMESPACE: defaultNamespace,
       STANDING_WORKFLOW_BUNDLE: inject('workflowBundle'),
       STANDING_RECONCILE_CRON: 'off',
       STANDING_LOG_LEVEL: 'INFO',
