@@ -1,12 +1,15 @@
 // Staff commands sent by a mass change: one Update to one member's workflow. The Update id is the
 // command id (`<batch>/<member>`), and the member ignores a command id it has seen, so a retried
-// activity (a worker restarted mid-batch) changes the member once.
+// activity (a worker restarted mid-batch) changes the member once. A batch lists its members a page
+// at a time from visibility and sends its commands a chunk per activity.
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { memberFilterSchema, memberIdOf, visibilityQuery } from '../client/member-filter.js';
 import { updateRefusal } from '../client/update-refusal.js';
 import type { MemberView } from '../machines/view.js';
-import { dropUpdate, reactivateUpdate, suspendUpdate } from '../workflows/messages.js';
+import { dropUpdate, membershipWorkflowId, reactivateUpdate, suspendUpdate } from '../workflows/messages.js';
 import type { StaffAction, StaffCommand } from '../workflows/messages.js';
 
 export type StaffOutcome =
@@ -17,7 +20,7 @@ const updates = { suspend: suspendUpdate, reactivate: reactivateUpdate, drop: dr
 const changes = { suspend: 'suspended', reactivate: 'reactivated', drop: 'dropped' } as const;
 
 export function createStaffActivities({ client }: { client: Client }) {
-  return {
+  const activities = {
     async applyStaffCommand({
       workflowId,
       memberId,
@@ -52,7 +55,84 @@ export function createStaffActivities({ client }: { client: Client }) {
       const entry = view.timeline.findLast((e) => e.change === changes[action]);
       return { memberId, outcome: 'changed', from: entry?.from ?? view.state, to: entry?.to ?? view.state };
     },
+
+    /**
+     * One chunk of a batch: the command to each member in turn, `<batch>/<member>` its id. A
+     * heartbeat after each member keeps a dead worker's chunk from waiting out the whole timeout;
+     * the retry sends the chunk again, and a member that has seen its command reports the same change.
+     */
+    async applyStaffCommands({
+      associationId,
+      action,
+      batch,
+      memberIds,
+      by,
+      reason,
+    }: {
+      associationId: string;
+      action: StaffAction;
+      batch: string;
+      memberIds: readonly string[];
+      by: string;
+      reason?: string;
+    }): Promise<StaffOutcome[]> {
+      const outcomes: StaffOutcome[] = [];
+      for (const memberId of memberIds) {
+        outcomes.push(
+          await activities.applyStaffCommand({
+            workflowId: membershipWorkflowId(associationId, memberId),
+            memberId,
+            action,
+            command: { id: `${batch}/${memberId}`, by, ...(reason === undefined ? {} : { reason }) },
+          }),
+        );
+        Context.current().heartbeat(outcomes.length);
+      }
+      return outcomes;
+    },
+
+    /**
+     * One page of the members a batch's filter selects, by visibility, and the token of the next
+     * (null: the last page). Visibility pages by a cursor on the executions' start time and run id,
+     * not by offset, so members the batch has already changed (and who leave the filter) do not
+     * shift the pages still to come. The first page also counts the members, for progress.
+     */
+    async listMassChangePage({
+      associationId,
+      filter,
+      pageSize,
+      pageToken,
+      count,
+    }: {
+      associationId: string;
+      filter: Readonly<Record<string, string>>;
+      pageSize: number;
+      pageToken: string;
+      count: boolean;
+    }): Promise<{ memberIds: string[]; pageToken: string | null; count?: number }> {
+      // Checked again here (the CLI checked it): its values go into the query unescaped.
+      const query = visibilityQuery(associationId, memberFilterSchema.parse(filter));
+      const response = await client.workflowService.listWorkflowExecutions({
+        namespace: client.options.namespace,
+        query,
+        pageSize,
+        nextPageToken: pageToken === '' ? undefined : Buffer.from(pageToken, 'base64'),
+      });
+      const memberIds = (response.executions ?? []).map((execution) =>
+        memberIdOf({
+          workflowId: execution.execution?.workflowId ?? '',
+          typedSearchAttributes: decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields),
+        }),
+      );
+      const next = response.nextPageToken?.length ? Buffer.from(response.nextPageToken).toString('base64') : null;
+      return {
+        memberIds,
+        pageToken: next,
+        ...(count ? { count: (await client.workflow.count(query)).count } : {}),
+      };
+    },
   };
+  return activities;
 }
 
 export type StaffActivities = ReturnType<typeof createStaffActivities>;

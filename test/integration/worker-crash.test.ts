@@ -76,6 +76,8 @@ describe('a worker killed mid-batch', () => {
           reason: 'crash test',
           by: 'test',
           concurrency: 4,
+          // One member per activity: the crash splits the batch's activities between the two workers.
+          chunkSize: 1,
         },
       ],
     });
