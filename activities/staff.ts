@@ -19,41 +19,40 @@ export type StaffOutcome =
 const updates = { suspend: suspendUpdate, reactivate: reactivateUpdate, drop: dropUpdate } as const;
 const changes = { suspend: 'suspended', reactivate: 'reactivated', drop: 'dropped' } as const;
 
+interface StaffRequest {
+  workflowId: string;
+  memberId: string;
+  action: StaffAction;
+  command: StaffCommand;
+}
+
 export function createStaffActivities({ client }: { client: Client }) {
-  const activities = {
-    async applyStaffCommand({
-      workflowId,
-      memberId,
-      action,
-      command,
-    }: {
-      workflowId: string;
-      memberId: string;
-      action: StaffAction;
-      command: StaffCommand;
-    }): Promise<StaffOutcome> {
-      const { cancellationSignal } = Context.current();
-      let view: MemberView;
-      try {
-        // Cancelled (a worker shutting down cancels its activities), the wait for the Update ends: a
-        // member whose workflow runs on that same worker would otherwise keep the shutdown waiting
-        // for ever. The retry sends the Update again under its id, so it still applies once.
-        view = await client.connection.withAbortSignal(cancellationSignal, () =>
-          client.workflow
-            .getHandle(workflowId)
-            .executeUpdate(updates[action], { args: [command], updateId: command.id }),
-        );
-      } catch (error) {
-        if (cancellationSignal.aborted) throw cancellationSignal.reason;
-        const reason = updateRefusal(error);
-        if (reason !== null) return { memberId, outcome: 'refused', reason };
-        if (error instanceof WorkflowNotFoundError)
-          return { memberId, outcome: 'refused', reason: 'no running membership' };
-        throw error;
-      }
-      // The change this command made: the last of its kind on the timeline (a repeat finds the same one).
-      const entry = view.timeline.findLast((e) => e.change === changes[action]);
-      return { memberId, outcome: 'changed', from: entry?.from ?? view.state, to: entry?.to ?? view.state };
+  /** One member's Update; `signal` cancelled (a worker shutting down), the wait for it ends. */
+  async function send({ workflowId, memberId, action, command }: StaffRequest, signal: AbortSignal) {
+    let view: MemberView;
+    try {
+      // Cancelled (a worker shutting down cancels its activities), the wait for the Update ends: a
+      // member whose workflow runs on that same worker would otherwise keep the shutdown waiting
+      // for ever. The retry sends the Update again under its id, so it still applies once.
+      view = await client.connection.withAbortSignal(signal, () =>
+        client.workflow.getHandle(workflowId).executeUpdate(updates[action], { args: [command], updateId: command.id }),
+      );
+    } catch (error) {
+      if (signal.aborted) throw signal.reason;
+      const reason = updateRefusal(error);
+      if (reason !== null) return { memberId, outcome: 'refused', reason } as const;
+      if (error instanceof WorkflowNotFoundError)
+        return { memberId, outcome: 'refused', reason: 'no running membership' } as const;
+      throw error;
+    }
+    // The change this command made: the last of its kind on the timeline (a repeat finds the same one).
+    const entry = view.timeline.findLast((e) => e.change === changes[action]);
+    return { memberId, outcome: 'changed', from: entry?.from ?? view.state, to: entry?.to ?? view.state } as const;
+  }
+
+  return {
+    async applyStaffCommand(request: StaffRequest): Promise<StaffOutcome> {
+      return send(request, Context.current().cancellationSignal);
     },
 
     /**
@@ -76,16 +75,26 @@ export function createStaffActivities({ client }: { client: Client }) {
       by: string;
       reason?: string;
     }): Promise<StaffOutcome[]> {
+      const { cancellationSignal } = Context.current();
       const outcomes: StaffOutcome[] = [];
       for (const memberId of memberIds) {
-        outcomes.push(
-          await activities.applyStaffCommand({
+        // A signal per Update, following the activity's: the connection leaves a listener on the
+        // signal it is given, and a chunk's Updates would pile them up on one.
+        const perUpdate = new AbortController();
+        const abort = () => perUpdate.abort(cancellationSignal.reason);
+        cancellationSignal.addEventListener('abort', abort, { once: true });
+        try {
+          if (cancellationSignal.aborted) throw cancellationSignal.reason;
+          const request = {
             workflowId: membershipWorkflowId(associationId, memberId),
             memberId,
             action,
             command: { id: `${batch}/${memberId}`, by, ...(reason === undefined ? {} : { reason }) },
-          }),
-        );
+          };
+          outcomes.push(await send(request, perUpdate.signal));
+        } finally {
+          cancellationSignal.removeEventListener('abort', abort);
+        }
         Context.current().heartbeat(outcomes.length);
       }
       return outcomes;
@@ -132,7 +141,6 @@ export function createStaffActivities({ client }: { client: Client }) {
       };
     },
   };
-  return activities;
 }
 
 export type StaffActivities = ReturnType<typeof createStaffActivities>;
