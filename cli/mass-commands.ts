@@ -39,14 +39,14 @@ const actionFor = { suspended: 'suspend', active: 'reactivate', terminated: 'dro
 >;
 
 /** Members previewed at once. */
-const DRY_RUN_CONCURRENCY = 16;
+export const DRY_RUN_CONCURRENCY = 16;
 
 /**
  * Each member's preview, written as it comes (in the order previews finish): at most
  * DRY_RUN_CONCURRENCY previews and one visibility page are held at a time.
  */
-async function dryRun(
-  membership: MembershipClient,
+export async function dryRun(
+  membership: Pick<MembershipClient, 'preview'>,
   action: StaffAction,
   memberIds: AsyncIterable<string>,
   command: { reason: string; by: string },
