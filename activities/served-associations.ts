@@ -116,5 +116,21 @@ export function createServedStaffActivities({ served }: { served: ServedAssociat
         );
       return createStaffActivities({ client: caller.client }).applyStaffCommand(request);
     },
+    async applyStaffCommands(request) {
+      const caller = callerAssociation(served);
+      if (request.associationId !== caller.id)
+        throw refuse(
+          `applyStaffCommands: a workflow of association ${caller.id} targeted members of association ${request.associationId}`,
+        );
+      return createStaffActivities({ client: caller.client }).applyStaffCommands(request);
+    },
+    async listMassChangePage(request) {
+      const caller = callerAssociation(served);
+      if (request.associationId !== caller.id)
+        throw refuse(
+          `listMassChangePage: a workflow of association ${caller.id} asked for members of association ${request.associationId}`,
+        );
+      return createStaffActivities({ client: caller.client }).listMassChangePage(request);
+    },
   };
 }

@@ -1,16 +1,17 @@
 // Mass status change and mass drop: members chosen by the same filters as `standing list`; with
 // --dry-run, exactly who would change and how (each member's workflow answers for itself, changing
-// nothing); otherwise a batch workflow sends the Updates with bounded concurrency, and this command
-// follows its progress and prints what changed and what was refused.
+// nothing), streamed a line per member as visibility pages in, so a board of any size fits in
+// memory; otherwise a batch workflow, given the filter, lists and changes the members a page at a
+// time, and this command follows its progress and prints what changed and what was refused.
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import pLimit from 'p-limit';
 import type { MembershipClient } from '../client/membership-client.js';
+import type { StaffOutcome } from '../activities/staff.js';
 import { workflowTypes } from '../workflows/messages.js';
 import type { StaffAction } from '../workflows/messages.js';
-import { MAX_MEMBERS_PER_BATCH, massChangeProgressQuery } from '../workflows/mass-change.js';
+import { REPORT_SAMPLE, massChangeProgressQuery } from '../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../workflows/mass-change.js';
 import { BadInput } from './bad-input.js';
 import { addFilterOptions, wholeNumber } from './options.js';
@@ -26,8 +27,10 @@ interface MassOptions extends GlobalOptions, FilterOptions {
   to?: keyof typeof actionFor;
 }
 
-/** What a dry run prints, in the report's own shape, so the two can be compared. */
-export type DryRun = Pick<MassChangeReport, 'action' | 'changes' | 'refusals'>;
+/** A dry run's lines (`--json`: JSON Lines): one outcome per member as it is known, then the summary. */
+export type DryRunLine =
+  | StaffOutcome
+  | { readonly action: StaffAction; readonly dryRun: true; readonly changed: number; readonly refused: number };
 
 /** `mass-status-change --to`: the state, and the staff command that moves a member there. */
 const actionFor = { suspended: 'suspend', active: 'reactivate', terminated: 'drop' } as const satisfies Record<
@@ -35,50 +38,57 @@ const actionFor = { suspended: 'suspend', active: 'reactivate', terminated: 'dro
   StaffAction
 >;
 
-async function dryRun(
-  membership: MembershipClient,
+/** Members previewed at once. */
+export const DRY_RUN_CONCURRENCY = 16;
+
+/**
+ * Each member's preview, written as it comes (in the order previews finish): at most
+ * DRY_RUN_CONCURRENCY previews and one visibility page are held at a time.
+ */
+export async function dryRun(
+  membership: Pick<MembershipClient, 'preview'>,
   action: StaffAction,
-  memberIds: readonly string[],
-  reason: string,
-  by: string,
-): Promise<DryRun> {
-  const limit = pLimit(16);
-  const previews = await Promise.all(
-    memberIds.map((memberId) =>
-      limit(async () => ({
-        memberId,
-        preview: await membership.preview(memberId, action, { reason, by, id: 'dry-run' }),
-      })),
-    ),
-  );
-  return {
-    action,
-    changes: previews
-      .filter(({ preview }) => preview.outcome === 'applied')
-      .map(({ memberId, preview }) => ({
-        memberId,
-        outcome: 'changed' as const,
-        from: preview.from ?? 'none',
-        to: preview.to ?? 'none',
-      })),
-    refusals: previews
-      .filter(({ preview }) => preview.outcome !== 'applied')
-      .map(({ memberId, preview }) => ({
-        memberId,
-        outcome: 'refused' as const,
-        reason: preview.reason ?? 'already applied',
-      })),
-  };
+  memberIds: AsyncIterable<string>,
+  command: { reason: string; by: string },
+  write: (line: StaffOutcome) => void,
+): Promise<{ changed: number; refused: number }> {
+  const counts = { changed: 0, refused: 0 };
+  const inFlight = new Set<Promise<void>>();
+  for await (const memberId of memberIds) {
+    const preview = membership.preview(memberId, action, { ...command, id: 'dry-run' }).then((p) => {
+      const line: StaffOutcome =
+        p.outcome === 'applied'
+          ? { memberId, outcome: 'changed', from: p.from ?? 'none', to: p.to ?? 'none' }
+          : { memberId, outcome: 'refused', reason: p.reason ?? 'already applied' };
+      counts[line.outcome] += 1;
+      write(line);
+    });
+    const tracked: Promise<void> = preview.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    if (inFlight.size >= DRY_RUN_CONCURRENCY) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  return counts;
 }
 
-function formatOutcomes(result: DryRun, heading: string): string {
+/** One outcome as a text line: `member  now -> after`, or `member  refused: reason`. */
+function outcomeLine(o: StaffOutcome): string {
+  return o.outcome === 'changed' ? `${o.memberId}  ${o.from} -> ${o.to}` : `${o.memberId}  refused: ${o.reason}`;
+}
+
+function formatReport(report: MassChangeReport, heading: string): string {
   const table = new Table({ head: ['member', 'now', 'after', 'note'], style: { head: [], border: [] } });
   const rows = [
-    ...result.changes.map((c) => ({ memberId: c.memberId, row: [c.memberId, c.from, c.to, ''] })),
-    ...result.refusals.map((r) => ({ memberId: r.memberId, row: [r.memberId, '', '', `refused: ${r.reason}`] })),
+    ...report.changes.map((c) => ({ memberId: c.memberId, row: [c.memberId, c.from, c.to, ''] })),
+    ...report.refusals.map((r) => ({ memberId: r.memberId, row: [r.memberId, '', '', `refused: ${r.reason}`] })),
   ].sort((a, b) => a.memberId.localeCompare(b.memberId));
   for (const { row } of rows) table.push(row);
-  return `${table.toString()}\n${heading}: ${result.changes.length} change(s), ${result.refusals.length} refused`;
+  const sampled =
+    report.changed > report.changes.length || report.refused > report.refusals.length
+      ? `\n(the first ${REPORT_SAMPLE} changes and refusals; every member's outcome is in the batch's history)`
+      : '';
+  const cancelled = report.cancelled ? ' (cancelled part-way: only these members were sent the command)' : '';
+  return `${table.toString()}${sampled}\n${heading}${cancelled}: ${report.changed} change(s), ${report.refused} refused`;
 }
 
 async function runMass(action: StaffAction, options: MassOptions): Promise<void> {
@@ -96,23 +106,14 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
       ]);
     }
     const concurrency = options.concurrency;
-    const memberIds = (await membership.list(filter)).map((member) => member.memberId);
-    if (memberIds.length > MAX_MEMBERS_PER_BATCH)
-      throw new BadInput([
-        {
-          file: 'command line',
-          field: '--state',
-          message: `${memberIds.length} members match; a batch takes at most ${MAX_MEMBERS_PER_BATCH}: narrow the filters`,
-        },
-      ]);
 
     if (options.dryRun) {
-      const result = await dryRun(membership, action, memberIds, options.reason, options.by);
-      print(
-        options.json
-          ? JSON.stringify(result, null, 2)
-          : formatOutcomes(result, `dry run of ${action} (nothing changed)`),
-      );
+      const command = { reason: options.reason, by: options.by };
+      const write = (line: DryRunLine) =>
+        print(options.json ? JSON.stringify(line) : outcomeLine(line as StaffOutcome));
+      const counts = await dryRun(membership, action, membership.memberIds(filter), command, write);
+      if (options.json) print(JSON.stringify({ action, dryRun: true, ...counts }));
+      else print(`dry run of ${action} (nothing changed): ${counts.changed} change(s), ${counts.refused} refused`);
       return;
     }
 
@@ -121,8 +122,9 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
       workflowId: `mass-${action}/${associationId}/${new Date().toISOString()}`,
       // The association's own queue: the batch's activities run only where its settings are held.
       taskQueue: loaded.taskQueue,
-      args: [{ associationId, action, memberIds, reason: options.reason, by: options.by, concurrency }],
-      staticSummary: `Mass ${action} of ${memberIds.length} member(s) of ${associationId} by ${options.by}: ${options.reason}`,
+      // The filter, not the members: the batch lists them itself, a page per run, however many match.
+      args: [{ associationId, action, filter: { ...filter }, reason: options.reason, by: options.by, concurrency }],
+      staticSummary: `Mass ${action} of the members of ${associationId} where ${JSON.stringify(filter)}, by ${options.by}: ${options.reason}`,
     });
     const bar = new SingleBar({
       format: `${action} {bar} {value}/{total} | {changed} changed, {refused} refused`,
@@ -131,23 +133,26 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
     });
     if (!options.json) {
       process.stderr.write(`batch ${handle.workflowId} (follow it in the Temporal UI)\n`);
-      bar.start(memberIds.length, 0, { changed: 0, refused: 0 });
+      bar.start(0, 0, { changed: 0, refused: 0 });
     }
     const result = handle.result();
     let finished = false;
     void result.finally(() => (finished = true)).catch(() => undefined);
     while (!finished) {
       const progress = await handle.query(massChangeProgressQuery).catch(() => null);
-      if (progress && !options.json)
+      if (progress && !options.json) {
+        bar.setTotal(Math.max(progress.total, progress.done));
         bar.update(progress.done, { changed: progress.changed, refused: progress.refused });
+      }
       await Promise.race([result.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 300))]);
     }
     const report = await result;
     if (!options.json) {
+      bar.setTotal(report.done);
       bar.update(report.done, { changed: report.changed, refused: report.refused });
       bar.stop();
     }
-    print(options.json ? JSON.stringify(report, null, 2) : formatOutcomes(report, `${action} done`));
+    print(options.json ? JSON.stringify(report, null, 2) : formatReport(report, `${action} done`));
   } finally {
     await close();
   }

@@ -15,7 +15,7 @@ export const providerSyncStatuses = [
   'undeliverable',
 ] as const satisfies readonly SyncStatus[];
 
-const memberFilterSchema = z.strictObject({
+export const memberFilterSchema = z.strictObject({
   state: z.enum(memberStates, { error: `must be one of ${memberStates.join(', ')}` }).optional(),
   type: z.string().min(1).optional(),
   /** Members paid through a day before this one (or never paid). */

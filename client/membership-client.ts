@@ -293,6 +293,15 @@ export class MembershipClient {
     return (await this.list({ providerSync: 'failed' })).map((member) => member.memberId);
   }
 
+  /**
+   * The member ids of running memberships matching the filter, as visibility lists them, a page at a
+   * time (nothing held beyond the page being read): for passes over every member of a large board.
+   */
+  async *memberIds(filter: MemberFilter = {}): AsyncGenerator<string> {
+    for await (const execution of this.client.workflow.list({ query: visibilityQuery(this.associationId, filter) }))
+      yield memberIdOf(execution);
+  }
+
   /** Running memberships matching the filter, by member id, from visibility (eventually consistent: seconds). */
   async list(filter: MemberFilter = {}): Promise<MemberSummary[]> {
     const members: MemberSummary[] = [];

@@ -1,9 +1,19 @@
 // Mass status change and mass drop (the netFORUM processes): one staff command to many members,
-// as a workflow, so it survives a worker restart without sending a command twice. Members are
-// chosen by the caller (standing mass-drop selects them by filters); commands go out with bounded
-// concurrency, progress is queryable and shown in the UI, and the result lists every change and
-// every refusal.
-import { defineQuery, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+// as a workflow, so it survives a worker restart without sending a command twice. A batch of any
+// size: it takes its members a page at a time (listed by filter from visibility, or from a short
+// explicit list), sends each page's commands in chunks with bounded concurrency, and continues as new
+// after each page, carrying its counts and a bounded sample of changes and refusals. Cancelled, it
+// lets the chunks in flight finish and reports what it changed.
+import {
+  CancellationScope,
+  continueAsNew,
+  defineQuery,
+  patched,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { StaffActivities, StaffOutcome } from '../activities/staff.js';
 import { membershipWorkflowId } from './messages.js';
 import type { StaffAction } from './messages.js';
@@ -15,41 +25,197 @@ const { applyStaffCommand } = proxyActivities<StaffActivities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-/** Members one batch takes: its history holds one activity per member. */
-export const MAX_MEMBERS_PER_BATCH = 5_000;
+const { applyStaffCommands, listMassChangePage } = proxyActivities<StaffActivities>({
+  // A chunk sends its Updates one after another and heartbeats after each: a worker that died
+  // holding it is noticed after the heartbeat timeout, and the retry sends the chunk again under the
+  // same Update ids, so each member still changes once.
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
 
-export interface MassChangeInput {
-  readonly associationId: string;
-  readonly action: StaffAction;
-  readonly memberIds: readonly string[];
-  readonly reason?: string;
-  readonly by: string;
-  /** Commands in flight at once (default 10). */
-  readonly concurrency?: number;
-}
+/** Pages and chunks (patched): recorded batches (v5..v7) took every member in one run, one activity each. */
+export const MASS_CHANGE_PAGES = 'mass-change-pages';
+/** Members a run takes before it continues as new (one visibility page at most: the server caps pages at 1,000). */
+export const DEFAULT_PAGE_SIZE = 1_000;
+/** Members one activity sends its command to, one after another. */
+export const DEFAULT_CHUNK_SIZE = 20;
+/** Changes, and refusals, the report lists by member (the counts cover everyone; the full record is in each run's history). */
+export const REPORT_SAMPLE = 200;
 
-export interface MassChangeProgress {
+type Change = Extract<StaffOutcome, { outcome: 'changed' }>;
+type Refusal = Extract<StaffOutcome, { outcome: 'refused' }>;
+
+/** What a batch carries from one run to the next (continue-as-new). */
+export interface MassChangeCarried {
+  /** Runs before this one. */
+  readonly runs: number;
+  /** Where the next page starts: a visibility page token, or an offset into `memberIds`. */
+  readonly cursor: string | number;
   readonly total: number;
   readonly done: number;
   readonly changed: number;
   readonly refused: number;
+  readonly changes: readonly Change[];
+  readonly refusals: readonly Refusal[];
+}
+
+export interface MassChangeInput {
+  readonly associationId: string;
+  readonly action: StaffAction;
+  /** The members, given (a short list: the input holds them all). */
+  readonly memberIds?: readonly string[];
+  /** Or: the members the filter selects (the `standing list` filter), listed by the batch a page at a time. */
+  readonly filter?: Readonly<Record<string, string>>;
+  readonly reason?: string;
+  readonly by: string;
+  /** Commands in flight at once (default 10). */
+  readonly concurrency?: number;
+  /** Members per run (default 1,000). */
+  readonly pageSize?: number;
+  /** Members per activity (default 20). */
+  readonly chunkSize?: number;
+  /** Set by the batch itself when it continues as new. */
+  readonly carried?: MassChangeCarried;
+}
+
+export interface MassChangeProgress {
+  /** Members the batch expects: the filter's count when it started (or the list's length). */
+  readonly total: number;
+  readonly done: number;
+  readonly changed: number;
+  readonly refused: number;
+  /** Runs so far (this one included): the batch continues as new after each page. */
+  readonly runs?: number;
 }
 
 export interface MassChangeReport extends MassChangeProgress {
   readonly action: StaffAction;
-  readonly changes: readonly Extract<StaffOutcome, { outcome: 'changed' }>[];
-  readonly refusals: readonly Extract<StaffOutcome, { outcome: 'refused' }>[];
+  /** Sorted by member: every change, or the first REPORT_SAMPLE when `changed` is larger. */
+  readonly changes: readonly Change[];
+  readonly refusals: readonly Refusal[];
+  /** Cancelled part-way: the counts and lists cover exactly the members it sent its command to. */
+  readonly cancelled?: boolean;
 }
 
 export const massChangeProgressQuery = defineQuery<MassChangeProgress>('progress');
 
+const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
+
 export async function massChangeWorkflow(input: MassChangeInput): Promise<MassChangeReport> {
-  if (input.memberIds.length > MAX_MEMBERS_PER_BATCH)
-    throw new Error(`a batch takes at most ${MAX_MEMBERS_PER_BATCH} members; narrow the filters`);
+  if (!patched(MASS_CHANGE_PAGES)) return oneRun(input);
+  const batch = workflowInfo().workflowId;
+  const pageSize = Math.max(1, Math.min(input.pageSize ?? DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE));
+  const chunkSize = Math.max(1, input.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  let state: MassChangeCarried = input.carried ?? {
+    runs: 0,
+    cursor: input.filter ? '' : 0,
+    total: input.memberIds?.length ?? 0,
+    done: 0,
+    changed: 0,
+    refused: 0,
+    changes: [],
+    refusals: [],
+  };
+  const progress = (): MassChangeProgress => ({
+    total: state.total,
+    done: state.done,
+    changed: state.changed,
+    refused: state.refused,
+    runs: state.runs + 1,
+  });
+  setHandler(massChangeProgressQuery, progress);
+  const show = () =>
+    setCurrentDetails(
+      `**${input.action}**: ${state.done} of ${state.total} done · ${state.changed} changed · ${state.refused} refused · run ${state.runs + 1}`,
+    );
+  // Cancelled: no new chunk starts; the chunks in flight finish (each member changed once or not at
+  // all, and known to be which), and the batch returns its report marked cancelled.
+  let cancelled = false;
+  CancellationScope.current().cancelRequested.catch(() => (cancelled = true));
+  const uncancellable = <T>(fn: () => Promise<T>) => CancellationScope.nonCancellable(fn);
+
+  // This run's page.
+  let page: readonly string[];
+  let next: string | number | null;
+  if (input.filter) {
+    const listed = await uncancellable(() =>
+      listMassChangePage({
+        associationId: input.associationId,
+        filter: input.filter!,
+        pageSize,
+        pageToken: state.cursor as string,
+        count: state.runs === 0,
+      }),
+    );
+    page = listed.memberIds;
+    next = listed.pageToken;
+    if (listed.count !== undefined) state = { ...state, total: listed.count };
+  } else {
+    const all = input.memberIds ?? [];
+    const offset = state.cursor as number;
+    page = all.slice(offset, offset + pageSize);
+    next = offset + pageSize < all.length ? offset + pageSize : null;
+  }
+  show();
+
+  const chunks: string[][] = [];
+  for (let i = 0; i < page.length; i += chunkSize) chunks.push(page.slice(i, i + chunkSize));
+  const record = (outcomes: readonly StaffOutcome[]) => {
+    const changes = outcomes.filter((o): o is Change => o.outcome === 'changed');
+    const refusals = outcomes.filter((o): o is Refusal => o.outcome === 'refused');
+    state = {
+      ...state,
+      done: state.done + outcomes.length,
+      changed: state.changed + changes.length,
+      refused: state.refused + refusals.length,
+      changes: [...state.changes, ...changes].slice(0, REPORT_SAMPLE),
+      refusals: [...state.refusals, ...refusals].slice(0, REPORT_SAMPLE),
+    };
+    show();
+  };
+  let nextChunk = 0;
+  const sender = async (): Promise<void> => {
+    while (!cancelled && nextChunk < chunks.length) {
+      const memberIds = chunks[nextChunk]!;
+      nextChunk += 1;
+      record(
+        await uncancellable(() =>
+          applyStaffCommands({
+            associationId: input.associationId,
+            action: input.action,
+            batch,
+            memberIds,
+            by: input.by,
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+          }),
+        ),
+      );
+    }
+  };
+  const concurrency = Math.max(1, Math.min(input.concurrency ?? 10, chunks.length));
+  await Promise.all(Array.from({ length: concurrency }, sender));
+
+  if (!cancelled && next !== null && page.length > 0) {
+    const carried: MassChangeCarried = { ...state, runs: state.runs + 1, cursor: next };
+    return continueAsNew<typeof massChangeWorkflow>({ ...input, carried });
+  }
+  return {
+    action: input.action,
+    ...progress(),
+    changes: [...state.changes].sort(byMember),
+    refusals: [...state.refusals].sort(byMember),
+    ...(cancelled ? { cancelled: true } : {}),
+  };
+}
+
+/** The batch before pages (recorded v5..v7 histories): every member in one run, one activity each. */
+async function oneRun(input: MassChangeInput): Promise<MassChangeReport> {
+  const memberIds = input.memberIds ?? [];
   const batch = workflowInfo().workflowId;
   const outcomes: StaffOutcome[] = [];
   const progress = (): MassChangeProgress => ({
-    total: input.memberIds.length,
+    total: memberIds.length,
     done: outcomes.length,
     changed: outcomes.filter((o) => o.outcome === 'changed').length,
     refused: outcomes.filter((o) => o.outcome === 'refused').length,
@@ -65,8 +231,8 @@ export async function massChangeWorkflow(input: MassChangeInput): Promise<MassCh
 
   let next = 0;
   const sender = async (): Promise<void> => {
-    while (next < input.memberIds.length) {
-      const memberId = input.memberIds[next]!;
+    while (next < memberIds.length) {
+      const memberId = memberIds[next]!;
       next += 1;
       const command = {
         id: `${batch}/${memberId}`,
@@ -84,21 +250,13 @@ export async function massChangeWorkflow(input: MassChangeInput): Promise<MassCh
       show();
     }
   };
-  const senders = Array.from(
-    { length: Math.max(1, Math.min(input.concurrency ?? 10, input.memberIds.length)) },
-    sender,
-  );
+  const senders = Array.from({ length: Math.max(1, Math.min(input.concurrency ?? 10, memberIds.length)) }, sender);
   await Promise.all(senders);
 
-  const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
   return {
     action: input.action,
     ...progress(),
-    changes: outcomes
-      .filter((o): o is Extract<StaffOutcome, { outcome: 'changed' }> => o.outcome === 'changed')
-      .sort(byMember),
-    refusals: outcomes
-      .filter((o): o is Extract<StaffOutcome, { outcome: 'refused' }> => o.outcome === 'refused')
-      .sort(byMember),
+    changes: outcomes.filter((o): o is Change => o.outcome === 'changed').sort(byMember),
+    refusals: outcomes.filter((o): o is Refusal => o.outcome === 'refused').sort(byMember),
   };
 }

@@ -222,6 +222,39 @@ describe('activities serving several associations', () => {
     expect(usedByB).toEqual([]);
   });
 
+  it("send a batch's chunk, and list its page, only for the caller's own association", async () => {
+    const { http } = recordingHttp();
+    const { activities, calledBy, usedByA, usedByB } = worker(http);
+    const caller = calledBy('mass-suspend/A/2026-07-02T00:00:00Z');
+    const chunk = (associationId: string) => ({
+      associationId,
+      action: 'suspend' as const,
+      batch: 'mass-suspend/A/2026-07-02T00:00:00Z',
+      memberIds: ['M1', 'M2'],
+      by: 'board',
+    });
+    const across = await refusal(caller.run(activities.applyStaffCommands, chunk('B')));
+    expectNotServed(across);
+    expect(across.message).toBe('applyStaffCommands: a workflow of association A targeted members of association B');
+    const page = await refusal(
+      caller.run(activities.listMassChangePage, {
+        associationId: 'B',
+        filter: { state: 'active' },
+        pageSize: 10,
+        pageToken: '',
+        count: true,
+      }),
+    );
+    expectNotServed(page);
+    expect(page.message).toBe('listMassChangePage: a workflow of association A asked for members of association B');
+    expect(await caller.run(activities.applyStaffCommands, chunk('A'))).toEqual([
+      { memberId: 'M1', outcome: 'changed', from: 'active', to: 'suspended' },
+      { memberId: 'M2', outcome: 'changed', from: 'active', to: 'suspended' },
+    ]);
+    expect(usedByA).toEqual(['update membership/A/M1', 'update membership/A/M2']);
+    expect(usedByB).toEqual([]);
+  });
+
   it("never put a key in a failure: a provider's refusal or an unreachable provider names neither", async () => {
     const { http } = recordingHttp((url) =>
       url.includes('board-a')

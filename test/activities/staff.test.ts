@@ -1,7 +1,8 @@
 // The mass-change activity on MockActivityEnvironment, sending its Updates to real membership
 // workflows on the time-skipping server: the change it reports, a retry that changes nothing more,
 // a refusal in the member's words, a member with no workflow, and a cancelled attempt (a worker
-// shutting down) that stops waiting for its Update, whose retry then applies it once.
+// shutting down) that stops waiting for its Update, whose retry then applies it once; and a batch's
+// chunk, each member in turn, retried without changing anyone twice.
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -22,12 +23,13 @@ describe('applyStaffCommand', () => {
   let running: RunningWorker;
   let client: MembershipClient;
   let applyStaffCommand: ReturnType<typeof createStaffActivities>['applyStaffCommand'];
+  let applyStaffCommands: ReturnType<typeof createStaffActivities>['applyStaffCommands'];
 
   beforeAll(async () => {
     running = await timeSkippingWorker(taskQueue);
     env = running.env;
     client = new MembershipClient(env.client, config, taskQueue);
-    ({ applyStaffCommand } = createStaffActivities({ client: env.client }));
+    ({ applyStaffCommand, applyStaffCommands } = createStaffActivities({ client: env.client }));
   });
 
   afterAll(async () => {
@@ -106,5 +108,34 @@ describe('applyStaffCommand', () => {
       expect((await idle.view('SA3'))?.member?.timeline.filter((e) => e.change === 'suspended')).toHaveLength(1);
       await providersSettled(idle, ['SA3']);
     });
+  });
+
+  it('sends a chunk’s command to each member in turn, under `<batch>/<member>`; the chunk retried changes nobody again', async () => {
+    for (const memberId of ['SC1', 'SC2']) await member(memberId);
+    for (const memberId of ['SC1', 'SC2'])
+      await untilStanding(client, memberId, (s) => s?.member?.state === 'active', `${memberId} active`);
+    const chunk = {
+      associationId: config.association.id,
+      action: 'drop' as const,
+      batch: 'batch-4',
+      memberIds: ['SC1', 'NOBODY', 'SC2'],
+      by: 'board',
+      reason: 'lapsed',
+    };
+    const outcomes = await activity().run(applyStaffCommands, chunk);
+    expect(outcomes).toEqual([
+      { memberId: 'SC1', outcome: 'changed', from: 'active', to: 'terminated' },
+      { memberId: 'NOBODY', outcome: 'refused', reason: 'no running membership' },
+      { memberId: 'SC2', outcome: 'changed', from: 'active', to: 'terminated' },
+    ]);
+    expect(await activity().run(applyStaffCommands, chunk)).toEqual(outcomes);
+    for (const memberId of ['SC1', 'SC2']) {
+      const timeline = (await client.view(memberId))?.member?.timeline ?? [];
+      expect(
+        timeline.filter((e) => e.change === 'dropped'),
+        memberId,
+      ).toHaveLength(1);
+    }
+    await providersSettled(client, ['SC1', 'SC2']);
   });
 });

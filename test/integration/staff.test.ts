@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
-import type { DryRun } from '../../cli/mass-commands.js';
+import type { DryRunLine } from '../../cli/mass-commands.js';
 import { MembershipClient } from '../../client/membership-client.js';
 import type { MemberFilter } from '../../client/member-filter.js';
 import type { MemberSummary } from '../../client/membership-client.js';
@@ -28,6 +28,23 @@ import type { DevServer, RunningWorkers } from './dev-server.js';
 
 const today = new Date().toISOString().slice(0, 10);
 
+/** What a dry run said, in the report's shape (sorted by member), from its JSON Lines; its summary line checked against the counts. */
+function dryRunOf(stdout: string): Pick<MassChangeReport, 'action' | 'changes' | 'refusals'> {
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as DryRunLine);
+  const summary = lines.at(-1);
+  const outcomes = lines.slice(0, -1).filter((line) => 'outcome' in line);
+  expect(outcomes).toHaveLength(lines.length - 1);
+  const byMember = (a: { memberId: string }, b: { memberId: string }) => a.memberId.localeCompare(b.memberId);
+  const changes = outcomes.filter((o) => o.outcome === 'changed').sort(byMember);
+  const refusals = outcomes.filter((o) => o.outcome === 'refused').sort(byMember);
+  if (summary === undefined || !('dryRun' in summary)) throw new Error(`no summary line: ${stdout}`);
+  expect(summary).toEqual({ action: summary.action, dryRun: true, changed: changes.length, refused: refusals.length });
+  return { action: summary.action, changes, refusals };
+}
+
 interface RosterEntry {
   readonly memberId: string;
   readonly state: string;
@@ -44,7 +61,18 @@ interface Staff {
 }
 
 /** Each test's own association: the workers poll their task queues. */
-const associationIds = ['LIST', 'NEVERPAID', 'QUOTED', 'ONE', 'ROLE', 'MASS', 'DROP', 'RESTART'] as const;
+const associationIds = [
+  'LIST',
+  'NEVERPAID',
+  'QUOTED',
+  'ONE',
+  'ROLE',
+  'MASS',
+  'DROP',
+  'RESTART',
+  'PAGES',
+  'CANCEL',
+] as const;
 
 describe('staff commands, list, mass change and mass drop', () => {
   let server: DevServer;
@@ -309,7 +337,7 @@ describe('staff commands, list, mass change and mass drop', () => {
       'board',
     ];
     const dry = await standing(...suspend, '--dry-run', '--json');
-    const planned = JSON.parse(dry.stdout) as DryRun;
+    const planned = dryRunOf(dry.stdout);
     expect(planned.changes.map((c) => [c.memberId, c.from, c.to])).toEqual([
       ['MA1', 'active', 'suspended'],
       ['MA2', 'active', 'suspended'],
@@ -353,7 +381,7 @@ describe('staff commands, list, mass change and mass drop', () => {
 
     await listed(client, { state: 'suspended' }, ['DS1', 'DS2', 'DS3', 'DS4']);
     const drop = ['mass-drop', '--state', 'suspended', '--reason', 'lapsed', '--by', 'board', '--json'];
-    const dry = JSON.parse((await standing(...drop, '--dry-run')).stdout) as DryRun;
+    const dry = dryRunOf((await standing(...drop, '--dry-run')).stdout);
     expect(dry.changes.map((c) => [c.memberId, c.to])).toEqual([
       ['DS1', 'terminated'],
       ['DS2', 'terminated'],
@@ -386,6 +414,8 @@ describe('staff commands, list, mass change and mass drop', () => {
           reason: 'restart test',
           by: 'test',
           concurrency: 1,
+          // One member per activity: progress moves member by member, so the restart lands part-way.
+          chunkSize: 1,
         },
       ],
     });
@@ -404,5 +434,108 @@ describe('staff commands, list, mass change and mass drop', () => {
     expect(report).toMatchObject({ total: 16, done: 16, changed: 16, refused: 0 });
     expect(report.changes.map((c) => c.memberId)).toEqual(members);
     await expectDroppedOnce(client, members);
+  });
+
+  it('pages a batch chosen by filter across runs (continue-as-new), changing each member once, its counts matching', async () => {
+    const suspended = Array.from({ length: 11 }, (_, i) => `PG${String(i).padStart(2, '0')}`);
+    const { client } = await staffOf('PAGES', [
+      ...suspended.map((memberId) => ({ memberId, state: 'suspended', paidThrough: addDays(today, 100) })),
+      { memberId: 'PA1', state: 'active', paidThrough: addDays(today, 100) },
+    ]);
+    await listed(client, { state: 'suspended' }, suspended);
+    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
+      workflowId: 'mass-drop/PAGES/paged',
+      taskQueue: TASK_QUEUE,
+      args: [
+        {
+          associationId: 'PAGES',
+          action: 'drop',
+          filter: { state: 'suspended' },
+          reason: 'lapsed',
+          by: 'board',
+          concurrency: 2,
+          pageSize: 4,
+          chunkSize: 3,
+        },
+      ],
+    });
+    const report = await handle.result();
+    // Three pages of 4, 4 and 3 members: three runs, the first two continued as new.
+    expect(report).toMatchObject({ action: 'drop', total: 11, done: 11, changed: 11, refused: 0, runs: 3 });
+    expect(report.changes.map((c) => c.memberId)).toEqual(suspended);
+    const runs = [];
+    for await (const run of server.env.client.workflow.list({ query: `WorkflowId = "mass-drop/PAGES/paged"` }))
+      runs.push(run.status.name);
+    expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
+    await expectDroppedOnce(client, suspended);
+    expect((await client.view('PA1'))?.member?.state).toBe('active');
+  });
+
+  it('stops a cancelled batch after the chunks in flight, and reports exactly the members it changed', async () => {
+    const members = Array.from({ length: 10 }, (_, i) => `CN${String(i).padStart(2, '0')}`);
+    // CN05's membership is on a queue no worker polls yet: the batch waits on it, part-way.
+    const stuckQueue = 'standing-test/cancel-stuck';
+    const { client, config } = await staffOf(
+      'CANCEL',
+      members
+        .filter((m) => m !== 'CN05')
+        .map((memberId) => ({ memberId, state: 'active', paidThrough: addDays(today, 300) })),
+    );
+    const stuck = new MembershipClient(server.env.client, config, stuckQueue);
+    await stuck.importMember({
+      id: 'import-CN05',
+      type: 'imported',
+      memberId: 'CN05',
+      at: new Date().toISOString(),
+      membershipType: 'REALTOR',
+      state: 'active',
+      paidThrough: addDays(today, 300),
+    });
+    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
+      workflowId: 'mass-drop/CANCEL/cancelled',
+      taskQueue: TASK_QUEUE,
+      args: [
+        {
+          associationId: 'CANCEL',
+          action: 'drop',
+          memberIds: members,
+          reason: 'cancel test',
+          by: 'test',
+          concurrency: 1,
+          chunkSize: 1,
+          pageSize: 4,
+        },
+      ],
+    });
+    await expect
+      .poll(async () => (await handle.query(massChangeProgressQuery).catch(() => null))?.done, {
+        timeout: 20_000,
+        interval: 20,
+      })
+      .toBe(5);
+    await handle.cancel();
+    // The chunk in flight (CN05's) finishes once a worker runs CN05's membership; nothing starts after it.
+    const late = await startWorkers(server.env.nativeConnection, [stuckQueue], {
+      ...fakeProviders().activities,
+      ...createStaffActivities({ client: server.env.client }),
+    });
+    try {
+      const report = await handle.result();
+      const changed = members.slice(0, 6);
+      expect(report).toMatchObject({ action: 'drop', done: 6, changed: 6, refused: 0, cancelled: true, runs: 2 });
+      expect(report.changes.map((c) => c.memberId)).toEqual(changed);
+      await expectDroppedOnce(
+        client,
+        changed.filter((m) => m !== 'CN05'),
+      );
+      await expectDroppedOnce(stuck, ['CN05']);
+      for (const memberId of members.slice(6)) {
+        expect((await client.view(memberId))?.member?.state, memberId).toBe('active');
+        expect(await acceptedUpdates(client, memberId), memberId).toEqual([]);
+      }
+      await stuck.handle('CN05').terminate('test over');
+    } finally {
+      await late.stop();
+    }
   });
 });

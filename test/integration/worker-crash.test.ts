@@ -76,6 +76,8 @@ describe('a worker killed mid-batch', () => {
           reason: 'crash test',
           by: 'test',
           concurrency: 4,
+          // One member per activity: the crash splits the batch's activities between the two workers.
+          chunkSize: 1,
         },
       ],
     });
@@ -89,7 +91,7 @@ describe('a worker killed mid-batch', () => {
     await once(first, 'exit');
 
     // Whatever the killed worker held (a workflow task, activities part-way through their Update)
-    // is retried when its timeout passes: a staff command's start-to-close is 15 seconds.
+    // is retried when its timeout passes: a chunk of staff commands heartbeats, with a 15-second timeout.
     const second = await startWorker('worker 2');
     const report = await handle.result();
     expect(report).toMatchObject({ action: 'drop', total: 16, done: 16, changed: 16, refused: 0 });
