@@ -14,7 +14,7 @@ import { MembershipClient } from '../client/membership-client.js';
 import { association, EventLog } from './helpers.js';
 import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from './workflow/deliver.js';
 import { fakeProviders } from './workflow/fake-providers.js';
-import type { DriftReport } from '../activities/reconciliation.js';
+import type { DriftPage, DriftPageRequest, DriftReport } from '../activities/reconciliation.js';
 import { createStaffActivities } from '../activities/staff.js';
 import {
   changeRoleUpdate,
@@ -57,11 +57,22 @@ const findProviderDrift = async ({ associationId }: { associationId: string }): 
   Promise.resolve(
     drift ?? { associationId, membersChecked: 0, recordsChecked: 0, recordsUnsettled: 0, drift: [], unreadable: [] },
   );
+// Its paged form (from patch 'paged-reconciliation'): the same report as one page.
+const findProviderDriftPage = async (request: DriftPageRequest): Promise<DriftPage> => ({
+  ...(await findProviderDrift(request)),
+  membersWithoutMemo: 0,
+  nextCursor: null,
+});
 const worker = await Worker.create({
   connection: env.nativeConnection,
   taskQueue,
   workflowBundle: { code },
-  activities: { ...providers.activities, findProviderDrift, ...createStaffActivities({ client: env.client }) },
+  activities: {
+    ...providers.activities,
+    findProviderDrift,
+    findProviderDriftPage,
+    ...createStaffActivities({ client: env.client }),
+  },
 });
 await mkdir(folder, { recursive: true });
 

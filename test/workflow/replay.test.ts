@@ -27,6 +27,9 @@ describe('recorded histories replay on the current workflow code', () => {
     // v7: provider ids (deliveries addressed by the member's id at each provider, an undeliverable
     // command, ids changed by event and by Update) and memberships on their association's own task queue.
     expect(files.filter((file) => file.startsWith('v7-')).length).toBeGreaterThanOrEqual(16);
+    // v8: reconciliation's memo on every membership (patched 'reconciliation-memo'), paged
+    // reconciliation ('paged-reconciliation') and mass changes in chunks ('mass-change-pages').
+    expect(files.filter((file) => file.startsWith('v8-')).length).toBeGreaterThanOrEqual(16);
   });
 
   // One replay worker for every history (a worker each would cost most of this file's time); each
