@@ -16,8 +16,8 @@ import { liveBenchAssociation } from './association.js';
 import { startBenchDevServer } from './dev-server.js';
 import { readUntil } from './read-until.js';
 import { forkWorkerProcess } from './worker-process.js';
-import { noopUpdate } from './mass-change-workflows.js';
-import type { noopUpdateWorkflow } from './mass-change-workflows.js';
+import { noopUpdate } from './noop-workflow.js';
+import type { noopUpdateWorkflow } from './noop-workflow.js';
 
 const { values } = parseArgs({
   options: { members: { type: 'string', default: '2000' }, concurrency: { type: 'string', default: '10' } },
@@ -30,7 +30,7 @@ const association = liveBenchAssociation({});
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const { env, folder } = await startBenchDevServer('mass-change');
 console.log(`Temporal dev server (SQLite with WAL in ${folder}) and a worker…`);
-const { child: worker } = await forkWorkerProcess(join(import.meta.dirname, 'mass-change-worker.ts'), [], {
+const { child: worker } = await forkWorkerProcess(join(import.meta.dirname, 'runtime-worker.ts'), [], {
   TEMPORAL_ADDRESS: env.address,
   BENCH_CACHE: String(members * 2 + 100),
 });

@@ -1,6 +1,7 @@
-// The baseline for bench:runtime: a workflow that takes signals and does nothing else, so the
-// membership workflow's throughput can be read as a ratio of what Temporal itself allows here.
-import { condition, defineQuery, defineSignal, setHandler } from '@temporalio/workflow';
+// The benchmarks' baselines: workflows that take signals (bench:runtime) or Updates
+// (bench:mass-change) and do nothing else, so the product's throughput can be read as a ratio of
+// what Temporal itself allows here.
+import { condition, defineQuery, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
 
 export const pingSignal = defineSignal('ping');
 export const pingsQuery = defineQuery<number>('pings');
@@ -11,5 +12,13 @@ export async function noopWorkflow(): Promise<void> {
     pings += 1;
   });
   setHandler(pingsQuery, () => pings);
+  await condition(() => false);
+}
+
+export const noopUpdate = defineUpdate<number, [string]>('noop');
+
+export async function noopUpdateWorkflow(): Promise<void> {
+  let updates = 0;
+  setHandler(noopUpdate, () => (updates += 1));
   await condition(() => false);
 }

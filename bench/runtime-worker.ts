@@ -1,16 +1,22 @@
-// The worker bench:runtime measures, in its own process: the membership and no-op workflows, a
-// cache large enough to hold every workflow of the run, and its memory on request (after a GC).
-// Provider commands go over HTTP to the simulators, run in this process too.
+// The worker bench:runtime, bench:gateway and bench:mass-change measure, in its own process: the
+// membership and mass-change workflows and the no-op baselines (bench/workflows.ts), a cache large
+// enough to hold every workflow of the run, and its memory on request (after a GC). Provider
+// commands go over HTTP to the simulators, run in this process too; a mass change's staff
+// commands go through a Temporal client of its own, as the real worker's do.
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createProviderActivities, providerSettingsSchema } from '../activities/providers.js';
+import { createStaffActivities } from '../activities/staff.js';
 import { buildSimulator } from '../provider-simulators/server.js';
 import { bundlerOptions } from '../worker/workflow-bundle.js';
 import { TASK_QUEUE } from '../workflows/messages.js';
 import { serveWorkerProcess } from './worker-process.js';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const address = process.env.TEMPORAL_ADDRESS!;
+const connection = await NativeConnection.connect({ address });
+const clientConnection = await Connection.connect({ address });
 const simulator = await buildSimulator();
 const baseUrl = await simulator.listen({ host: '127.0.0.1', port: 0 });
 const settings = providerSettingsSchema.parse({
@@ -25,10 +31,14 @@ const worker = await Worker.create({
   workflowsPath: join(import.meta.dirname, 'workflows.ts'),
   bundlerOptions,
   maxCachedWorkflows: Number(process.env.BENCH_CACHE ?? 10_000),
-  activities: createProviderActivities({ http: fetch, settings }),
+  activities: {
+    ...createProviderActivities({ http: fetch, settings }),
+    ...createStaffActivities({ client: new Client({ connection: clientConnection }) }),
+  },
 });
 await serveWorkerProcess(worker);
 await simulator.close();
+await clientConnection.close();
 await connection.close();
 // The IPC channel would keep this process alive after the worker stops.
 process.disconnect?.();

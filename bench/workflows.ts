@@ -1,3 +1,4 @@
-// The bench worker's workflows: the product's, and the no-op baseline.
+// The bench worker's workflows: the product's membership and mass-change workflows, and the no-op baselines.
 export { membershipWorkflow } from '../workflows/membership-workflow.js';
-export { noopWorkflow } from './noop-workflow.js';
+export { massChangeWorkflow } from '../workflows/mass-change.js';
+export { noopUpdateWorkflow, noopWorkflow } from './noop-workflow.js';

@@ -30,7 +30,7 @@ import { formatInputError } from '../schemas/parse.js';
 import { memorySettingsOf, workerNodeFlags } from '../worker/memory-settings.js';
 import { hostAndPort } from './host-and-port.js';
 import { ensureTemporalCli, projectRoot } from './temporal-binaries.js';
-import { ensureNamespace } from './temporal-cluster.js';
+import { ensureNamespace, frontendAnswers } from './temporal-cluster.js';
 
 /** How long a child has to finish its work after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -139,15 +139,7 @@ async function waitUntil(what: string, ready: () => Promise<boolean>, timeoutMs:
   }
 }
 
-async function temporalAnswers(): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: '1s' });
-  try {
-    await connection.workflowService.getSystemInfo({});
-    return true;
-  } finally {
-    await connection.close();
-  }
-}
+const temporalAnswers = () => frontendAnswers(address);
 
 async function simulatorsAnswer(): Promise<boolean> {
   return (await fetch(`${simulatorUrl}/admin/faults`, { signal: AbortSignal.timeout(1_000) })).ok;

@@ -29,7 +29,8 @@ export const pinned = {
   },
 } as const;
 
-async function executable(path: string): Promise<boolean> {
+/** Whether `path` is a file this process may run. */
+export async function executable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;

@@ -5,7 +5,6 @@ import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { access, chown, cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { constants } from 'node:fs';
 import { userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +13,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { stringify } from 'yaml';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
-import { projectRoot } from './temporal-binaries.js';
+import { executable, projectRoot } from './temporal-binaries.js';
 
 const run = promisify(execFile);
 
@@ -35,15 +34,6 @@ export interface ServerBinaries {
   readonly sqlTool: string;
   /** The module's schema/postgresql/v12 folder, copied out of the Go module cache. */
   readonly schema: string;
-}
-
-async function executable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** `go` on PATH, else where the Go tarball installs it. */
@@ -270,7 +260,8 @@ function dynamicConfig(options: ClusterOptions): object {
     : {};
 }
 
-async function frontendAnswers(address: string): Promise<boolean> {
+/** Whether a Temporal frontend answers at `address` (throws when it cannot be reached). */
+export async function frontendAnswers(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: '1s' });
   try {
     await connection.workflowService.getSystemInfo({});
