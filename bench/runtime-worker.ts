@@ -2,7 +2,9 @@
 // membership and mass-change workflows and the no-op baselines (bench/workflows.ts), a cache large
 // enough to hold every workflow of the run, and its memory on request (after a GC). Provider
 // commands go over HTTP to the simulators, run in this process too; a mass change's staff
-// commands go through a Temporal client of its own, as the real worker's do.
+// commands go through a Temporal client of its own, as the real worker's do. bench:scale runs it
+// for its trivial members alone: on a task queue of its own (BENCH_TASK_QUEUE), in a namespace
+// (TEMPORAL_NAMESPACE), its commands to the simulators the real worker uses (BENCH_PROVIDERS_URL).
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -17,8 +19,9 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 const address = process.env.TEMPORAL_ADDRESS!;
 const connection = await NativeConnection.connect({ address });
 const clientConnection = await Connection.connect({ address });
-const simulator = await buildSimulator();
-const baseUrl = await simulator.listen({ host: '127.0.0.1', port: 0 });
+const namespace = process.env.TEMPORAL_NAMESPACE || 'default';
+const simulator = process.env.BENCH_PROVIDERS_URL ? undefined : await buildSimulator();
+const baseUrl = process.env.BENCH_PROVIDERS_URL || (await simulator!.listen({ host: '127.0.0.1', port: 0 }));
 const settings = providerSettingsSchema.parse({
   associationId: 'BENCH',
   m1: { baseUrl },
@@ -27,17 +30,18 @@ const settings = providerSettingsSchema.parse({
 });
 const worker = await Worker.create({
   connection,
-  taskQueue: TASK_QUEUE,
+  namespace,
+  taskQueue: process.env.BENCH_TASK_QUEUE || TASK_QUEUE,
   workflowsPath: join(import.meta.dirname, 'workflows.ts'),
   bundlerOptions,
   maxCachedWorkflows: Number(process.env.BENCH_CACHE ?? 10_000),
   activities: {
     ...createProviderActivities({ http: fetch, settings }),
-    ...createStaffActivities({ client: new Client({ connection: clientConnection }) }),
+    ...createStaffActivities({ client: new Client({ connection: clientConnection, namespace }) }),
   },
 });
 await serveWorkerProcess(worker);
-await simulator.close();
+await simulator?.close();
 await clientConnection.close();
 await connection.close();
 // The IPC channel would keep this process alive after the worker stops.

@@ -1,5 +1,6 @@
 // npm run simulators: the provider simulators on 127.0.0.1 (STANDING_SIMULATOR_PORT, default 8790),
-// with state in .data/simulators.json and its journal .data/simulators.json.log. Faults from
+// with state in .data/simulators.json and its journal .data/simulators.json.log (or the file
+// STANDING_SIMULATOR_STATE names, and its .log beside it). Faults from
 // STANDING_SIMULATOR_FAULTS, JSON per provider, e.g. '{"mls": {"errorRate": 0.2}, "supra":
 // {"latencyMs": 800}}'; or at run time through PUT /admin/faults/<provider>.
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ function faultSettings() {
 
 const port = Number(process.env.STANDING_SIMULATOR_PORT ?? 8790);
 const app = await buildSimulator({
-  stateFile: join(import.meta.dirname, '..', '.data', 'simulators.json'),
+  stateFile: process.env.STANDING_SIMULATOR_STATE || join(import.meta.dirname, '..', '.data', 'simulators.json'),
   faults: faultSettings(),
 });
 await app.listen({ host: '127.0.0.1', port });
