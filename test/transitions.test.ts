@@ -608,6 +608,17 @@ describe('paymentReversed (spec v1.1: section 4a and its row of section 5)', () 
     expect(run(config, reversed.pay('2026-06-07', 'INV-07', 50, 'P7b')).paidThrough).toBe('2026-08-31');
   });
 
+  it('counts from null after joined, where no gap can leave dues out: a later month paid keeps counting', () => {
+    // Spec 4: with paidThrough null any settled dues invoice counts, so July alone covers through 07-31.
+    const log = paidJune()
+      .invoice('2026-06-03', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .pay('2026-06-04', 'INV-07', 50, 'P7')
+      .reverse('2026-06-06', 'P1');
+    const view = run(config, log);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
+    expect(view.timeline).toHaveLength(2);
+  });
+
   it('counts from the imported paidThrough', () => {
     const log = new EventLog()
       .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'active', paidThrough: '2026-06-30' })
