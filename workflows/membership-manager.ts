@@ -56,6 +56,15 @@ const VALIDATED_PAYLOADS = 'validated-payloads';
  */
 const RECONCILIATION_MEMO = 'reconciliation-memo';
 
+/**
+ * From this patch on a `paymentReversed` signal is applied (spec v1.1, 4a). Before it the type was
+ * unknown: the signal was refused with a warning and issued no command. Applying it now can issue
+ * commands (a pastDue change and its provider deliveries, search attributes), so a history that
+ * holds such a refused signal must replay it refused. Asked only when a reversal arrives, so no
+ * other history is marked.
+ */
+const PAYMENT_REVERSED = 'payment-reversed';
+
 /** The staff commands, each an Update: how its payload is checked and the event it becomes. */
 const staffCommands = {
   suspend: {
@@ -102,6 +111,7 @@ export class MembershipManager {
   private memoPublished: string | undefined;
   private memoing = false;
   private validating = false;
+  private reversing = false;
   /** Set by every message; the workflow's wait for the next deadline ends on it. */
   woken = false;
 
@@ -333,6 +343,11 @@ export class MembershipManager {
     const verdict = this.acceptEvent(payload);
     if (!verdict.ok) {
       this.refuse(`ignored a malformed event: ${verdict.problem}`);
+      return;
+    }
+    // Once true, true for the rest of the run (patched() marks the history the first time).
+    if (verdict.value.type === 'paymentReversed' && !(this.reversing ||= patched(PAYMENT_REVERSED))) {
+      this.refuse(`ignored a malformed event: event ${verdict.value.id}: type: paymentReversed was not supported yet`);
       return;
     }
     this.eventsThisRun += 1;
