@@ -105,8 +105,8 @@ export class MembershipManager {
   private readonly warnings: string[];
   private readonly continueAsNewAfter: number;
   private eventsThisRun = 0;
-  /** Search attributes as last upserted, so an unchanged member upserts nothing. */
-  private published = '';
+  /** Search attributes as last upserted (name → value as text), so an unchanged one is not upserted again. */
+  private readonly published = new Map<string, string>();
   /** The provider acknowledgements memo as last upserted (this run), so an unchanged one upserts nothing. */
   private memoPublished: string | undefined;
   private memoing = false;
@@ -313,11 +313,14 @@ export class MembershipManager {
     const view = this.membership.view();
     const syncView = this.deliveries?.view() ?? null;
     const attributes = searchAttributesOf(this.association.association.id, this.memberId, view, syncView);
-    const fingerprint = JSON.stringify(attributes.map(({ key, value }) => [key.name, value]));
-    if (fingerprint !== this.published) {
-      upsertSearchAttributes(attributes);
-      this.published = fingerprint;
-    }
+    // Only what changed since the last upsert (an upsert merges): less for visibility to index.
+    const changed = attributes.filter(({ key, value }) => {
+      const text = value instanceof Date ? value.toISOString() : JSON.stringify(value);
+      if (this.published.get(key.name) === text) return false;
+      this.published.set(key.name, text);
+      return true;
+    });
+    if (changed.length > 0) upsertSearchAttributes(changed);
     this.publishAcknowledgements();
     setCurrentDetails(
       standingInWords(view, this.membership.nextDeadline(), this.association.association.timezone, syncView),

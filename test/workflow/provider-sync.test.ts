@@ -182,4 +182,30 @@ describe('provider sync', () => {
     ).toMatchObject({ outcome: 'skipped', reason: 'no-longer-suspended' });
     expect(standing?.providerSync?.status).toBe('ok');
   });
+  it('upserts only the search attributes that changed, and visibility still has them all', async () => {
+    const client = new MembershipClient(env.client, config, taskQueue);
+    await deliverInTime(env, client, shift(paidMember('U1').events), at('2026-06-02T00:00:00Z'));
+    await providersSettled(client, ['U1']);
+    const history = await client.handle('U1').fetchHistory();
+    const upserted = (history.events ?? []).flatMap((event) => {
+      const fields = event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+      // Patch markers upsert TemporalChangeVersion on their own: those are Temporal's, not ours.
+      const ours = Object.keys(fields ?? {}).filter((name) => name !== 'TemporalChangeVersion');
+      return ours.length > 0 ? [ours.sort()] : [];
+    });
+    // The first upsert says everything; the rest only what moved (the state, paid-through, provider sync…).
+    expect(upserted[0]).toEqual(
+      expect.arrayContaining(['AssociationId', 'MemberId', 'MembershipState', 'ProviderSync']),
+    );
+    expect(upserted.length).toBeGreaterThan(1);
+    for (const later of upserted.slice(1)) {
+      expect(later).not.toContain('AssociationId');
+      expect(later).not.toContain('MemberId');
+    }
+    expect(upserted.slice(1)).toContainEqual(['ProviderSync']);
+    const attributes = (await client.handle('U1').describe()).typedSearchAttributes;
+    expect(attributes.get(keys.MembershipState)).toBe('active');
+    expect(attributes.get(keys.ProviderSync)).toBe('ok');
+    expect(attributes.get(keys.AssociationId)).toBe(config.association.id);
+  });
 });
