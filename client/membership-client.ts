@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { SearchAttributePair, UpdateDefinition } from '@temporalio/common';
+import { Membership } from '../machines/membership.js';
 import type { MemberView } from '../machines/view.js';
 import type { Role } from '../machines/types.js';
 import { rulesOf } from '../schemas/association.js';
@@ -50,7 +51,11 @@ import type {
   StaffPreview,
 } from '../workflows/messages.js';
 import type { membershipWorkflow } from '../workflows/membership-workflow.js';
-import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
+import {
+  PROVIDER_ACKS_MEMO,
+  membershipSearchAttributes as keys,
+  searchAttributesOf,
+} from '../workflows/search-attributes.js';
 
 /** An event that failed validation: every problem, each naming its field. */
 export class InvalidEvent extends Error {
@@ -129,6 +134,7 @@ export class MembershipClient {
 
   private startOptions(memberId: string, input: Omit<MembershipWorkflowInput, 'association' | 'memberId'> = {}) {
     const version = configVersion(this.association);
+    const expected = this.expectedAttributes(memberId, input.events ?? []);
     return {
       workflowId: this.workflowId(memberId),
       taskQueue: this.taskQueue,
@@ -136,14 +142,34 @@ export class MembershipClient {
         MembershipWorkflowInput,
       ],
       // Visible at once, so a configuration broadcast racing an import skips members started on it.
-      memo: { configVersion: version },
-      // Findable from the first moment, before the workflow has run at all.
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: keys.AssociationId, value: this.associationId },
-        { key: keys.MemberId, value: memberId },
-      ]),
+      // No provider acknowledged yet: what reconciliation reads, there from the start.
+      memo: { configVersion: version, [PROVIDER_ACKS_MEMO]: {} },
+      // Findable from the first moment, before the workflow has run at all; an imported member
+      // with all it will show, so the workflow has nothing to upsert (it upserts only what differs).
+      typedSearchAttributes: new TypedSearchAttributes(expected),
       staticSummary: `Membership of ${memberId} in ${this.association.association.name ?? this.associationId}`,
     };
+  }
+
+  /**
+   * The search attributes a member started with `events` will show once its workflow has run them:
+   * the rules worked out here as the workflow will (the same Membership), the providers in sync
+   * unless a change was due. A guess at worst: the workflow upserts whatever differs.
+   */
+  private expectedAttributes(memberId: string, events: readonly LifecycleEvent[]): SearchAttributePair[] {
+    const known: SearchAttributePair[] = [
+      { key: keys.AssociationId, value: this.associationId },
+      { key: keys.MemberId, value: memberId },
+    ];
+    if (events.length === 0) return known;
+    const member = Membership.create(this.association, memberId);
+    const now = Date.now();
+    for (const event of events) member.apply(event, now);
+    member.advanceTo(now);
+    const sync = member.changes.length === 0 ? { status: 'ok' as const, deliveries: [] } : null;
+    return searchAttributesOf(this.associationId, memberId, member.view(), sync).filter(
+      (pair): pair is SearchAttributePair => pair.value !== null,
+    );
   }
 
   /** Validates and signals one event, starting the member's workflow if it has none. */

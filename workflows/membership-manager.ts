@@ -37,7 +37,7 @@ import type {
 import { checkEvent, checkPayload, legacyEventProblem, payloadOrThrow } from './payload-checks.js';
 import type { Verdict } from './payload-checks.js';
 import { startProviderSenders as startSenders } from './provider-sync.js';
-import { PROVIDER_ACKS_MEMO, searchAttributesOf } from './search-attributes.js';
+import { PROVIDER_ACKS_MEMO, membershipSearchAttributes, searchAttributesOf } from './search-attributes.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
 /** Warnings kept (the latest): a sender that keeps sending malformed events cannot grow the member without bound. */
@@ -64,6 +64,17 @@ const RECONCILIATION_MEMO = 'reconciliation-memo';
  * other history is marked.
  */
 const PAYMENT_REVERSED = 'payment-reversed';
+
+/**
+ * Every patch above, for a run this code (or later code) starts: one marker in its history instead
+ * of one per patch (each marker also upserts Temporal's TemporalChangeVersion, a visibility write,
+ * on every import and every continued run). A run whose history lacks it was started by older code
+ * and asks each patch on its own, as it always did. With it, the run also takes the search
+ * attributes and memo it was started with as already published, so it upserts only what differs.
+ * The next patch is asked on its own (`current || patched(NEXT)` is wrong: a run started with this
+ * baseline predates NEXT); the next baseline, when one is worth it, covers them all again.
+ */
+export const BASELINE = 'baseline-2026-11';
 
 /** The staff commands, each an Update: how its payload is checked and the event it becomes. */
 const staffCommands = {
@@ -109,16 +120,31 @@ export class MembershipManager {
   private readonly published = new Map<string, string>();
   /** The provider acknowledgements memo as last upserted (this run), so an unchanged one upserts nothing. */
   private memoPublished: string | undefined;
-  private memoing = false;
-  private validating = false;
-  private reversing = false;
+  private memoing: boolean;
+  private validating: boolean;
+  private reversing: boolean;
   /** Set by every message; the workflow's wait for the next deadline ends on it. */
   woken = false;
 
   constructor(
     private readonly input: MembershipWorkflowInput,
     withProviderSync: boolean,
+    /** Whether the run was started at BASELINE or later: every patch before it holds. */
+    current = false,
   ) {
+    this.memoing = current;
+    this.validating = current;
+    this.reversing = current;
+    if (current) {
+      // What the run was started with is published already (the client and continue-as-new set it).
+      const started = workflowInfo().typedSearchAttributes;
+      for (const key of Object.values(membershipSearchAttributes)) {
+        // An attribute the run was not started with counts as published null: nothing to remove.
+        this.published.set(key.name, textOf(started.get(key) ?? null));
+      }
+      const acks = workflowInfo().memo?.[PROVIDER_ACKS_MEMO];
+      if (acks !== undefined) this.memoPublished = JSON.stringify(acks);
+    }
     this.association = input.association;
     this.configVersion = input.configVersion;
     this.memberId = input.memberId;
@@ -315,7 +341,7 @@ export class MembershipManager {
     const attributes = searchAttributesOf(this.association.association.id, this.memberId, view, syncView);
     // Only what changed since the last upsert (an upsert merges): less for visibility to index.
     const changed = attributes.filter(({ key, value }) => {
-      const text = value instanceof Date ? value.toISOString() : JSON.stringify(value);
+      const text = textOf(value);
       if (this.published.get(key.name) === text) return false;
       this.published.set(key.name, text);
       return true;
@@ -393,4 +419,9 @@ export class MembershipManager {
     const { workflowId, firstExecutionRunId } = workflowInfo();
     return `${workflowId}/${firstExecutionRunId}`;
   }
+}
+
+/** A search attribute's value as published, comparable across runs (a date as its ISO instant). */
+function textOf(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : JSON.stringify(value);
 }

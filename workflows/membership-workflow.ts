@@ -3,7 +3,7 @@
 // them, applies the start events, and waits: for a message, or for the member's next deadline
 // (one durable timer, re-armed after every step), until the run continues as new.
 import { allHandlersFinished, condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
-import { MembershipManager } from './membership-manager.js';
+import { BASELINE, MembershipManager } from './membership-manager.js';
 import {
   changeProviderIdsUpdate,
   changeRoleUpdate,
@@ -24,15 +24,18 @@ import type { MembershipWorkflowInput, StaffCommand } from './messages.js';
 export { MAX_WARNINGS } from './membership-manager.js';
 
 export async function membershipWorkflow(input: MembershipWorkflowInput): Promise<void> {
+  // A run started by this code marks its history once for every patch so far (BASELINE); a run
+  // started by older code asks each patch on its own, as its history was recorded.
+  const current = patched(BASELINE);
   // Provider sync sends each change's commands to the providers. Runs started before it existed
   // go on without it (their histories replay unchanged); their next run has it.
-  const manager = new MembershipManager(input, patched('provider-sync'));
+  const manager = new MembershipManager(input, current || patched('provider-sync'), current);
 
   // Start events (an import) must come before signals that arrived with the start: the SDK buffers
   // those and delivers them the moment their handler is registered. Workflows started before this
   // fix applied their start events after registering handlers; patched() keeps them replaying.
   const startEvents = input.events ?? [];
-  const startEventsFirst = startEvents.length > 0 && patched('start-events-before-handlers');
+  const startEventsFirst = startEvents.length > 0 && (current || patched('start-events-before-handlers'));
   if (startEventsFirst) for (const event of startEvents) manager.receiveEvent(event);
 
   // Registered in this order since the first run: signals buffered at the start are delivered in it.

@@ -193,19 +193,51 @@ describe('provider sync', () => {
       const ours = Object.keys(fields ?? {}).filter((name) => name !== 'TemporalChangeVersion');
       return ours.length > 0 ? [ours.sort()] : [];
     });
-    // The first upsert says everything; the rest only what moved (the state, paid-through, provider sync…).
-    expect(upserted[0]).toEqual(
-      expect.arrayContaining(['AssociationId', 'MemberId', 'MembershipState', 'ProviderSync']),
-    );
+    // Started with its association and member id: the first upsert adds what the join says, and
+    // each later one only what moved (the state, paid-through, provider sync…).
+    expect(upserted[0]).toEqual(expect.arrayContaining(['MembershipState', 'MembershipType', 'ProviderSync']));
     expect(upserted.length).toBeGreaterThan(1);
-    for (const later of upserted.slice(1)) {
-      expect(later).not.toContain('AssociationId');
-      expect(later).not.toContain('MemberId');
+    for (const upsert of upserted) {
+      expect(upsert).not.toContain('AssociationId');
+      expect(upsert).not.toContain('MemberId');
     }
     expect(upserted.slice(1)).toContainEqual(['ProviderSync']);
     const attributes = (await client.handle('U1').describe()).typedSearchAttributes;
     expect(attributes.get(keys.MembershipState)).toBe('active');
     expect(attributes.get(keys.ProviderSync)).toBe('ok');
     expect(attributes.get(keys.AssociationId)).toBe(config.association.id);
+  });
+  it('marks a new run once, and starts an imported member with all it shows: nothing to upsert', async () => {
+    const client = new MembershipClient(env.client, config, taskQueue);
+    const now = new Date(await env.currentTimeMs());
+    const paidThrough = `${now.getUTCFullYear() + 1}-03-31`;
+    await client.importMember({
+      id: 'imp-I1',
+      type: 'imported',
+      memberId: 'I1',
+      at: now.toISOString(),
+      membershipType: 'REALTOR',
+      role: 'primary',
+      state: 'active',
+      paidThrough,
+      joinDate: '2010-05-14',
+      memberStatus: 'Renewed',
+    });
+    expect((await client.view('I1'))?.member?.state).toBe('active');
+    const events = (await client.handle('I1').fetchHistory()).events ?? [];
+    // One marker (the baseline of every patch so far), with Temporal's own TemporalChangeVersion upsert.
+    expect(events.filter((event) => event.markerRecordedEventAttributes)).toHaveLength(1);
+    const ours = events.flatMap((event) =>
+      Object.keys(event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}).filter(
+        (name) => name !== 'TemporalChangeVersion',
+      ),
+    );
+    expect(ours).toEqual([]);
+    expect(events.filter((event) => event.workflowPropertiesModifiedEventAttributes)).toHaveLength(0);
+    const description = await client.handle('I1').describe();
+    expect(description.typedSearchAttributes.get(keys.MembershipState)).toBe('active');
+    expect(description.typedSearchAttributes.get(keys.ProviderSync)).toBe('ok');
+    expect(description.typedSearchAttributes.get(keys.PaidThrough)).toEqual(new Date(`${paidThrough}T00:00:00Z`));
+    expect(description.memo?.providerAcks).toEqual({});
   });
 });
