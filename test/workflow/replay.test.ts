@@ -30,6 +30,9 @@ describe('recorded histories replay on the current workflow code', () => {
     // v8: reconciliation's memo on every membership (patched 'reconciliation-memo'), paged
     // reconciliation ('paged-reconciliation') and mass changes in chunks ('mass-change-pages').
     expect(files.filter((file) => file.startsWith('v8-')).length).toBeGreaterThanOrEqual(16);
+    // v9: payment reversals ('payment-reversed'), one baseline marker for a new membership run
+    // ('baseline-2026-11') and search attribute upserts of only what changed.
+    expect(files.filter((file) => file.startsWith('v9-')).length).toBeGreaterThanOrEqual(17);
   });
 
   // One replay worker for every history (a worker each would cost most of this file's time); each
