@@ -123,6 +123,7 @@ export class MembershipManager {
   private memoing: boolean;
   private validating: boolean;
   private reversing: boolean;
+  private publishing = false;
   /** Set by every message; the workflow's wait for the next deadline ends on it. */
   woken = false;
 
@@ -130,7 +131,7 @@ export class MembershipManager {
     private readonly input: MembershipWorkflowInput,
     withProviderSync: boolean,
     /** Whether the run was started at BASELINE or later: every patch before it holds. */
-    current = false,
+    private readonly current = false,
   ) {
     this.memoing = current;
     this.validating = current;
@@ -334,8 +335,23 @@ export class MembershipManager {
     };
   }
 
-  /** Tells visibility and the UI where the member stands. */
+  /**
+   * Tells visibility and the UI where the member stands: at once for a run from before BASELINE;
+   * from BASELINE on once, at the end of the activation, however many steps it held (two provider
+   * acknowledgements arriving together upsert once, not twice).
+   */
   private publish(): void {
+    if (!this.current) return this.publishNow();
+    if (this.publishing) return;
+    this.publishing = true;
+    // A microtask: it runs before the activation completes, after the steps queued before it.
+    void Promise.resolve().then(() => {
+      this.publishing = false;
+      this.publishNow();
+    });
+  }
+
+  private publishNow(): void {
     const view = this.membership.view();
     const syncView = this.deliveries?.view() ?? null;
     const attributes = searchAttributesOf(this.association.association.id, this.memberId, view, syncView);

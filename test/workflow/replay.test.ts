@@ -104,3 +104,49 @@ describe('a paymentReversed signal an older run refused replays refused', () => 
     expect(errors).toEqual([undefined, undefined]);
   }, 120_000);
 });
+
+/**
+ * From v9 on (the baseline marker), a membership publishes once per workflow task, however many
+ * steps the task held: at most one upsert of its own search attributes and one of its memo. The v9
+ * histories replay on today's code (above), so what they hold is what today's code does; v8's show
+ * the check can fail.
+ */
+describe('one publication per workflow task', () => {
+  /** Workflow tasks of a membership history that upsert its search attributes, or its memo, more than once. */
+  async function repeatedPublications(file: string): Promise<number> {
+    const history = JSON.parse(await readFile(join(folder, file), 'utf8')) as {
+      events: {
+        eventType: string;
+        upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes: { indexedFields: object } };
+        workflowPropertiesModifiedEventAttributes?: object;
+      }[];
+    };
+    let repeated = 0;
+    let attributes = 0;
+    let memo = 0;
+    // A task's commands follow its WORKFLOW_TASK_COMPLETED event.
+    for (const event of [...history.events, { eventType: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED' }]) {
+      if (event.eventType === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED') {
+        if (attributes > 1 || memo > 1) repeated += 1;
+        attributes = memo = 0;
+      }
+      const upserted = Object.keys(
+        event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes.indexedFields ?? {},
+      );
+      if (upserted.some((name) => name !== 'TemporalChangeVersion')) attributes += 1;
+      if (event.workflowPropertiesModifiedEventAttributes) memo += 1;
+    }
+    return repeated;
+  }
+  const count = async (version: string) => {
+    let repeated = 0;
+    for (const file of files.filter((name) => name.startsWith(`${version}-`)))
+      repeated += await repeatedPublications(file);
+    return repeated;
+  };
+
+  it('holds for v9, and did not for v8', async () => {
+    expect(await count('v9')).toBe(0);
+    expect(await count('v8')).toBeGreaterThan(0);
+  });
+});
