@@ -366,7 +366,8 @@ try {
 
   // The board: paid through today in the zone whose midnight comes first after the set-up
   // (import and dry run; estimated generously from the trivial starts).
-  const setupMs = trivialStartMs * 4 + (members / 100) * 1000 + 60_000;
+  // Import: a third of the trivial rate at worst; the dry run: 40 ms a member at worst; a minute spare.
+  const setupMs = trivialStartMs * 3 + members * 40 + 60_000;
   const renewal = earliestMidnight(new Date(Date.now() + setupMs));
   say(
     `renewal day: ${members} members paid through ${renewal.paidThrough} in ${renewal.zone}, expiring at ${renewal.midnight.toISOString()} (in ${Math.round((renewal.midnight.getTime() - Date.now()) / 60_000)} min)`,
