@@ -19,7 +19,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -205,6 +205,11 @@ function roster(count: number, paidThrough: string): string {
 const scratch = await mkdtemp(join(tmpdir(), 'standing-bench-scale-'));
 let cluster: RunningCluster | undefined;
 let teardownDev: (() => Promise<void>) | undefined;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    say(`${signal}: stopping`);
+    void cleanUp().finally(() => process.exit(130));
+  });
 try {
   // The server.
   let address: string;
@@ -213,6 +218,8 @@ try {
   let databaseBytes: () => Promise<number>;
   if (onCluster) {
     const dataDir = join(scratch, 'cluster');
+    // PostgreSQL runs as its own user (under root), who must reach its folder inside the scratch one.
+    await chmod(scratch, 0o755);
     const postgresPort = Number(values['cluster-pg-port']);
     say(`starting a fresh cluster (official server v1.29.1 on PostgreSQL) in ${dataDir}…`);
     cluster = await startCluster({ dataDir, frontendPort: Number(values['cluster-port']), postgresPort, log: say });
@@ -509,6 +516,11 @@ try {
   await once(worker, 'exit');
   await connection.close();
 } finally {
+  await cleanUp();
+}
+
+/** Stops everything the run started (also on Ctrl-C: PostgreSQL would outlive the run otherwise). */
+async function cleanUp(): Promise<void> {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await cluster?.stop();
   await teardownDev?.();
