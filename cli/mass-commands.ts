@@ -27,10 +27,27 @@ interface MassOptions extends GlobalOptions, FilterOptions {
   to?: keyof typeof actionFor;
 }
 
+/** A member whose workflow did not answer the dry run's question, even asked again. */
+export interface Unanswered {
+  readonly memberId: string;
+  readonly outcome: 'unanswered';
+  readonly reason: string;
+}
+
 /** A dry run's lines (`--json`: JSON Lines): one outcome per member as it is known, then the summary. */
 export type DryRunLine =
   | StaffOutcome
-  | { readonly action: StaffAction; readonly dryRun: true; readonly changed: number; readonly refused: number };
+  | Unanswered
+  | {
+      readonly action: StaffAction;
+      readonly dryRun: true;
+      readonly changed: number;
+      readonly refused: number;
+      readonly unanswered: number;
+    };
+
+/** Times a dry run asks a member's workflow before it reports the member unanswered. */
+export const DRY_RUN_ATTEMPTS = 3;
 
 /** `mass-status-change --to`: the state, and the staff command that moves a member there. */
 const actionFor = { suspended: 'suspend', active: 'reactivate', terminated: 'drop' } as const satisfies Record<
@@ -50,16 +67,29 @@ export async function dryRun(
   action: StaffAction,
   memberIds: AsyncIterable<string>,
   command: { reason: string; by: string },
-  write: (line: StaffOutcome) => void,
-): Promise<{ changed: number; refused: number }> {
-  const counts = { changed: 0, refused: 0 };
+  write: (line: StaffOutcome | Unanswered) => void,
+  retryPause = 1_000,
+): Promise<{ changed: number; refused: number; unanswered: number }> {
+  const counts = { changed: 0, refused: 0, unanswered: 0 };
   const inFlight = new Set<Promise<void>>();
-  for await (const memberId of memberIds) {
-    const preview = membership.preview(memberId, action, { ...command, id: 'dry-run' }).then((p) => {
-      const line: StaffOutcome =
-        p.outcome === 'applied'
+  // A query fails when the worker cannot answer in time (busy with a board's worth of workflow
+  // tasks, say): asked again after a pause, then reported, so one slow member does not end the run.
+  const ask = async (memberId: string): Promise<StaffOutcome | Unanswered> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const p = await membership.preview(memberId, action, { ...command, id: 'dry-run' });
+        return p.outcome === 'applied'
           ? { memberId, outcome: 'changed', from: p.from ?? 'none', to: p.to ?? 'none' }
           : { memberId, outcome: 'refused', reason: p.reason ?? 'already applied' };
+      } catch (error) {
+        if (attempt >= DRY_RUN_ATTEMPTS)
+          return { memberId, outcome: 'unanswered', reason: (error as Error).message || String(error) };
+        await new Promise((resolve) => setTimeout(resolve, retryPause * attempt));
+      }
+    }
+  };
+  for await (const memberId of memberIds) {
+    const preview = ask(memberId).then((line) => {
       counts[line.outcome] += 1;
       write(line);
     });
@@ -71,9 +101,9 @@ export async function dryRun(
   return counts;
 }
 
-/** One outcome as a text line: `member  now -> after`, or `member  refused: reason`. */
-function outcomeLine(o: StaffOutcome): string {
-  return o.outcome === 'changed' ? `${o.memberId}  ${o.from} -> ${o.to}` : `${o.memberId}  refused: ${o.reason}`;
+/** One outcome as a text line: `member  now -> after`, `member  refused: reason` or `member  unanswered: reason`. */
+function outcomeLine(o: StaffOutcome | Unanswered): string {
+  return o.outcome === 'changed' ? `${o.memberId}  ${o.from} -> ${o.to}` : `${o.memberId}  ${o.outcome}: ${o.reason}`;
 }
 
 function formatReport(report: MassChangeReport, heading: string): string {
@@ -109,11 +139,16 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
 
     if (options.dryRun) {
       const command = { reason: options.reason, by: options.by };
-      const write = (line: DryRunLine) =>
-        print(options.json ? JSON.stringify(line) : outcomeLine(line as StaffOutcome));
+      const write = (line: StaffOutcome | Unanswered) => print(options.json ? JSON.stringify(line) : outcomeLine(line));
       const counts = await dryRun(membership, action, membership.memberIds(filter), command, write);
-      if (options.json) print(JSON.stringify({ action, dryRun: true, ...counts }));
-      else print(`dry run of ${action} (nothing changed): ${counts.changed} change(s), ${counts.refused} refused`);
+      const summary: DryRunLine = { action, dryRun: true, ...counts };
+      if (options.json) print(JSON.stringify(summary));
+      else
+        print(
+          `dry run of ${action} (nothing changed): ${counts.changed} change(s), ${counts.refused} refused${counts.unanswered > 0 ? `, ${counts.unanswered} did not answer (run it again for those)` : ''}`,
+        );
+      // Incomplete: a script gating on the dry run must not take it as the whole answer.
+      if (counts.unanswered > 0) process.exitCode = 1;
       return;
     }
 

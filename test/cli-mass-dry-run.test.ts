@@ -2,7 +2,8 @@
 // the listing is still being read, with a bounded number of previews (and so of members) held at
 // once: 50,000 members need no more memory than 16.
 import { describe, expect, it } from 'vitest';
-import { DRY_RUN_CONCURRENCY, dryRun } from '../cli/mass-commands.js';
+import { DRY_RUN_ATTEMPTS, DRY_RUN_CONCURRENCY, dryRun } from '../cli/mass-commands.js';
+import type { Unanswered } from '../cli/mass-commands.js';
 import type { StaffOutcome } from '../activities/staff.js';
 import type { StaffPreview } from '../workflows/messages.js';
 
@@ -13,7 +14,7 @@ describe('a mass change’s dry run', () => {
     let inFlight = 0;
     let mostInFlight = 0;
     let mostAhead = 0;
-    const written: StaffOutcome[] = [];
+    const written: (StaffOutcome | Unanswered)[] = [];
     async function* memberIds(): AsyncGenerator<string> {
       for (let i = 0; i < members; i += 1) {
         listed += 1;
@@ -43,7 +44,7 @@ describe('a mass change’s dry run', () => {
     expect(written).toHaveLength(members);
     expect(new Set(written.map((line) => line.memberId)).size).toBe(members);
     const refused = Math.ceil(members / 3);
-    expect(counts).toEqual({ changed: members - refused, refused });
+    expect(counts).toEqual({ changed: members - refused, refused, unanswered: 0 });
     expect(written.find((line) => line.memberId === 'DR1')).toEqual({
       memberId: 'DR1',
       outcome: 'changed',
@@ -54,6 +55,38 @@ describe('a mass change’s dry run', () => {
       memberId: 'DR3',
       outcome: 'refused',
       reason: 'not active',
+    });
+  });
+  it('asks a member that did not answer again, and reports it unanswered only after the last attempt', async () => {
+    const asked = new Map<string, number>();
+    async function* memberIds(): AsyncGenerator<string> {
+      yield* ['SLOW', 'DOWN', 'FINE'];
+    }
+    const membership = {
+      async preview(memberId: string): Promise<StaffPreview> {
+        const attempt = (asked.get(memberId) ?? 0) + 1;
+        asked.set(memberId, attempt);
+        // SLOW answers on its second attempt; DOWN never does.
+        if (memberId === 'DOWN' || (memberId === 'SLOW' && attempt === 1)) throw new Error('Failed to query Workflow');
+        return { outcome: 'applied', from: 'active', to: 'terminated' };
+      },
+    };
+    const written: (StaffOutcome | Unanswered)[] = [];
+    const counts = await dryRun(
+      membership,
+      'drop',
+      memberIds(),
+      { reason: 'r', by: 'b' },
+      (line) => written.push(line),
+      1,
+    );
+    expect(counts).toEqual({ changed: 2, refused: 0, unanswered: 1 });
+    expect(asked.get('SLOW')).toBe(2);
+    expect(asked.get('DOWN')).toBe(DRY_RUN_ATTEMPTS);
+    expect(written.find((line) => line.memberId === 'DOWN')).toEqual({
+      memberId: 'DOWN',
+      outcome: 'unanswered',
+      reason: 'Failed to query Workflow',
     });
   });
 });
