@@ -41,7 +41,13 @@ function dryRunOf(stdout: string): Pick<MassChangeReport, 'action' | 'changes' |
   const changes = outcomes.filter((o) => o.outcome === 'changed').sort(byMember);
   const refusals = outcomes.filter((o) => o.outcome === 'refused').sort(byMember);
   if (summary === undefined || !('dryRun' in summary)) throw new Error(`no summary line: ${stdout}`);
-  expect(summary).toEqual({ action: summary.action, dryRun: true, changed: changes.length, refused: refusals.length });
+  expect(summary).toEqual({
+    action: summary.action,
+    dryRun: true,
+    changed: changes.length,
+    refused: refusals.length,
+    unanswered: 0,
+  });
   return { action: summary.action, changes, refusals };
 }
 
