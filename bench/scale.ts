@@ -6,7 +6,7 @@
 // their own and the standing CLI, it measures:
 //   1. import and settle: `standing import` of N active members until all N have run and show in
 //      visibility, against N trivial workflows started with the same concurrency until all show
-//      (before the import and after it: the faster is the floor);
+//      (first and last in the run: the faster is the floor);
 //   2. a renewal-day storm: the N members are paid through today in a zone whose next midnight is
 //      the earliest one after the set-up, so all N expire at that one instant; the time until all N
 //      show `pastDue` with their two provider commands acknowledged, and the worker CPU per expiry,
