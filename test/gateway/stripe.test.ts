@@ -75,6 +75,18 @@ describe('Stripe events as lifecycle events', () => {
     });
   });
 
+  it('turns a voided invoice into invoiceVoided, dated when it was voided', () => {
+    const voided = invoice({ ...month, voidedAt: seconds('2026-07-03T12:00:00Z') });
+    expect(stripeToLifecycle(invoiceEvent('evt_V', 'invoice.voided', voided, 0), chicago, new StripeMembers())).toEqual(
+      {
+        kind: 'events',
+        events: [
+          { id: 'evt_V', type: 'invoiceVoided', memberId: 'U1', at: '2026-07-03T12:00:00.000Z', invoiceId: 'in_U1' },
+        ],
+      },
+    );
+  });
+
   it('reads amounts in zero-decimal and three-decimal currencies as they are', () => {
     expect(currencyUnits(5000, 'JPY')).toBe(5000);
     expect(currencyUnits(5000, 'krw')).toBe(5000);
@@ -239,6 +251,40 @@ describe('POST /v1/associations/{id}/stripe', () => {
       body: { applied: 0 },
     });
     expect(sent).toHaveLength(1);
+  });
+
+  it('answers 401 on /stripe for an association with no Stripe endpoint secret, its body unread', async () => {
+    const app = await buildGateway({
+      associations: () =>
+        new Map([
+          [
+            'TEST',
+            {
+              id: 'TEST',
+              config: chicago,
+              secrets: [nativeSecret],
+              sink: { sendHistory: () => Promise.reject(new Error('none')), standing: () => Promise.resolve(null) },
+            },
+          ],
+        ]),
+      reachable: async () => Promise.resolve(true),
+      isUnavailable: isTemporalUnavailable,
+    });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    running.push(app);
+    const { body, headers } = stripeDelivery(
+      invoiceEvent('evt_Z', 'invoice.finalized', invoice(month), 0),
+      stripeSecret,
+    );
+    const response = await fetch(`${url}/v1/associations/TEST/stripe`, { method: 'POST', headers, body });
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 401,
+      body: {
+        error: 'unauthorized',
+        message:
+          'association TEST has no Stripe endpoint secret configured: it takes no Stripe webhooks until it has one',
+      },
+    });
   });
 
   it('refuses a Stripe signature made too far ahead, or too long ago, of the gateway clock, or with the native secret', async () => {
