@@ -123,7 +123,9 @@ describe('provider settings of an association', () => {
   it('take the bulk read rate from STANDING_PROVIDER_BULK_RPS, for every provider, and name it when it is not a rate', () => {
     const config = withProviders('BULKRPS', { m1: {}, lockbox: { vendor: 'sentrilock' } });
     const rates = (env: NodeJS.ProcessEnv) => {
-      const { settings } = providerSettingsOf(config, { env: { STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790', ...env } });
+      const { settings } = providerSettingsOf(config, {
+        env: { STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790', ...env },
+      });
       return [settings.m1?.bulkReadsPerSecond, settings.lockbox?.bulkReadsPerSecond];
     };
     expect(rates({})).toEqual([10, 10]);

@@ -120,8 +120,8 @@ export function providerSettingsOf(
           : settingsField === 'bulkReadsPerSecond'
             ? 'STANDING_PROVIDER_BULK_RPS'
             : settingsField === 'apiKey'
-            ? origin?.apiKey
-            : origin?.baseUrl;
+              ? origin?.apiKey
+              : origin?.baseUrl;
       return `${at ?? issue.path.join('.')}: ${issue.message}`;
     });
     throw new Error(`${where}: ${[...new Set(named)].join('; ')}`);
