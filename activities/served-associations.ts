@@ -132,5 +132,21 @@ export function createServedStaffActivities({ served }: { served: ServedAssociat
         );
       return createStaffActivities({ client: caller.client }).listMassChangePage(request);
     },
+    async planMassChange(request) {
+      const caller = callerAssociation(served);
+      if (request.associationId !== caller.id)
+        throw refuse(
+          `planMassChange: a workflow of association ${caller.id} asked for members of association ${request.associationId}`,
+        );
+      return createStaffActivities({ client: caller.client }).planMassChange(request);
+    },
+    async listMassChangeRange(request) {
+      const caller = callerAssociation(served);
+      if (request.associationId !== caller.id)
+        throw refuse(
+          `listMassChangeRange: a workflow of association ${caller.id} asked for members of association ${request.associationId}`,
+        );
+      return createStaffActivities({ client: caller.client }).listMassChangeRange(request);
+    },
   };
 }

@@ -12,6 +12,12 @@ import type { MemberView } from '../machines/view.js';
 import { dropUpdate, membershipWorkflowId, reactivateUpdate, suspendUpdate } from '../workflows/messages.js';
 import type { StaffAction, StaffCommand } from '../workflows/messages.js';
 
+/** The most a visibility page holds (the server's cap). */
+const VISIBILITY_PAGE = 1_000;
+
+/** A workflow id as a visibility query string literal (ids are ours: no quotes, but escape them anyway). */
+const quoted = (value: string) => JSON.stringify(value);
+
 export type StaffOutcome =
   | { readonly memberId: string; readonly outcome: 'changed'; readonly from: string; readonly to: string }
   | { readonly memberId: string; readonly outcome: 'refused'; readonly reason: string };
@@ -50,15 +56,49 @@ export function createStaffActivities({ client }: { client: Client }) {
     return { memberId, outcome: 'changed', from: entry?.from ?? view.state, to: entry?.to ?? view.state } as const;
   }
 
+  /**
+   * Every running membership the query selects, sorted by workflow id (compared as strings, code
+   * unit by code unit, as SQLite and Elasticsearch compare them). Heartbeats after each page.
+   */
+  async function listAll(query: string): Promise<{ workflowId: string; memberId: string }[]> {
+    const listed: { workflowId: string; memberId: string }[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const response = await client.workflowService.listWorkflowExecutions({
+        namespace: client.options.namespace,
+        query,
+        pageSize: VISIBILITY_PAGE,
+        ...(nextPageToken ? { nextPageToken } : {}),
+      });
+      for (const execution of response.executions ?? []) {
+        const workflowId = execution.execution?.workflowId ?? '';
+        listed.push({
+          workflowId,
+          memberId: memberIdOf({
+            workflowId,
+            typedSearchAttributes: decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields),
+          }),
+        });
+      }
+      nextPageToken = response.nextPageToken?.length ? response.nextPageToken : undefined;
+      Context.current().heartbeat(listed.length);
+    } while (nextPageToken);
+    // Each id once, whatever the pages held.
+    const unique = [...new Map(listed.map((m) => [m.workflowId, m])).values()];
+    return unique.sort((a, b) => (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0));
+  }
+
   return {
     async applyStaffCommand(request: StaffRequest): Promise<StaffOutcome> {
       return send(request, Context.current().cancellationSignal);
     },
 
     /**
-     * One chunk of a batch: the command to each member in turn, `<batch>/<member>` its id. A
-     * heartbeat after each member keeps a dead worker's chunk from waiting out the whole timeout;
-     * the retry sends the chunk again, and a member that has seen its command reports the same change.
+     * One chunk of a batch: the command to each member, `<batch>/<member>` its id, `inFlight` of them
+     * at once (default 1: one after another, as chunks scheduled before `inFlight` existed expect).
+     * A heartbeat after each member keeps a dead worker's chunk from waiting out the whole timeout;
+     * the retry sends the chunk again, and a member that has seen its command reports the same
+     * change. The outcomes are in the chunk's order, whatever order the Updates finished in.
      */
     async applyStaffCommands({
       associationId,
@@ -67,6 +107,7 @@ export function createStaffActivities({ client }: { client: Client }) {
       memberIds,
       by,
       reason,
+      inFlight = 1,
     }: {
       associationId: string;
       action: StaffAction;
@@ -74,10 +115,16 @@ export function createStaffActivities({ client }: { client: Client }) {
       memberIds: readonly string[];
       by: string;
       reason?: string;
+      inFlight?: number;
     }): Promise<StaffOutcome[]> {
       const { cancellationSignal } = Context.current();
-      const outcomes: StaffOutcome[] = [];
-      for (const memberId of memberIds) {
+      const outcomes: StaffOutcome[] = new Array<StaffOutcome>(memberIds.length);
+      let finished = 0;
+      let next = 0;
+      // One Update failing (not a refusal: the server unreachable, say) fails the chunk: no further
+      // Update starts, and the retry sends the whole chunk again under the same ids.
+      let failed = false;
+      const sendOne = async (memberId: string): Promise<StaffOutcome> => {
         // A signal per Update, following the activity's: the connection leaves a listener on the
         // signal it is given, and a chunk's Updates would pile them up on one.
         const perUpdate = new AbortController();
@@ -91,13 +138,81 @@ export function createStaffActivities({ client }: { client: Client }) {
             action,
             command: { id: `${batch}/${memberId}`, by, ...(reason === undefined ? {} : { reason }) },
           };
-          outcomes.push(await send(request, perUpdate.signal));
+          return await send(request, perUpdate.signal);
         } finally {
           cancellationSignal.removeEventListener('abort', abort);
         }
-        Context.current().heartbeat(outcomes.length);
-      }
+      };
+      const sender = async (): Promise<void> => {
+        while (!failed && next < memberIds.length) {
+          const index = next;
+          next += 1;
+          try {
+            outcomes[index] = await sendOne(memberIds[index]!);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+          finished += 1;
+          Context.current().heartbeat(finished);
+        }
+      };
+      const senders = Math.max(1, Math.min(Math.floor(inFlight), memberIds.length));
+      // allSettled first: every Update this attempt started has ended before the attempt does.
+      const settled = await Promise.allSettled(Array.from({ length: senders }, sender));
+      const rejected = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (rejected) throw rejected.reason;
       return outcomes;
+    },
+
+    /**
+     * The plan of a batch by filter (patch `mass-change-key-ranges`): every member the filter selects
+     * now, listed by visibility, cut into ranges of `pageSize` by workflow id. A range is then listed
+     * again when its turn comes, by `WorkflowId >= … AND WorkflowId < …`: a member whose workflow
+     * continues as new in the meantime keeps its id, so it stays in its range (a page token, which
+     * follows start times, would pass it by). Returns the cuts (the first workflow id of each range
+     * after the first), the count, and the first range's members (listed just now).
+     */
+    async planMassChange({
+      associationId,
+      filter,
+      pageSize,
+    }: {
+      associationId: string;
+      filter: Readonly<Record<string, string>>;
+      pageSize: number;
+    }): Promise<{ total: number; cuts: string[]; memberIds: string[] }> {
+      const query = visibilityQuery(associationId, memberFilterSchema.parse(filter));
+      const listed = await listAll(query);
+      const cuts: string[] = [];
+      for (let i = pageSize; i < listed.length; i += pageSize) cuts.push(listed[i]!.workflowId);
+      // The first range listed again, by its ids: a member that continued as new while the pages
+      // above were read may have been passed by them.
+      const first = cuts.length === 0 ? query : `${query} AND WorkflowId < ${quoted(cuts[0]!)}`;
+      return { total: listed.length, cuts, memberIds: (await listAll(first)).map((m) => m.memberId) };
+    },
+
+    /**
+     * The members the filter selects now whose workflow id is at least `from` and below `to` (an
+     * end left out: open), in workflow id order: one range of a batch's plan.
+     */
+    async listMassChangeRange({
+      associationId,
+      filter,
+      from,
+      to,
+    }: {
+      associationId: string;
+      filter: Readonly<Record<string, string>>;
+      from?: string;
+      to?: string;
+    }): Promise<{ memberIds: string[] }> {
+      const query = [
+        visibilityQuery(associationId, memberFilterSchema.parse(filter)),
+        ...(from === undefined ? [] : [`WorkflowId >= ${quoted(from)}`]),
+        ...(to === undefined ? [] : [`WorkflowId < ${quoted(to)}`]),
+      ].join(' AND ');
+      return { memberIds: (await listAll(query)).map((m) => m.memberId) };
     },
 
     /**

@@ -204,7 +204,7 @@ function massCommand(program: Command, name: string, summary: string, descriptio
     .requiredOption('--by <name>', 'who is acting');
   return addFilterOptions(command, 'members')
     .option('--dry-run', 'show exactly who would change and how; change nothing')
-    .option('--concurrency <n>', 'commands in flight at once (1 to 100)', wholeNumber(1, 100), 10);
+    .option('--concurrency <n>', 'commands (Updates) in flight at once (1 to 100)', wholeNumber(1, 100), 10);
 }
 
 const optionsOf = (command: Command) => command.optsWithGlobals<MassOptions>();

@@ -119,4 +119,21 @@ describe('provider settings of an association', () => {
     );
     expect(invalid).not.toContain('mls-secret');
   });
+
+  it('take the bulk read rate from STANDING_PROVIDER_BULK_RPS, for every provider, and name it when it is not a rate', () => {
+    const config = withProviders('BULKRPS', { m1: {}, lockbox: { vendor: 'sentrilock' } });
+    const rates = (env: NodeJS.ProcessEnv) => {
+      const { settings } = providerSettingsOf(config, {
+        env: { STANDING_PROVIDERS_URL: 'http://127.0.0.1:8790', ...env },
+      });
+      return [settings.m1?.bulkReadsPerSecond, settings.lockbox?.bulkReadsPerSecond];
+    };
+    expect(rates({})).toEqual([10, 10]);
+    expect(rates({ STANDING_PROVIDER_BULK_RPS: '' })).toEqual([10, 10]);
+    expect(rates({ STANDING_PROVIDER_BULK_RPS: '2.5' })).toEqual([2.5, 2.5]);
+    for (const bad of ['0', '-3', 'fast'])
+      expect(thrown(() => rates({ STANDING_PROVIDER_BULK_RPS: bad }))).toMatch(
+        /^association BULKRPS: provider settings: STANDING_PROVIDER_BULK_RPS: [^;]+$/,
+      );
+  });
 });

@@ -7,6 +7,7 @@
 //   STANDING_M1_URL, STANDING_MLS_URL, STANDING_LOCKBOX_URL       per provider, overriding it
 //   STANDING_M1_API_KEY, STANDING_MLS_API_KEY, STANDING_LOCKBOX_API_KEY   bearer credentials
 //   STANDING_PROVIDER_TIMEOUT_MS     per-request timeout (default 10000)
+//   STANDING_PROVIDER_BULK_RPS       reconciliation's bulk reads per second, per provider (default 10)
 // Every provider the association file configures needs a URL; the lockbox vendor comes from the file.
 // A key is never part of an error or a log line: they say where the key comes from, not what it is.
 import { readFileSync } from 'node:fs';
@@ -50,6 +51,9 @@ export function providerSettingsOf(
   const sources: Partial<Record<ProviderName, ProviderSource>> = {};
   const origins: Origins = {};
   const timeout = env.STANDING_PROVIDER_TIMEOUT_MS === undefined ? undefined : Number(env.STANDING_PROVIDER_TIMEOUT_MS);
+  // Unset or empty: the schema's default. Validated by the schema with the other fields, its problem
+  // naming the variable (below).
+  const bulkRps = env.STANDING_PROVIDER_BULK_RPS?.trim() ? Number(env.STANDING_PROVIDER_BULK_RPS) : undefined;
   for (const provider of providerNames) {
     const configured = association.providers[provider];
     if (configured === undefined) continue;
@@ -98,6 +102,7 @@ export function providerSettingsOf(
       baseUrl,
       ...(apiKey ? { apiKey } : {}),
       ...(timeout === undefined ? {} : { timeoutMs: timeout }),
+      ...(bulkRps === undefined ? {} : { bulkReadsPerSecond: bulkRps }),
       ...(provider === 'lockbox' ? { vendor: association.providers.lockbox!.vendor } : {}),
     };
   }
@@ -112,9 +117,11 @@ export function providerSettingsOf(
       const at =
         settingsField === 'timeoutMs'
           ? 'STANDING_PROVIDER_TIMEOUT_MS'
-          : settingsField === 'apiKey'
-            ? origin?.apiKey
-            : origin?.baseUrl;
+          : settingsField === 'bulkReadsPerSecond'
+            ? 'STANDING_PROVIDER_BULK_RPS'
+            : settingsField === 'apiKey'
+              ? origin?.apiKey
+              : origin?.baseUrl;
       return `${at ?? issue.path.join('.')}: ${issue.message}`;
     });
     throw new Error(`${where}: ${[...new Set(named)].join('; ')}`);

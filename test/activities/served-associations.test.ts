@@ -222,7 +222,7 @@ describe('activities serving several associations', () => {
     expect(usedByB).toEqual([]);
   });
 
-  it("send a batch's chunk, and list its page, only for the caller's own association", async () => {
+  it("send a batch's chunk, and list or plan its pages, only for the caller's own association", async () => {
     const { http } = recordingHttp();
     const { activities, calledBy, usedByA, usedByB } = worker(http);
     const caller = calledBy('mass-suspend/A/2026-07-02T00:00:00Z');
@@ -247,6 +247,16 @@ describe('activities serving several associations', () => {
     );
     expectNotServed(page);
     expect(page.message).toBe('listMassChangePage: a workflow of association A asked for members of association B');
+    const plan = await refusal(
+      caller.run(activities.planMassChange, { associationId: 'B', filter: { state: 'active' }, pageSize: 10 }),
+    );
+    expectNotServed(plan);
+    expect(plan.message).toBe('planMassChange: a workflow of association A asked for members of association B');
+    const range = await refusal(
+      caller.run(activities.listMassChangeRange, { associationId: 'B', filter: { state: 'active' }, from: 'x' }),
+    );
+    expectNotServed(range);
+    expect(range.message).toBe('listMassChangeRange: a workflow of association A asked for members of association B');
     expect(await caller.run(activities.applyStaffCommands, chunk('A'))).toEqual([
       { memberId: 'M1', outcome: 'changed', from: 'active', to: 'suspended' },
       { memberId: 'M2', outcome: 'changed', from: 'active', to: 'suspended' },

@@ -2,7 +2,7 @@
 // workflows on the time-skipping server: the change it reports, a retry that changes nothing more,
 // a refusal in the member's words, a member with no workflow, and a cancelled attempt (a worker
 // shutting down) that stops waiting for its Update, whose retry then applies it once; and a batch's
-// chunk, each member in turn, retried without changing anyone twice.
+// chunk, each member in turn or several at once, retried without changing anyone twice.
 import { CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -137,5 +137,39 @@ describe('applyStaffCommand', () => {
       ).toHaveLength(1);
     }
     await providersSettled(client, ['SC1', 'SC2']);
+  });
+
+  it('sends a chunk’s Updates several at once, reporting them in the chunk’s order; retried, it changes nobody again', async () => {
+    const members = ['SD1', 'SD2', 'SD3', 'SD4'];
+    for (const memberId of members) await member(memberId);
+    for (const memberId of members)
+      await untilStanding(client, memberId, (s) => s?.member?.state === 'active', `${memberId} active`);
+    const chunk = {
+      associationId: config.association.id,
+      action: 'suspend' as const,
+      batch: 'batch-5',
+      memberIds: ['SD1', 'SD2', 'NOBODY', 'SD3', 'SD4'],
+      by: 'board',
+      reason: 'audit',
+      inFlight: 3,
+    };
+    const suspended = (memberId: string) => ({ memberId, outcome: 'changed', from: 'active', to: 'suspended' });
+    const outcomes = await activity().run(applyStaffCommands, chunk);
+    expect(outcomes).toEqual([
+      suspended('SD1'),
+      suspended('SD2'),
+      { memberId: 'NOBODY', outcome: 'refused', reason: 'no running membership' },
+      suspended('SD3'),
+      suspended('SD4'),
+    ]);
+    expect(await activity().run(applyStaffCommands, { ...chunk, inFlight: 5 })).toEqual(outcomes);
+    for (const memberId of members) {
+      const timeline = (await client.view(memberId))?.member?.timeline ?? [];
+      expect(
+        timeline.filter((e) => e.change === 'suspended'),
+        memberId,
+      ).toHaveLength(1);
+    }
+    await providersSettled(client, members);
   });
 });

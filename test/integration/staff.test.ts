@@ -7,15 +7,19 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
 import type { DryRunLine } from '../../cli/mass-commands.js';
-import { MembershipClient } from '../../client/membership-client.js';
+import { MembershipClient, validateEvent } from '../../client/membership-client.js';
 import type { MemberFilter } from '../../client/member-filter.js';
 import type { MemberSummary } from '../../client/membership-client.js';
 import { addDays } from '../../machines/calendar.js';
+import { rulesOf } from '../../schemas/association.js';
 import type { AssociationConfig, AssociationConfigInput } from '../../schemas/association.js';
-import { TASK_QUEUE, workflowTypes } from '../../workflows/messages.js';
+import type { membershipWorkflow } from '../../workflows/membership-workflow.js';
+import { TASK_QUEUE, associationTaskQueue, workflowTypes } from '../../workflows/messages.js';
+import { membershipSearchAttributes as keys } from '../../workflows/search-attributes.js';
 import { massChangeProgressQuery } from '../../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../../workflows/mass-change.js';
 import { association } from '../helpers.js';
@@ -78,6 +82,7 @@ const associationIds = [
   'RESTART',
   'PAGES',
   'CANCEL',
+  'MOVED',
 ] as const;
 
 describe('staff commands, list, mass change and mass drop', () => {
@@ -475,6 +480,119 @@ describe('staff commands, list, mass change and mass drop', () => {
     expect(runs.sort()).toEqual(['COMPLETED', 'CONTINUED_AS_NEW', 'CONTINUED_AS_NEW']);
     await expectDroppedOnce(client, suspended);
     expect((await client.view('PA1'))?.member?.state).toBe('active');
+  });
+
+  it('reaches the members whose workflow continued as new mid-batch, in pages still to come', async () => {
+    // Listed oldest first: MV05..MV08 (whose runs continue as new after their second event), then
+    // MV04..MV02, then MV01, on a queue no worker polls yet, so the batch waits on its first page
+    // ({MV01, MV02}: the newest runs, and the lowest ids) while the others continue as new.
+    const movers = ['MV08', 'MV07', 'MV06', 'MV05'];
+    const stuckQueue = 'standing-test/moved-stuck';
+    const { client, config } = await staffOf('MOVED', []);
+    const importOf = (memberId: string) =>
+      validateEvent({
+        id: `import-${memberId}`,
+        type: 'imported',
+        memberId,
+        at: new Date().toISOString(),
+        membershipType: 'REALTOR',
+        state: 'active',
+        paidThrough: addDays(today, 300),
+      });
+    const firstRuns = new Map<string, string>();
+    for (const memberId of movers) {
+      const started = await server.env.client.workflow.start<typeof membershipWorkflow>(workflowTypes.membership, {
+        workflowId: client.workflowId(memberId),
+        taskQueue: associationTaskQueue('MOVED'),
+        args: [{ association: rulesOf(config), memberId, events: [importOf(memberId)], continueAsNewAfter: 2 }],
+      });
+      firstRuns.set(memberId, started.firstExecutionRunId);
+    }
+    for (const memberId of ['MV04', 'MV03', 'MV02']) await client.importMember(importOf(memberId));
+    const stuck = new MembershipClient(server.env.client, config, stuckQueue);
+    // No worker runs MV01 yet: its attributes are given at its start, so the filter selects it.
+    await server.env.client.workflow.start<typeof membershipWorkflow>(workflowTypes.membership, {
+      workflowId: stuck.workflowId('MV01'),
+      taskQueue: stuckQueue,
+      args: [{ association: rulesOf(config), memberId: 'MV01', events: [importOf('MV01')] }],
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: keys.AssociationId, value: 'MOVED' },
+        { key: keys.MemberId, value: 'MV01' },
+        { key: keys.MembershipState, value: 'active' },
+      ]),
+    });
+    const everyone = ['MV01', 'MV02', 'MV03', 'MV04', 'MV05', 'MV06', 'MV07', 'MV08'];
+    await listed(client, { state: 'active' }, everyone);
+
+    const handle = await server.env.client.workflow.start<typeof massChangeWorkflow>(workflowTypes.massChange, {
+      workflowId: 'mass-drop/MOVED/moved',
+      taskQueue: TASK_QUEUE,
+      args: [
+        {
+          associationId: 'MOVED',
+          action: 'drop',
+          filter: { state: 'active' },
+          reason: 'lapsed',
+          by: 'board',
+          concurrency: 1,
+          chunkSize: 1,
+          pageSize: 2,
+        },
+      ],
+    });
+    // The batch has listed its members (it knows how many) and waits on MV01.
+    await expect
+      .poll(async () => (await handle.query(massChangeProgressQuery).catch(() => null))?.total, {
+        timeout: 20_000,
+        interval: 50,
+      })
+      .toBe(8);
+    // Each mover's second event makes its run continue as new: a new run, started now.
+    for (const memberId of movers) {
+      // Still the run it started as (its import is its first event): the batch listed it there.
+      const before = (await client.handle(memberId).describe()).runId;
+      expect(before, memberId).toBe(firstRuns.get(memberId));
+      await client.send({
+        id: `invoice-${memberId}`,
+        type: 'invoiceIssued',
+        memberId,
+        at: new Date().toISOString(),
+        invoiceId: `INV-${memberId}`,
+        amount: 5,
+      });
+      await expect
+        .poll(async () => (await client.handle(memberId).describe()).runId, { timeout: 20_000, interval: 50 })
+        .not.toBe(before);
+      const now = (await client.handle(memberId).describe()).runId;
+      // Visibility lists the new run (and only it) as the member's running one.
+      await expect
+        .poll(
+          async () => {
+            const running = [];
+            for await (const run of server.env.client.workflow.list({
+              query: `WorkflowId = "${client.workflowId(memberId)}" AND ExecutionStatus = "Running"`,
+            }))
+              running.push(run.runId);
+            return running;
+          },
+          { timeout: 20_000, interval: 100 },
+        )
+        .toEqual([now]);
+    }
+    const late = await startWorkers(server.env.nativeConnection, [stuckQueue], {
+      ...fakeProviders().activities,
+      ...createStaffActivities({ client: server.env.client }),
+    });
+    try {
+      const report = await handle.result();
+      expect(report).toMatchObject({ action: 'drop', total: 8, done: 8, changed: 8, refused: 0, runs: 4 });
+      expect(report.changes.map((c) => c.memberId)).toEqual(everyone);
+      await expectDroppedOnce(client, everyone.slice(1));
+      await expectDroppedOnce(stuck, ['MV01']);
+      await stuck.handle('MV01').terminate('test over');
+    } finally {
+      await late.stop();
+    }
   });
 
   it('stops a cancelled batch after the chunks in flight, and reports exactly the members it changed', async () => {
