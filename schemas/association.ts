@@ -162,19 +162,11 @@ export function buildAssociationConfigSchema() {
         ),
       }),
     ),
-    /**
-     * The billing gateway's signing secrets for this association (one per line in the file, while
-     * rotating), and the endpoint secrets of its Stripe webhook endpoint (`whsec_...`), read the same way.
-     */
+    /** The billing gateway's signing secrets for this association (one per line in the file, while rotating). */
     gateway: z.optional(
       z
-        .strictObject({
-          secretsEnv: z.optional(envName),
-          secretsFile: z.optional(filePath),
-          stripeSecretsEnv: z.optional(envName),
-          stripeSecretsFile: z.optional(filePath),
-        })
-        .check(oneOf('secretsEnv', 'secretsFile'), oneOf('stripeSecretsEnv', 'stripeSecretsFile')),
+        .strictObject({ secretsEnv: z.optional(envName), secretsFile: z.optional(filePath) })
+        .check(oneOf('secretsEnv', 'secretsFile')),
     ),
     providers: z._default(
       z.strictObject({
