@@ -117,36 +117,28 @@ export function createServedStaffActivities({ served }: { served: ServedAssociat
       return createStaffActivities({ client: caller.client }).applyStaffCommand(request);
     },
     async applyStaffCommands(request) {
-      const caller = callerAssociation(served);
-      if (request.associationId !== caller.id)
-        throw refuse(
-          `applyStaffCommands: a workflow of association ${caller.id} targeted members of association ${request.associationId}`,
-        );
+      const caller = callerOwning(served, 'applyStaffCommands', request.associationId, 'targeted members of');
       return createStaffActivities({ client: caller.client }).applyStaffCommands(request);
     },
     async listMassChangePage(request) {
-      const caller = callerAssociation(served);
-      if (request.associationId !== caller.id)
-        throw refuse(
-          `listMassChangePage: a workflow of association ${caller.id} asked for members of association ${request.associationId}`,
-        );
+      const caller = callerOwning(served, 'listMassChangePage', request.associationId, 'asked for members of');
       return createStaffActivities({ client: caller.client }).listMassChangePage(request);
     },
     async planMassChange(request) {
-      const caller = callerAssociation(served);
-      if (request.associationId !== caller.id)
-        throw refuse(
-          `planMassChange: a workflow of association ${caller.id} asked for members of association ${request.associationId}`,
-        );
+      const caller = callerOwning(served, 'planMassChange', request.associationId, 'asked for members of');
       return createStaffActivities({ client: caller.client }).planMassChange(request);
     },
     async listMassChangeRange(request) {
-      const caller = callerAssociation(served);
-      if (request.associationId !== caller.id)
-        throw refuse(
-          `listMassChangeRange: a workflow of association ${caller.id} asked for members of association ${request.associationId}`,
-        );
+      const caller = callerOwning(served, 'listMassChangeRange', request.associationId, 'asked for members of');
       return createStaffActivities({ client: caller.client }).listMassChangeRange(request);
     },
   };
+}
+
+/** The calling workflow's association, refusing (non-retryably) a request that names another one. */
+function callerOwning(served: ServedAssociations, activity: string, associationId: string, what: string) {
+  const caller = callerAssociation(served);
+  if (associationId !== caller.id)
+    throw refuse(`${activity}: a workflow of association ${caller.id} ${what} association ${associationId}`);
+  return caller;
 }
