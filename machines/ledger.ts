@@ -1,9 +1,11 @@
 // The member's ledger (spec section 4): invoices, payments and paid-through, as pure functions.
 //
 // The ledger holds only what can still change a decision: live invoices (unsettled ones, and
-// settled dues invoices still waiting for a gap to close), payments waiting for their invoice, and
-// paidThrough. Closed invoices and used payment ids move to an append-only archive that the caller
-// keeps, so every operation costs the same in a member's tenth year as in the first.
+// settled dues invoices still waiting for a gap to close), payments waiting for their invoice,
+// paidThrough and the paid-through the member started from. Closed invoices and payments move to an
+// archive that the caller keeps, so every operation but a reversal costs the same in a member's
+// tenth year as in the first. A reversal (spec 4a) reads the archive: what the payment paid, and the
+// settled invoices it may reopen; paid-through is then counted again from the start.
 import { addDays, daysBetween, laterDate } from './calendar.js';
 import type { LocalDate } from './calendar.js';
 
@@ -24,7 +26,16 @@ export interface Invoice {
 
 export interface WaitingPayment {
   readonly paymentId: string;
+  /** What remains of the payment: a reversal while it waits takes from it. */
   readonly amount: number;
+}
+
+/** A posted payment as the archive keeps it, so a reversal knows its invoice and what remains of it. */
+export interface PaymentRecord {
+  readonly invoiceId: string;
+  readonly amount: number;
+  /** The part taken back by reversals so far. */
+  readonly reversed: number;
 }
 
 export interface Ledger {
@@ -33,6 +44,11 @@ export interface Ledger {
   /** Payments whose invoice has not been issued yet, by invoice id. */
   readonly waiting: Readonly<Record<string, readonly WaitingPayment[]>>;
   readonly paidThrough: LocalDate | null;
+  /**
+   * Where paid-through is counted from (spec 4a): the `imported` value, or null after `joined` and
+   * a rejoin. A reversal counts paid-through again from here.
+   */
+  readonly startingPaidThrough: LocalDate | null;
 }
 
 /** How a closed invoice ended: settled (and counted, if dues), or voided before it was settled. */
@@ -42,6 +58,19 @@ export type ClosedAs = 'settled' | 'voided';
 export interface LedgerArchive {
   closedInvoice(invoiceId: string): ClosedAs | undefined;
   hasPayment(paymentId: string): boolean;
+  /** A payment's invoice and amount; undefined for one posted before the archive kept them. */
+  payment(paymentId: string): PaymentRecord | undefined;
+  /** A settled invoice as it stands in the archive; undefined if it closed before the archive kept them. */
+  settledInvoice(invoiceId: string): Invoice | undefined;
+  /** The closed dues invoices that count toward paid-through since the start (startingPaidThrough). */
+  countedInvoices(): Iterable<Invoice>;
+}
+
+/** An invoice that leaves the live ledger (or, already closed, is kept as it now stands). */
+export interface ClosedInvoice {
+  readonly id: string;
+  readonly as: ClosedAs;
+  readonly invoice: Invoice;
 }
 
 /** What one ledger operation changed; the statechart's guards read these. */
@@ -52,23 +81,51 @@ export interface LedgerEffects {
   readonly paidThroughAdvanced: boolean;
   /** A payment was applied to an issued invoice (a waiting payment is not applied yet). */
   readonly paymentApplied: boolean;
+  /** paidThrough as it was before a reversal moved it back (to an earlier day or null); null when it did not. */
+  readonly paidThroughRetreatedFrom: LocalDate | null;
 }
 
 export interface LedgerChange {
   readonly ok: true;
   readonly ledger: Ledger;
   readonly effects: LedgerEffects;
-  /** Invoices that closed: the caller adds them to its archive once the change is applied. */
-  readonly closed: readonly (readonly [string, ClosedAs])[];
+  /** Invoices that closed (or, closed, changed): the caller adds them to its archive once the change is applied. */
+  readonly closed: readonly ClosedInvoice[];
+  /** Closed invoices a reversal brought back into the live ledger: the caller drops them from its archive. */
+  readonly reopened: readonly string[];
   /** A payment id now used: the caller adds it to its archive once the change is applied. */
   readonly paymentId: string | null;
+  /** A payment as it now stands (posted, or reversed in part or whole), for the archive. */
+  readonly payment: readonly [string, PaymentRecord] | null;
+  /** A rejoin: dues counted before it no longer count toward paid-through. */
+  readonly restarted: boolean;
 }
 
 export type LedgerResult = LedgerChange | { readonly ok: false; readonly reason: string };
 
-export const emptyLedger: Ledger = { invoices: {}, waiting: {}, paidThrough: null };
+export const emptyLedger: Ledger = { invoices: {}, waiting: {}, paidThrough: null, startingPaidThrough: null };
 
-const noEffects: LedgerEffects = { duesSettled: false, paidThroughAdvanced: false, paymentApplied: false };
+const noEffects: LedgerEffects = {
+  duesSettled: false,
+  paidThroughAdvanced: false,
+  paymentApplied: false,
+  paidThroughRetreatedFrom: null,
+};
+
+/** A change with nothing closed, reopened or restarted. */
+function unchanged(
+  ledger: Ledger,
+  effects: LedgerEffects,
+  payment: readonly [string, PaymentRecord] | null,
+  paymentId: string | null,
+): LedgerChange {
+  return { ok: true, ledger, effects, closed: [], reopened: [], paymentId, payment, restarted: false };
+}
+
+/** Amounts in millionths of a currency unit, so float noise (0.1 + 0.2) decides nothing. */
+function units(amount: number): number {
+  return Math.round(amount * 1e6);
+}
 
 export function isDues(invoice: Invoice): boolean {
   return invoice.coversFrom !== null && invoice.coversThrough !== null;
@@ -76,7 +133,7 @@ export function isDues(invoice: Invoice): boolean {
 
 function reachesShare(invoice: Invoice, activationPercent: number): boolean {
   // Compare in millionths of a currency unit, so float noise (0.1 + 0.2) cannot decide settlement.
-  return Math.round(invoice.paid * 1e6) >= Math.round((invoice.amount * activationPercent * 1e6) / 100);
+  return units(invoice.paid) >= Math.round((invoice.amount * activationPercent * 1e6) / 100);
 }
 
 /** An invoice that can no longer change anything leaves the ledger for the archive. */
@@ -97,6 +154,7 @@ function settle(
   touched: readonly string[],
   paymentApplied: boolean,
   paymentId: string | null,
+  payment: readonly [string, PaymentRecord] | null = null,
 ): LedgerChange {
   let duesSettled = false;
   for (const id of touched) {
@@ -114,21 +172,30 @@ function settle(
       paidThrough = paidThrough === null ? next.coversThrough : laterDate(paidThrough, next.coversThrough!);
     }
   }
-  const closed: [string, ClosedAs][] = [];
-  for (const id in invoices) {
-    const status = closedAs(invoices[id]!);
-    if (status) {
-      closed.push([id, status]);
-      delete invoices[id];
-    }
-  }
   return {
     ok: true,
     ledger: { ...before, invoices, paidThrough },
-    effects: { duesSettled, paidThroughAdvanced: paidThrough !== before.paidThrough, paymentApplied },
-    closed,
+    effects: { ...noEffects, duesSettled, paidThroughAdvanced: paidThrough !== before.paidThrough, paymentApplied },
+    closed: closeInvoices(invoices),
+    reopened: [],
     paymentId,
+    payment,
+    restarted: false,
   };
+}
+
+/** Moves the invoices that can no longer change anything out of `invoices` (in place), for the archive. */
+function closeInvoices(invoices: Record<string, Invoice>): ClosedInvoice[] {
+  const closed: ClosedInvoice[] = [];
+  for (const id in invoices) {
+    const invoice = invoices[id]!;
+    const status = closedAs(invoice);
+    if (status) {
+      closed.push({ id, as: status, invoice });
+      delete invoices[id];
+    }
+  }
+  return closed;
 }
 
 /** The settled, uncounted dues invoice that starts earliest and leaves no gap after paidThrough. */
@@ -197,38 +264,41 @@ export function postPayment(
   if (archive.hasPayment(payment.paymentId)) {
     return { ok: false, reason: `payment ${payment.paymentId} was already posted` };
   }
+  const record: readonly [string, PaymentRecord] = [
+    payment.paymentId,
+    { invoiceId: payment.invoiceId, amount: payment.amount, reversed: 0 },
+  ];
   const invoice = ledger.invoices[payment.invoiceId];
   if (invoice) {
     if (invoice.voided && !invoice.settled) {
       return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
     }
     const invoices = { ...ledger.invoices, [invoice.id]: { ...invoice, paid: invoice.paid + payment.amount } };
-    return settle(ledger, invoices, activationPercent, [invoice.id], true, payment.paymentId);
+    return settle(ledger, invoices, activationPercent, [invoice.id], true, payment.paymentId, record);
   }
   switch (archive.closedInvoice(payment.invoiceId)) {
     case 'voided':
       return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
-    case 'settled':
-      // A further payment on a settled invoice is recorded (its id is used) and changes nothing.
-      return {
-        ok: true,
-        ledger,
-        effects: { ...noEffects, paymentApplied: true },
-        closed: [],
-        paymentId: payment.paymentId,
-      };
+    case 'settled': {
+      // A further payment on a settled invoice is recorded (its id is used) and changes nothing but
+      // what the invoice has been paid, which a later reversal reads.
+      const change = unchanged(ledger, { ...noEffects, paymentApplied: true }, record, payment.paymentId);
+      const settled = archive.settledInvoice(payment.invoiceId);
+      if (!settled) return change;
+      const invoice = { ...settled, paid: settled.paid + payment.amount };
+      return { ...change, closed: [{ id: invoice.id, as: 'settled', invoice }] };
+    }
     default: {
       const waiting = [
         ...(ledger.waiting[payment.invoiceId] ?? []),
         { paymentId: payment.paymentId, amount: payment.amount },
       ];
-      return {
-        ok: true,
-        ledger: { ...ledger, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } },
-        effects: noEffects,
-        closed: [],
-        paymentId: payment.paymentId,
-      };
+      return unchanged(
+        { ...ledger, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } },
+        noEffects,
+        record,
+        payment.paymentId,
+      );
     }
   }
 }
@@ -239,14 +309,11 @@ export function voidInvoice(ledger: Ledger, archive: LedgerArchive, invoiceId: s
   if (!invoice && !closed) return { ok: false, reason: `invoice ${invoiceId} has not been issued` };
   if (closed === 'voided' || invoice?.voided) return { ok: false, reason: `invoice ${invoiceId} is already voided` };
   // Voiding a settled invoice changes nothing (spec 4).
-  if (!invoice || invoice.settled) return { ok: true, ledger, effects: noEffects, closed: [], paymentId: null };
+  if (!invoice || invoice.settled) return unchanged(ledger, noEffects, null, null);
   const { [invoiceId]: _voided, ...live } = ledger.invoices;
   return {
-    ok: true,
-    ledger: { ...ledger, invoices: live },
-    effects: noEffects,
-    closed: [[invoiceId, 'voided']],
-    paymentId: null,
+    ...unchanged({ ...ledger, invoices: live }, noEffects, null, null),
+    closed: [{ id: invoiceId, as: 'voided', invoice: { ...invoice, voided: true } }],
   };
 }
 
@@ -257,13 +324,135 @@ export function resettle(ledger: Ledger, activationPercent: number): LedgerResul
 }
 
 /** A rejoin starts paid-through afresh: dues settled before it no longer count toward it. */
-export function restartPaidThrough(ledger: Ledger): Ledger {
+export function restartPaidThrough(ledger: Ledger): LedgerChange {
   const invoices: Record<string, Invoice> = {};
   for (const [id, invoice] of Object.entries(ledger.invoices)) {
-    // Consumed by the rejoin; the next ledger operation archives them.
+    // Consumed by the rejoin: archived at once, and never counted since the new start.
     invoices[id] = invoice.settled && isDues(invoice) ? { ...invoice, counted: true } : invoice;
   }
-  return { ...ledger, invoices, paidThrough: null };
+  const closed = closeInvoices(invoices);
+  return {
+    ...unchanged({ ...ledger, invoices, paidThrough: null, startingPaidThrough: null }, noEffects, null, null),
+    closed,
+    restarted: true,
+  };
+}
+
+/**
+ * Archives, as consumed, the invoices a ledger saved before reversals still held only because a
+ * rejoin consumed them (settled, counted): they must not count since the start (spec 4a).
+ */
+export function archiveConsumed(ledger: Ledger): LedgerChange {
+  const invoices = { ...ledger.invoices };
+  const closed = closeInvoices(invoices);
+  return { ...unchanged({ ...ledger, invoices }, noEffects, null, null), closed, restarted: true };
+}
+
+/**
+ * Takes money back from a posted payment (spec 4a). The payment's invoice loses it and is settled
+ * only if what remains still reaches its share; paid-through is counted again from the start over
+ * the dues invoices still settled, under the no-gap rule. Invoices that no longer settle or count
+ * come back from the archive into the live ledger.
+ */
+export function reversePayment(
+  ledger: Ledger,
+  archive: LedgerArchive,
+  reversal: { readonly paymentId: string; readonly amount?: number | undefined },
+  activationPercent: number,
+): LedgerResult {
+  const { paymentId } = reversal;
+  const record = archive.payment(paymentId);
+  if (!record) {
+    return {
+      ok: false,
+      reason: archive.hasPayment(paymentId)
+        ? `payment ${paymentId} was posted before standing kept what each payment paid, so it cannot be reversed here`
+        : `payment ${paymentId} has not been posted to this member`,
+    };
+  }
+  const remaining = record.amount - record.reversed;
+  if (units(remaining) <= 0) return { ok: false, reason: `payment ${paymentId} has already been reversed in full` };
+  const amount = reversal.amount ?? remaining;
+  if (units(amount) > units(remaining)) {
+    return {
+      ok: false,
+      reason: `amount ${amount} is more than the ${remaining} that remains of payment ${paymentId} after earlier reversals`,
+    };
+  }
+  const payment: readonly [string, PaymentRecord] = [paymentId, { ...record, reversed: record.reversed + amount }];
+  const invoiceId = record.invoiceId;
+
+  // Still waiting for its invoice: what waits is smaller (or gone).
+  const waiting = ledger.waiting[invoiceId];
+  if (waiting?.some((w) => w.paymentId === paymentId)) {
+    const left = waiting.flatMap((w) =>
+      w.paymentId !== paymentId ? [w] : units(w.amount - amount) > 0 ? [{ paymentId, amount: w.amount - amount }] : [],
+    );
+    const { [invoiceId]: _old, ...others } = ledger.waiting;
+    return unchanged(
+      { ...ledger, waiting: left.length > 0 ? { ...others, [invoiceId]: left } : others },
+      noEffects,
+      payment,
+      null,
+    );
+  }
+
+  const invoices: Record<string, Invoice> = { ...ledger.invoices };
+  const reopened: string[] = [];
+  const kept: ClosedInvoice[] = [];
+  const live = ledger.invoices[invoiceId];
+  const settled = live ? undefined : archive.settledInvoice(invoiceId);
+  let unsettled = false;
+  if (live || settled) {
+    const before = (live ?? settled)!;
+    const after = { ...before, paid: before.paid - amount };
+    if (after.settled && !reachesShare(after, activationPercent)) {
+      // Settlement is not sticky against a reversal: the invoice is open again, and overdue from its due date.
+      unsettled = true;
+      invoices[invoiceId] = { ...after, settled: false, counted: false };
+      if (!live) reopened.push(invoiceId);
+    } else if (live) invoices[invoiceId] = after;
+    else kept.push({ id: invoiceId, as: 'settled', invoice: after });
+  }
+  // An invoice voided before it was settled, or settled before the archive kept invoices, only
+  // loses the money: nothing it decides changes.
+  if (!unsettled || !isDues(invoices[invoiceId]!)) {
+    return { ...unchanged({ ...ledger, invoices }, noEffects, payment, null), closed: kept, reopened };
+  }
+
+  // paidThrough as if the reversed money had never been paid: from the start, over every settled
+  // dues invoice since, under the no-gap rule. Those left out wait in the live ledger.
+  const candidates: Record<string, Invoice> = {};
+  for (const id in invoices) {
+    const invoice = invoices[id]!;
+    if (invoice.settled && isDues(invoice)) candidates[id] = { ...invoice, counted: false };
+  }
+  for (const invoice of archive.countedInvoices()) {
+    if (invoice.id !== invoiceId) candidates[invoice.id] = { ...invoice, counted: false };
+  }
+  let paidThrough = ledger.startingPaidThrough;
+  for (let next = nextToCount(candidates, paidThrough); next; next = nextToCount(candidates, paidThrough)) {
+    candidates[next.id] = { ...next, counted: true };
+    paidThrough = paidThrough === null ? next.coversThrough : laterDate(paidThrough, next.coversThrough!);
+  }
+  for (const id in candidates) {
+    const invoice = candidates[id]!;
+    if (invoice.counted && !invoices[id]) continue; // still counts, still archived
+    if (!invoice.counted && !invoices[id]) reopened.push(id); // counted only through the gap just opened
+    invoices[id] = invoice;
+  }
+  const closed = closeInvoices(invoices);
+  const retreated = ledger.paidThrough !== null && (paidThrough === null || paidThrough < ledger.paidThrough);
+  return {
+    ok: true,
+    ledger: { ...ledger, invoices, paidThrough },
+    effects: { ...noEffects, paidThroughRetreatedFrom: retreated ? ledger.paidThrough : null },
+    closed,
+    reopened,
+    paymentId: null,
+    payment,
+    restarted: false,
+  };
 }
 
 /** Whole days an unsettled, unvoided invoice is past due on `today` (due today = 0), or null if it is not open. */
@@ -282,14 +471,26 @@ export function maxOverdueDays(ledger: Ledger, today: LocalDate): number {
   return most;
 }
 
-/** The archive of one member: closed invoices and used payment ids, append-only, plain JSON when saved. */
+/**
+ * The archive of one member, plain JSON when saved: closed invoices and used payment ids (never
+ * forgotten), and what a reversal reads: each payment's invoice and amount, each settled invoice as
+ * it stands, and which closed dues invoices count toward paid-through since the start. A reversal
+ * can bring a closed invoice back into the live ledger.
+ */
 export class MemberLedgerArchive implements LedgerArchive {
   private readonly invoices: Map<string, ClosedAs>;
   private readonly payments: Set<string>;
+  private readonly paymentRecords: Map<string, PaymentRecord>;
+  private readonly settled: Map<string, Invoice>;
+  private readonly counted: Set<string>;
 
   constructor(saved?: SavedLedgerArchive) {
     this.invoices = new Map(saved?.closedInvoices ?? []);
     this.payments = new Set(saved?.paymentIds ?? []);
+    // Archives saved before reversals have none of these: their payments and invoices cannot be reversed.
+    this.paymentRecords = new Map(saved?.payments ?? []);
+    this.settled = new Map((saved?.settledInvoices ?? []).map((invoice) => [invoice.id, invoice]));
+    this.counted = new Set(saved?.countedInvoiceIds ?? []);
   }
 
   closedInvoice(invoiceId: string): ClosedAs | undefined {
@@ -300,18 +501,53 @@ export class MemberLedgerArchive implements LedgerArchive {
     return this.payments.has(paymentId);
   }
 
-  /** Records what an applied change closed and used. */
+  payment(paymentId: string): PaymentRecord | undefined {
+    return this.paymentRecords.get(paymentId);
+  }
+
+  settledInvoice(invoiceId: string): Invoice | undefined {
+    return this.settled.get(invoiceId);
+  }
+
+  *countedInvoices(): Iterable<Invoice> {
+    for (const id of this.counted) yield this.settled.get(id)!;
+  }
+
+  /** Records what an applied change closed, reopened and used. */
   record(change: LedgerChange): void {
-    for (const [id, status] of change.closed) this.invoices.set(id, status);
+    for (const id of change.reopened) {
+      this.invoices.delete(id);
+      this.settled.delete(id);
+      this.counted.delete(id);
+    }
+    for (const { id, as, invoice } of change.closed) {
+      this.invoices.set(id, as);
+      if (as !== 'settled') continue;
+      this.settled.set(id, invoice);
+      if (invoice.counted && isDues(invoice)) this.counted.add(id);
+    }
+    // After a rejoin nothing counted before it counts (the consumed invoices it closed included).
+    if (change.restarted) this.counted.clear();
     if (change.paymentId !== null) this.payments.add(change.paymentId);
+    if (change.payment !== null) this.paymentRecords.set(change.payment[0], change.payment[1]);
   }
 
   save(): SavedLedgerArchive {
-    return { closedInvoices: [...this.invoices], paymentIds: [...this.payments] };
+    return {
+      closedInvoices: [...this.invoices],
+      paymentIds: [...this.payments],
+      payments: [...this.paymentRecords],
+      settledInvoices: [...this.settled.values()],
+      countedInvoiceIds: [...this.counted],
+    };
   }
 }
 
 export interface SavedLedgerArchive {
   readonly closedInvoices: readonly (readonly [string, ClosedAs])[];
   readonly paymentIds: readonly string[];
+  /** Absent from archives saved before reversals (spec v1.1), as are the two below. */
+  readonly payments?: readonly (readonly [string, PaymentRecord])[];
+  readonly settledInvoices?: readonly Invoice[];
+  readonly countedInvoiceIds?: readonly string[];
 }

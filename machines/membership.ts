@@ -11,18 +11,29 @@ import type { Instant } from './calendar.js';
 import { deadlinesFor } from './deadlines.js';
 import {
   MemberLedgerArchive,
+  archiveConsumed,
   emptyLedger,
   issueInvoice,
   postPayment,
   resettle,
   restartPaidThrough,
+  reversePayment,
   voidInvoice,
 } from './ledger.js';
 import type { Ledger, LedgerChange, LedgerResult, SavedLedgerArchive } from './ledger.js';
 import { membershipMachineFor } from './statechart.js';
 import type { MembershipMachine } from './statechart.js';
 import { notFitting } from './rejections.js';
-import type { Deadline, MachineEvent, MemberContext, MemberState, ProviderIds, Role, TimelineEntry } from './types.js';
+import type {
+  Deadline,
+  MachineEvent,
+  MemberContext,
+  MemberState,
+  ProviderIds,
+  ReversalNote,
+  Role,
+  TimelineEntry,
+} from './types.js';
 import { memberView } from './view.js';
 import type { MemberView, Rejection } from './view.js';
 
@@ -78,8 +89,8 @@ export class Membership {
     this.machine = membershipMachineFor(association);
     const saved = 'context' in from ? from : null;
     this.clock = saved?.clock ?? Number.NEGATIVE_INFINITY;
-    this.ledger = saved?.ledger ?? emptyLedger;
     this.archive = new MemberLedgerArchive(saved?.archive);
+    this.ledger = saved ? currentLedger(saved.ledger, this.archive) : emptyLedger;
     this.timeline = [...(saved?.timeline ?? [])];
     this.seen = new Set(saved?.seenEventIds);
     this.rejected = [...(saved?.rejected ?? [])];
@@ -304,19 +315,22 @@ export class Membership {
     switch (event.type) {
       case 'joined': {
         // A rejoin starts paid-through afresh.
-        const after = state === 'terminated' ? restartPaidThrough(ledger) : undefined;
+        const restart = state === 'terminated' ? restartPaidThrough(ledger) : undefined;
         const joined: MachineEvent = {
           ...stamp,
-          paidThrough: after ? null : ledger.paidThrough,
+          paidThrough: restart ? null : ledger.paidThrough,
           type: 'joined',
           membershipType: event.membershipType,
           role: event.role,
           providerIds: event.providerIds ?? {},
         };
-        return this.unknownType(event.membershipType) ?? this.fitting(event, joined, after);
+        const prepared = this.unknownType(event.membershipType) ?? this.fitting(event, joined, restart?.ledger);
+        return restart && !('reason' in prepared) ? { ...prepared, archive: restart } : prepared;
       }
       case 'imported': {
-        const after = { ...ledger, paidThrough: event.paidThrough ?? null };
+        // Paid-through is counted from the imported value (spec 4a).
+        const paidThrough = event.paidThrough ?? null;
+        const after = { ...ledger, paidThrough, startingPaidThrough: paidThrough };
         const imported: MachineEvent = {
           ...stamp,
           paidThrough: after.paidThrough,
@@ -339,6 +353,19 @@ export class Membership {
         return this.billing(stamp, postPayment(ledger, this.archive, event, this.activationPercent()));
       case 'invoiceVoided':
         return this.billing(stamp, voidInvoice(ledger, this.archive, event.invoiceId));
+      case 'paymentReversed': {
+        const reversed = reversePayment(ledger, this.archive, event, this.activationPercent());
+        if (!reversed.ok) return this.billing(stamp, reversed);
+        // The timeline names the reversal that moved the member (the amount as it resolved).
+        const before = this.archive.payment(event.paymentId)!;
+        const reversal: ReversalNote = {
+          eventId: event.id,
+          paymentId: event.paymentId,
+          amount: event.amount ?? before.amount - before.reversed,
+          ...(event.reason === undefined ? {} : { reason: event.reason }),
+        };
+        return this.billing(stamp, reversed, reversal);
+      }
       case 'suspended':
         return this.fitting(event, { ...stamp, type: 'suspended', reason: event.reason });
       case 'reactivated':
@@ -386,10 +413,15 @@ export class Membership {
   }
 
   /** A billing change: the statechart hears of it only when it has an effect a guard reads. */
-  private billing(stamp: Stamp, result: LedgerResult): Prepared {
+  private billing(stamp: Stamp, result: LedgerResult, reversal?: ReversalNote): Prepared {
     if (!result.ok) return { reason: result.reason };
     const { effects, ledger } = result;
-    if (!effects.duesSettled && !effects.paidThroughAdvanced && !effects.paymentApplied)
+    if (
+      !effects.duesSettled &&
+      !effects.paidThroughAdvanced &&
+      !effects.paymentApplied &&
+      effects.paidThroughRetreatedFrom === null
+    )
       return { events: [], ledger, archive: result };
     const changed: MachineEvent = {
       at: stamp.at,
@@ -399,6 +431,7 @@ export class Membership {
       type: 'ledgerChanged',
       ledger,
       effects,
+      ...(reversal ? { reversal } : {}),
     };
     return { events: [changed], ledger, archive: result };
   }
@@ -414,6 +447,19 @@ function currentContext(context: MemberContext): MemberContext {
   return 'lastChange' in context || context.providerIds === undefined
     ? { ...current, providerIds: current.providerIds ?? {} }
     : context;
+}
+
+/**
+ * A saved ledger as this version keeps it. Ledgers saved before reversals have no
+ * startingPaidThrough: paid-through as it stood counts as the start (the archive kept no invoices
+ * then, so what counted before cannot be told apart), and dues a rejoin consumed but left live are
+ * archived now, as consumed, so they never count since that start.
+ */
+function currentLedger(ledger: Ledger, archive: MemberLedgerArchive): Ledger {
+  if ((ledger as Partial<Ledger>).startingPaidThrough !== undefined) return ledger;
+  const consumed = archiveConsumed({ ...ledger, startingPaidThrough: ledger.paidThrough });
+  archive.record(consumed);
+  return consumed.ledger;
 }
 
 /** The fields every statechart event carries. */

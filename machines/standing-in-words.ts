@@ -32,7 +32,12 @@ export function standingInWords(
       `${deadlineWords[next.name]} ${DateTime.fromMillis(next.at, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ')}`,
     );
   const last = view.timeline.at(-1);
-  if (last) parts.push(`last change: ${last.change} (${last.from} → ${last.to}) at ${last.at}`);
+  if (last) {
+    const reversal = last.reversal
+      ? `, by reversal ${last.reversal.eventId} of payment ${last.reversal.paymentId}`
+      : '';
+    parts.push(`last change: ${last.change} (${last.from} → ${last.to}) at ${last.at}${reversal}`);
+  }
   if (view.rejected.length > 0) parts.push(`${view.rejected.length} rejected event(s)`);
   if (sync) parts.push(providerSyncInWords(sync));
   return parts.join(' · ');

@@ -4,11 +4,11 @@
 // that can move no state never reaches the statechart. Actions only assign context and emit each
 // recorded change (`changeRecorded`): no I/O, so the same machine runs in simulate and in a Temporal
 // workflow.
-import { and, assertEvent, assign, enqueueActions, setup } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, not, setup } from 'xstate';
 import type { AssociationConfig, Change } from '../schemas/association.js';
 import { membershipTypeOf } from './association.js';
 import type { LocalDate } from './calendar.js';
-import { toIsoInstant } from './calendar.js';
+import { laterDate, toIsoInstant } from './calendar.js';
 import { statusAfterChange, statusAfterTypeChange } from './member-status.js';
 import { commandsFor } from './providers.js';
 import { eligibleForReactivation } from './reactivation.js';
@@ -90,6 +90,8 @@ export function createMembershipMachine(association: AssociationConfig) {
       paidThroughAdvanced: ({ event }) => event.type === 'ledgerChanged' && event.effects.paidThroughAdvanced,
       paidThroughReachesToday: ({ event }) => event.paidThrough !== null && event.paidThrough >= event.today,
       paymentApplied: ({ event }) => event.type === 'ledgerChanged' && event.effects.paymentApplied,
+      paidThroughRetreated: ({ event }) =>
+        event.type === 'ledgerChanged' && event.effects.paidThroughRetreatedFrom !== null,
       suspendedForNonpayment: ({ context }) => context.suspension?.reason === 'nonpayment',
       eligibleForReactivation: ({ context, event }) =>
         event.type === 'ledgerChanged' && eligibleForReactivation(event.ledger, event.today, typeOf(context)),
@@ -151,6 +153,7 @@ export function createMembershipMachine(association: AssociationConfig) {
             to: params.to,
             memberStatus,
             commands,
+            ...(event.type === 'ledgerChanged' && event.reversal ? { reversal: event.reversal } : {}),
           };
           enqueue.emit({ type: 'changeRecorded', entry });
         },
@@ -164,6 +167,15 @@ export function createMembershipMachine(association: AssociationConfig) {
       clearSuspension: assign({ suspension: null }),
       noteTermination: assign({ terminateDate: ({ event }) => event.today, suspension: null }),
       restartGrace: assign({ graceRestartedOn: ({ event }) => event.today }),
+      // A reversal in pastDue never brings the grace timer earlier: grace keeps counting from the
+      // start it had (the later of paidThrough before the reversal and any restart).
+      keepGraceStart: assign(({ context, event }) => {
+        assertEvent(event, 'ledgerChanged');
+        const before = event.effects.paidThroughRetreatedFrom!;
+        return {
+          graceRestartedOn: context.graceRestartedOn === null ? before : laterDate(before, context.graceRestartedOn),
+        };
+      }),
       // Records no change: ids only address deliveries (the runtime re-addresses them).
       setProviderIds: assign(({ context, event }) => {
         assertEvent(event, 'providerIdsChanged');
@@ -213,7 +225,16 @@ export function createMembershipMachine(association: AssociationConfig) {
       active: {
         on: {
           'timer.expired': { target: 'pastDue', actions: change('pastDue', 'active', 'pastDue') },
-          ledgerChanged: { guard: 'paidThroughAdvanced', actions: change('renewed', 'active', 'active') },
+          ledgerChanged: [
+            { guard: 'paidThroughAdvanced', actions: change('renewed', 'active', 'active') },
+            // A reversal (spec 4a) that moves paidThrough back to null or before today: grace counts
+            // afresh from today. One that leaves it today or later only moves the expiry timer.
+            {
+              guard: and(['paidThroughRetreated', not('paidThroughReachesToday')]),
+              target: 'pastDue',
+              actions: [...change('pastDue', 'active', 'pastDue'), 'restartGrace'],
+            },
+          ],
           suspended: suspend('active'),
           dropped: drop('active'),
           membershipTypeChanged: { actions: { type: 'changeType', params: { inGoodStanding: true } } },
@@ -223,11 +244,14 @@ export function createMembershipMachine(association: AssociationConfig) {
       },
       pastDue: {
         on: {
-          ledgerChanged: {
-            guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']),
-            target: 'active',
-            actions: change('renewed', 'pastDue', 'active'),
-          },
+          ledgerChanged: [
+            {
+              guard: and(['paidThroughAdvanced', 'paidThroughReachesToday']),
+              target: 'active',
+              actions: change('renewed', 'pastDue', 'active'),
+            },
+            { guard: 'paidThroughRetreated', actions: 'keepGraceStart' },
+          ],
           'timer.graceEnded': [
             {
               guard: 'graceEndsInSuspension',

@@ -15,6 +15,16 @@ export interface Deadline {
   readonly at: Instant;
 }
 
+/** Which reversal caused a change (spec v1.1, 4a), so staff reading the timeline can find it. */
+export interface ReversalNote {
+  /** The `paymentReversed` event's id. */
+  readonly eventId: string;
+  readonly paymentId: string;
+  /** The amount taken back (the event's, or what remained of the payment). */
+  readonly amount: number;
+  readonly reason?: string;
+}
+
 export interface TimelineEntry {
   readonly at: string;
   readonly cause: string;
@@ -23,6 +33,8 @@ export interface TimelineEntry {
   readonly to: MemberState;
   readonly memberStatus: MemberStatus | null;
   readonly commands: readonly ProviderCommand[];
+  /** Only on a change caused by `paymentReversed`. */
+  readonly reversal?: ReversalNote;
 }
 
 export interface Suspension {
@@ -41,7 +53,11 @@ export interface MemberContext {
   readonly everDropped: boolean;
   readonly terminateDate: LocalDate | null;
   readonly suspension: Suspension | null;
-  /** Set when staff reactivate into pastDue: the grace period counts afresh from this day. */
+  /**
+   * The day the grace period counts from at the earliest, in pastDue: set when staff reactivate into
+   * pastDue or a reversal puts an active member back in pastDue (that day), and kept at the grace
+   * start it had when a reversal moves paidThrough back in pastDue (the grace timer never comes earlier).
+   */
   readonly graceRestartedOn: LocalDate | null;
   readonly providers: Readonly<Record<ProviderName, string | null>>;
   /**
@@ -86,7 +102,13 @@ export type MachineEvent = Stamped &
         readonly providerIds: ProviderIds;
       }
     /** Sent only when the change has an effect a guard can read; the ledger is as it is after it. */
-    | { readonly type: 'ledgerChanged'; readonly ledger: Ledger; readonly effects: LedgerEffects }
+    | {
+        readonly type: 'ledgerChanged';
+        readonly ledger: Ledger;
+        readonly effects: LedgerEffects;
+        /** Present when a `paymentReversed` caused it. */
+        readonly reversal?: ReversalNote;
+      }
     | { readonly type: 'suspended'; readonly reason: string }
     | { readonly type: 'reactivated' }
     | { readonly type: 'dropped' }

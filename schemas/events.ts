@@ -148,6 +148,18 @@ export const paymentPostedSchema = z.strictObject({
   amount,
 });
 
+/** Money taken back from a posted payment (spec v1.1, 4a): a refund, a chargeback, a returned check. */
+export const paymentReversedSchema = z.strictObject({
+  ...base,
+  type: z.literal('paymentReversed'),
+  paymentId: nonEmpty,
+  /** Absent: all of the payment not yet reversed. */
+  amount: optional(amount),
+  reason: optional(
+    nonEmpty.check(z.meta({ description: 'refund, chargeback, returned (a bounced check or payment), or free text' })),
+  ),
+});
+
 export const invoiceVoidedSchema = z.strictObject({ ...base, type: z.literal('invoiceVoided'), invoiceId: nonEmpty });
 
 export const suspendedSchema = z.strictObject({
@@ -180,6 +192,7 @@ const eventSchemas = [
   invoiceIssuedSchema,
   paymentPostedSchema,
   invoiceVoidedSchema,
+  paymentReversedSchema,
   suspendedSchema,
   reactivatedSchema,
   droppedSchema,

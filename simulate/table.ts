@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import { DateTime } from 'luxon';
 import type { ProviderCommand } from '../machines/providers.js';
+import type { TimelineEntry } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 
 /** An instant as people in the association read it: `2026-07-21 00:00 CDT`. */
@@ -12,6 +13,18 @@ export function localTime(iso: string, zone: string): string {
 function commandText(command: ProviderCommand): string {
   const reason = command.reason ? ` (${command.reason})` : '';
   return `${command.provider} ${command.status}: ${command.outcome}${reason}`;
+}
+
+/** The cause, and for a reversal which one: `paymentReversed R7 (payment P3, 50, chargeback)`. */
+function causeText(entry: TimelineEntry): string {
+  const reversal = entry.reversal;
+  if (!reversal) return entry.cause;
+  const details = [
+    `payment ${reversal.paymentId}`,
+    String(reversal.amount),
+    ...(reversal.reason ? [reversal.reason] : []),
+  ];
+  return `${entry.cause} ${reversal.eventId} (${details.join(', ')})`;
 }
 
 function summary(member: MemberView): string {
@@ -37,7 +50,7 @@ export function formatMemberTable(member: MemberView, zone: string): string {
   for (const entry of member.timeline) {
     table.push([
       localTime(entry.at, zone),
-      entry.cause,
+      causeText(entry),
       entry.change,
       `${entry.from} → ${entry.to}`,
       entry.memberStatus ?? '-',

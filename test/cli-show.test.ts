@@ -60,3 +60,12 @@ describe('formatStanding', () => {
     );
   });
 });
+
+describe('a reversal on the timeline', () => {
+  it('names the reversal that put the member back in past due: its event, payment, amount and reason', () => {
+    const log = activeInJune('SH2').reverse('2026-06-10', 'PAY-INV-2026-06-3', { reason: 'chargeback' }, 'R-42');
+    const reversed = run(config, log);
+    const text = formatStanding({ ...standing, member: reversed, providerSync: null, warnings: [] }, 'America/Chicago');
+    expect(text).toMatch(/paymentReversed R-42 \(payment PAY-INV-2026-06-3, 50, chargeback\)\s*│ pastDue/);
+  });
+});

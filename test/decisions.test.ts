@@ -153,3 +153,48 @@ describe('decisions where the spec is silent', () => {
     expect(view).toMatchObject({ state: 'terminated', terminateDate: null, contactStatus: 'I' });
   });
 });
+
+describe('decisions on reversals (spec v1.1, 4a)', () => {
+  const paidJune = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06', 50, 'P1');
+
+  it('refuses the reversal of a payment already reversed in full', () => {
+    const log = paidJune().reverse('2026-06-09', 'P1').reverse('2026-06-10', 'P1', {}, 'R2');
+    expect(run(config, log).rejected).toEqual([{ id: 'R2', reason: 'payment P1 has already been reversed in full' }]);
+  });
+
+  it('keeps a reversed paymentId used, and records paying again as a renewal', () => {
+    const log = paidJune()
+      .reverse('2026-06-09', 'P1')
+      .pay('2026-06-10', 'INV-2026-06', 50, 'P1')
+      .pay('2026-06-11', 'INV-2026-06', 50, 'P2');
+    const view = run(config, log);
+    expect(view.rejected.map((r) => r.reason)).toEqual(['payment P1 was already posted']);
+    expect(view.timeline.at(-1)).toMatchObject({ change: 'renewed', from: 'pastDue', memberStatus: 'Renewed' });
+  });
+
+  it('never reactivates a suspended member by a reversal, though a payment then would', () => {
+    // Overpaid June, then suspended by staff (nonpayment) while eligible for reactivation by payment.
+    const log = new EventLog()
+      .join('2026-06-01')
+      .dues('2026-06')
+      .pay('2026-06-02', 'INV-2026-06', 60, 'P1')
+      .add('suspended', '2026-06-05', {});
+    const reversed = run(config, log.reverse('2026-06-06', 'P1', { amount: 10 }));
+    expect(reversed).toMatchObject({ state: 'suspended', paidThrough: '2026-06-30' });
+    expect(run(config, log.pay('2026-06-07', 'INV-2026-06', 1, 'P2')).state).toBe('active');
+  });
+
+  it('counts from null after a rejoin: a reversal of a payment from before it leaves its invoice open', () => {
+    const rejoined = paidJune().add('dropped', '2026-06-05', {}).join('2026-06-10');
+    const before = run(config, rejoined.events, '2026-06-12T23:00:00Z');
+    const log = rejoined.reverse('2026-06-12', 'P1');
+    const view = run(config, log, '2026-06-12T23:00:00Z');
+    expect(view).toEqual(before);
+    expect(view).toMatchObject({ state: 'pending', paidThrough: null });
+    // Open again, June's invoice counts when paid again, as any open invoice from before a rejoin.
+    expect(run(config, log.pay('2026-06-13', 'INV-2026-06', 50, 'P2'))).toMatchObject({
+      state: 'active',
+      paidThrough: '2026-06-30',
+    });
+  });
+});

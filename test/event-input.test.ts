@@ -75,8 +75,35 @@ describe('event input', () => {
   });
 
   it('lists every event type, read from the schemas, in its refusal of an unknown type', () => {
-    expect(lifecycleEventTypes).toHaveLength(11);
+    expect(lifecycleEventTypes).toHaveLength(12);
+    expect(lifecycleEventTypes).toContain('paymentReversed');
     expect(problems({ ...base, type: 'paid' })).toBe(`type: type must be one of ${lifecycleEventTypes.join(', ')}`);
+  });
+});
+
+describe('paymentReversed (spec v1.1, 4a)', () => {
+  const reversal = { ...base, type: 'paymentReversed', paymentId: 'P1' };
+
+  it('takes a paymentId, and an amount and a reason only if given (null is absent)', () => {
+    expect(parsed(reversal)).toEqual(reversal);
+    expect(parsed({ ...reversal, amount: null, reason: null })).toEqual(reversal);
+    expect(parsed({ ...reversal, amount: 12.5, reason: 'chargeback' })).toEqual({
+      ...reversal,
+      amount: 12.5,
+      reason: 'chargeback',
+    });
+    expect(parsed({ ...reversal, reason: 'member asked for a refund by phone' })).toMatchObject({
+      reason: 'member asked for a refund by phone',
+    });
+  });
+
+  it('refuses a missing paymentId, an amount that is not more than 0, and an unknown field, naming each', () => {
+    expect(problems({ ...base, type: 'paymentReversed' })).toBe(
+      'paymentId: Invalid input: expected string, received undefined',
+    );
+    expect(problems({ ...reversal, amount: 0 })).toBe('amount: must be greater than 0');
+    expect(problems({ ...reversal, amount: -5 })).toBe('amount: must be greater than 0');
+    expect(problems({ ...reversal, invoiceId: 'I1' })).toMatch(/^invoiceId: |Unrecognized key: "invoiceId"/);
   });
 });
 

@@ -76,6 +76,11 @@ export class EventLog {
   pay(at: string, invoiceId: string, amount = 50, paymentId = `PAY-${invoiceId}-${this.count + 1}`): this {
     return this.add('paymentPosted', at, { paymentId, invoiceId, amount });
   }
+
+  /** A reversal of `paymentId` (spec v1.1, 4a): all that remains of it unless `amount` is given. */
+  reverse(at: string, paymentId: string, body: { amount?: number; reason?: string } = {}, id?: string): this {
+    return this.add('paymentReversed', at, { paymentId, ...body }, id);
+  }
 }
 
 /** Joined June 1 2026, June dues paid June 2: active, paid through June 30. */

@@ -7,6 +7,7 @@ import {
   maxOverdueDays,
   overdueDays,
   postPayment,
+  reversePayment,
   voidInvoice,
 } from '../machines/ledger.js';
 import type { Ledger, LedgerArchive, LedgerResult } from '../machines/ledger.js';
@@ -251,5 +252,51 @@ describe('a ledger after years of billing', () => {
   it('changes nothing when an old settled invoice is voided', () => {
     const view = run(config, years().add('invoiceVoided', '2029-01-05', { invoiceId: 'INV-2026-03' }));
     expect(view).toMatchObject({ rejected: [], paidThrough: '2028-12-31', state: 'pastDue' });
+  });
+});
+
+describe('reversals (spec v1.1, 4a)', () => {
+  const dues = (invoiceId: string, from: string, through: string) => (l: Ledger, a: LedgerArchive) =>
+    issueInvoice(l, a, { invoiceId, amount: 50, dueDate: from, coversFrom: from, coversThrough: through }, 100);
+  const pay =
+    (paymentId: string, invoiceId: string, amount = 50) =>
+    (l: Ledger, a: LedgerArchive) =>
+      postPayment(l, a, { paymentId, invoiceId, amount }, 100);
+  const reverse = (paymentId: string, amount?: number) => (l: Ledger, a: LedgerArchive) =>
+    reversePayment(l, a, { paymentId, amount }, 100);
+
+  it('reopens a counted invoice from the archive, open again, and says how far paidThrough moved back', () => {
+    const paid = ledgerWith(dues('J', '2026-06-01', '2026-06-30'), pay('P1', 'J'));
+    expect(paid.archive.closedInvoice('J')).toBe('settled');
+    const result = reversePayment(paid.ledger, paid.archive, { paymentId: 'P1' }, 100);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.effects.paidThroughRetreatedFrom).toBe('2026-06-30');
+    expect(result.ledger.paidThrough).toBeNull();
+    expect(result.ledger.invoices['J']).toMatchObject({ paid: 0, settled: false, counted: false });
+    paid.archive.record(result);
+    expect(paid.archive.closedInvoice('J')).toBeUndefined();
+    expect(overdueDays(result.ledger.invoices['J']!, '2026-07-02')).toBe(31);
+  });
+
+  it('keeps the payment id used, and what each payment paid, across a saved archive', () => {
+    const { ledger, archive } = ledgerWith(dues('J', '2026-06-01', '2026-06-30'), pay('P1', 'J'), reverse('P1', 20));
+    const restored = new MemberLedgerArchive(JSON.parse(JSON.stringify(archive.save())));
+    expect(restored.hasPayment('P1')).toBe(true);
+    expect(restored.payment('P1')).toEqual({ invoiceId: 'J', amount: 50, reversed: 20 });
+    expect(reversePayment(ledger, restored, { paymentId: 'P1', amount: 31 }, 100)).toEqual({
+      ok: false,
+      reason: 'amount 31 is more than the 30 that remains of payment P1 after earlier reversals',
+    });
+    expect(postPayment(ledger, restored, { paymentId: 'P1', invoiceId: 'J', amount: 50 }, 100)).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it('only takes from a payment to a voided invoice: nothing it decides changes', () => {
+    const { ledger, archive } = ledgerWith(dues('J', '2026-06-01', '2026-06-30'), pay('P1', 'J', 20), (l, a) =>
+      voidInvoice(l, a, 'J'),
+    );
+    const result = reversePayment(ledger, archive, { paymentId: 'P1' }, 100);
+    expect(result).toMatchObject({ ok: true, ledger, effects: { paidThroughRetreatedFrom: null } });
   });
 });

@@ -163,6 +163,60 @@ describe('snapshot', () => {
     expect(restored.snapshot()).toEqual(fresh.snapshot());
   });
 
+  it('carries what a reversal reads across JSON (continue-as-new): a payment posted before it can be reversed after', () => {
+    const log = activeInJune()
+      .invoice('2026-06-03', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .pay('2026-06-04', 'INV-07', 50, 'P7');
+    const restored = Membership.restore(config, JSON.parse(JSON.stringify(membershipOf(config, log).snapshot())));
+    expect(restored.apply(event({ id: 'r7', type: 'paymentReversed', paymentId: 'P7' }))).toEqual({
+      outcome: 'applied',
+    });
+    expect(restored.view()).toMatchObject({ state: 'active', paidThrough: '2026-06-30' });
+    const june = event({
+      id: 'r6',
+      type: 'paymentReversed',
+      paymentId: 'PAY-INV-2026-06-3',
+      at: '2026-06-11T12:00:00Z',
+    });
+    expect(restored.apply(june)).toEqual({ outcome: 'applied' });
+    expect(restored.view()).toMatchObject({ state: 'pastDue', paidThrough: null });
+  });
+
+  it('restores one saved before reversals: paid-through as saved is the start, and its payments cannot be reversed', () => {
+    const log = activeInJune()
+      .invoice('2026-06-03', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .pay('2026-06-04', 'INV-07', 50, 'P7');
+    const saved = membershipOf(config, log).snapshot();
+    const { startingPaidThrough: _start, ...ledger } = saved.ledger;
+    const older = {
+      ...saved,
+      ledger,
+      archive: { closedInvoices: saved.archive.closedInvoices, paymentIds: saved.archive.paymentIds },
+    };
+    const restored = Membership.restore(config, JSON.parse(JSON.stringify(older)));
+    expect(restored.apply(event({ id: 'r', type: 'paymentReversed', paymentId: 'P7' }))).toEqual({
+      outcome: 'rejected',
+      reason: 'payment P7 was posted before standing kept what each payment paid, so it cannot be reversed here',
+    });
+    // A payment posted after the restore can be; paid-through falls back to the saved one, not earlier.
+    restored.apply(
+      event({
+        id: 'i8',
+        type: 'invoiceIssued',
+        invoiceId: 'INV-08',
+        amount: 50,
+        coversFrom: '2026-08-01',
+        coversThrough: '2026-08-31',
+      }),
+    );
+    restored.apply(event({ id: 'p8', type: 'paymentPosted', paymentId: 'P8', invoiceId: 'INV-08', amount: 50 }));
+    expect(restored.view()!.paidThrough).toBe('2026-08-31');
+    expect(restored.apply(event({ id: 'r8', type: 'paymentReversed', paymentId: 'P8' }))).toEqual({
+      outcome: 'applied',
+    });
+    expect(restored.view()).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
+  });
+
   it('survives JSON before the first event', () => {
     const fresh = Membership.restore(config, JSON.parse(JSON.stringify(Membership.create(config, 'Z').snapshot())));
     expect(fresh.state).toBe('none');

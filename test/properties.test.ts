@@ -46,6 +46,7 @@ type Action =
   | { kind: 'fee'; amount: number }
   | { kind: 'pay'; pick: number; share: number; ahead: boolean }
   | { kind: 'void'; pick: number }
+  | { kind: 'reverse'; pick: number; part: boolean }
   | { kind: 'suspend'; reason: 'nonpayment' | 'conduct' }
   | { kind: 'reactivate' }
   | { kind: 'drop' }
@@ -67,6 +68,10 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('void' as const), pick: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('reverse' as const), pick: fc.nat(), part: fc.boolean() }),
+  },
   {
     weight: 1,
     arbitrary: fc.record({
@@ -119,6 +124,8 @@ function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEv
   let month = 0;
   const invoices: string[] = [];
   const amounts = new Map<string, number>();
+  /** Payments posted, with what remains of each after the reversals generated so far. */
+  const payments: { id: string; left: number }[] = [];
   let n = 0;
   const add = (body: Record<string, unknown>) => {
     n += 1;
@@ -169,12 +176,19 @@ function eventsOf(history: History, memberId: string, offsetMs = 0): LifecycleEv
         // Mostly one of the three latest invoices, as members pay what they were just sent.
         const recent = invoices.length - 1 - (action.pick % Math.min(3, invoices.length));
         const invoiceId = action.ahead || invoices.length === 0 ? `D${month}` : invoices[recent]!;
-        add({
-          type: 'paymentPosted',
-          paymentId: `P${n}`,
-          invoiceId,
-          amount: Math.max(1, (amounts.get(invoiceId) ?? 50) * action.share),
-        });
+        const amount = Math.max(1, (amounts.get(invoiceId) ?? 50) * action.share);
+        payments.push({ id: `P${n}`, left: amount });
+        add({ type: 'paymentPosted', paymentId: `P${n}`, invoiceId, amount });
+        break;
+      }
+      case 'reverse': {
+        // A refund or chargeback of a recent payment, whole (amount left out) or in part.
+        const open = payments.filter((payment) => payment.left > 0);
+        const payment = open[open.length - 1 - (action.pick % Math.max(1, Math.min(3, open.length)))];
+        if (!payment) break;
+        const amount = action.part ? payment.left / 2 : undefined;
+        payment.left -= amount ?? payment.left;
+        add({ type: 'paymentReversed', paymentId: payment.id, ...(amount === undefined ? {} : { amount }) });
         break;
       }
       case 'void':
@@ -243,7 +257,8 @@ type Next =
   | { kind: 'providerIdsChanged' }
   | { kind: 'invoiceIssued'; pick: number; dues: boolean; reuse: boolean }
   | { kind: 'paymentPosted'; pick: number; share: number; reuse: boolean; unknown: boolean }
-  | { kind: 'invoiceVoided'; pick: number; unknown: boolean };
+  | { kind: 'invoiceVoided'; pick: number; unknown: boolean }
+  | { kind: 'paymentReversed'; pick: number; amount: number | undefined; unknown: boolean };
 
 const nextArb: fc.Arbitrary<Next> = fc.oneof(
   fc.record({
@@ -269,6 +284,12 @@ const nextArb: fc.Arbitrary<Next> = fc.oneof(
     unknown: fc.boolean(),
   }),
   fc.record({ kind: fc.constant('invoiceVoided' as const), pick: fc.nat(), unknown: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('paymentReversed' as const),
+    pick: fc.nat(),
+    amount: fc.constantFrom(undefined, 10, 1000),
+    unknown: fc.boolean(),
+  }),
 );
 
 /** The next event for a member with `history`, stamped `at`. */
@@ -312,6 +333,12 @@ function nextEvent(next: Next, history: readonly LifecycleEvent[], at: number): 
       }
       case 'invoiceVoided':
         return { type: next.kind, invoiceId: invoiceId(next.pick, next.unknown) };
+      case 'paymentReversed':
+        return {
+          type: next.kind,
+          paymentId: next.unknown || payments.length === 0 ? `X${next.pick}` : pickOf(payments, next.pick),
+          ...(next.amount === undefined ? {} : { amount: next.amount }),
+        };
     }
   })();
   return lifecycleEventSchema.parse({ id: 'NEXT', memberId: 'M', ...body, at: new Date(at).toISOString() });
@@ -435,6 +462,66 @@ describe('invariants over random histories', () => {
         const without = events.filter((event) => event.type !== 'providerIdsChanged');
         const until = endOf(events);
         expect(simulateAll(config, events, until)).toEqual(simulateAll(config, without, until));
+      }),
+      runs,
+    );
+  });
+
+  it('a reversal never changes memberStatus, and moves no state but active to pastDue, naming itself', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, (config, history) => {
+        const member = Membership.create(config, 'M');
+        for (const event of eventsOf(history, 'M')) {
+          member.advanceTo(Date.parse(event.at));
+          const before = member.view();
+          const changes = member.changes.length;
+          const result = member.apply(event);
+          if (event.type !== 'paymentReversed' || result.outcome !== 'applied') continue;
+          const after = member.view()!;
+          expect(after.memberStatus).toBe(before!.memberStatus);
+          const recorded = member.changes.slice(changes);
+          if (after.state === before!.state) expect(recorded).toEqual([]);
+          else {
+            expect([before!.state, after.state]).toEqual(['active', 'pastDue']);
+            expect(recorded).toHaveLength(1);
+            expect(recorded[0]).toMatchObject({
+              cause: 'paymentReversed',
+              change: 'pastDue',
+              reversal: { eventId: event.id, paymentId: event.paymentId },
+            });
+            // Moved back to null or before today, and grace counted afresh from today.
+            const today = new Date(Date.parse(event.at)).toISOString().slice(0, 10);
+            if (config.association.timezone === 'UTC' && after.paidThrough !== null)
+              expect(after.paidThrough < today).toBe(true);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  it('after reversals, paidThrough is what it would be had the reversed money never been paid', () => {
+    fc.assert(
+      fc.property(configArb, historyArb, (config, history) => {
+        // Type changes, rejoins and voids are left out: settlement is sticky against them (a
+        // settled invoice is neither voided nor re-read), so the money's timing would matter.
+        const events = eventsOf(history, 'M').filter(
+          (event, index) => index === 0 || !['membershipTypeChanged', 'joined', 'invoiceVoided'].includes(event.type),
+        );
+        const reversedOf = new Map<string, number>();
+        for (const event of events)
+          if (event.type === 'paymentReversed')
+            reversedOf.set(event.paymentId, (reversedOf.get(event.paymentId) ?? 0) + (event.amount ?? Infinity));
+        const neverPaid = events.flatMap((event): LifecycleEvent[] => {
+          if (event.type === 'paymentReversed') return [];
+          if (event.type !== 'paymentPosted' || !reversedOf.has(event.paymentId)) return [event];
+          const left = event.amount - reversedOf.get(event.paymentId)!;
+          return Math.round(left * 1e6) > 0 ? [{ ...event, amount: left }] : [];
+        });
+        const until = endOf(events);
+        expect(simulateAll(config, events, until)[0]!.paidThrough).toBe(
+          simulateAll(config, neverPaid, until)[0]!.paidThrough,
+        );
       }),
       runs,
     );

@@ -23,7 +23,14 @@ import {
   repairProviderSignal,
   workflowTypes,
 } from '../workflows/messages.js';
-import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './workflow/scenarios.js';
+import {
+  importedLapsed,
+  lapsesAndRejoins,
+  messyBilling,
+  reversals,
+  staffActions,
+  workedExample,
+} from './workflow/scenarios.js';
 import { registerSearchAttributes } from '../common/register-search-attributes.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import type { AssociationConfig } from '../schemas/association.js';
@@ -114,6 +121,8 @@ await worker.runUntil(async () => {
     '2026-06-30T00:00:00Z',
   );
   await scenario('messy-billing', association(), messyBilling(), '2026-05-31T00:00:00Z');
+  // v9 on: money flowing back (paymentReversed).
+  await scenario('reversals', association(), reversals(), '2026-07-31T00:00:00Z');
 
   // A run that continues as new in the grace period, and a staff Update.
   const config = association();

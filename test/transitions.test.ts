@@ -398,3 +398,255 @@ describe('provider ids changed', () => {
     expect(member.providerIds).toEqual({});
   });
 });
+
+describe('paymentReversed (spec v1.1: section 4a and its row of section 5)', () => {
+  /** Joined June 1, June dues paid June 2 by payment P1: active, paid through June 30. */
+  const paidJune = () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06', 50, 'P1');
+
+  it('puts an active member whose paidThrough moves back to null in pastDue, cause paymentReversed, naming the reversal', () => {
+    const view = run(config, paidJune().reverse('2026-06-10', 'P1', { reason: 'chargeback' }, 'R1'));
+    expect(view).toMatchObject({ state: 'pastDue', paidThrough: null, joinDate: '2026-06-02' });
+    expect(view.timeline.at(-1)).toEqual({
+      at: '2026-06-10T12:00:00.000Z',
+      cause: 'paymentReversed',
+      change: 'pastDue',
+      from: 'active',
+      to: 'pastDue',
+      memberStatus: 'New',
+      commands: [],
+      reversal: { eventId: 'R1', paymentId: 'P1', amount: 50, reason: 'chargeback' },
+    });
+  });
+
+  it('never reverses the change the money made: activated stays on the timeline and memberStatus stays New', () => {
+    const view = run(config, paidJune().reverse('2026-06-10', 'P1', {}, 'R1'));
+    expect(changes(view)).toEqual(['2026-06-02 activated pending->active', '2026-06-10 pastDue active->pastDue']);
+    expect(view.memberStatus).toBe('New');
+    expect(view.memberStatusDate).toBe('2026-06-02');
+    expect(view.timeline.at(-1)!.reversal).toEqual({ eventId: 'R1', paymentId: 'P1', amount: 50 });
+  });
+
+  it('counts the grace period afresh from the day of the reversal: the grace timer falls at the start of the day after today + gracePeriod', () => {
+    const log = paidJune().reverse('2026-06-10', 'P1');
+    // 06-10 + P20D = 06-30: suspended at the start of 07-01.
+    expect(membershipOf(config, log).nextDeadline()).toEqual({
+      name: 'graceEnded',
+      at: Date.parse('2026-07-01T00:00:00Z'),
+    });
+    expect(run(config, log, '2026-06-30T23:59:59Z').state).toBe('pastDue');
+    expect(run(config, log, '2026-07-01T00:00:00Z').timeline.at(-1)).toMatchObject({
+      at: '2026-07-01T00:00:00.000Z',
+      cause: 'timer:graceEnded',
+      change: 'suspended',
+      from: 'pastDue',
+    });
+  });
+
+  it('moves an active member to pastDue when paidThrough moves back to a day before today', () => {
+    const log = paidJune()
+      .dues('2026-07')
+      .pay('2026-07-01T06:00:00Z', 'INV-2026-07', 50, 'P2')
+      .reverse('2026-07-05', 'P2', {}, 'R2');
+    const view = run(config, log);
+    expect(view.paidThrough).toBe('2026-06-30');
+    expect(view.timeline.at(-1)).toMatchObject({ cause: 'paymentReversed', from: 'active', to: 'pastDue' });
+    // Grace counts from the reversal day (07-05 + 20 = 07-25), not from paidThrough (06-30 + 20).
+    expect(run(config, log, '2026-07-25T23:59:59Z').state).toBe('pastDue');
+    expect(run(config, log, '2026-07-26T00:00:00Z').state).toBe('suspended');
+  });
+
+  it('leaves an active member active, with no change, when paidThrough stays today or later: only the expiry timer moves', () => {
+    const log = paidJune()
+      .invoice('2026-06-05', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .pay('2026-06-06', 'INV-07', 50, 'P2')
+      .reverse('2026-06-10', 'P2');
+    const view = run(config, log);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-06-30' });
+    expect(changes(view)).toEqual(['2026-06-02 activated pending->active', '2026-06-06 renewed active->active']);
+    expect(membershipOf(config, log).nextDeadline()).toEqual({
+      name: 'expired',
+      at: Date.parse('2026-07-01T00:00:00Z'),
+    });
+  });
+
+  it('takes part of a payment: the invoice is settled again only if what remains reaches its share', () => {
+    const half = association({ activationPercent: 50 });
+    const first = paidJune().reverse('2026-06-10', 'P1', { amount: 20 }, 'R1');
+    const stillSettled = run(half, first);
+    expect(stillSettled).toMatchObject({ state: 'active', paidThrough: '2026-06-30' });
+    expect(stillSettled.timeline).toHaveLength(1);
+    // 30 left, then 10 more taken: 20 is under half of 50.
+    const view = run(half, first.reverse('2026-06-11', 'P1', { amount: 10 }, 'R2'));
+    expect(view).toMatchObject({ state: 'pastDue', paidThrough: null });
+    expect(view.timeline.at(-1)!.reversal).toEqual({ eventId: 'R2', paymentId: 'P1', amount: 10 });
+    // With the full share required, any part taken back unsettles it.
+    expect(run(config, paidJune().reverse('2026-06-10', 'P1', { amount: 0.01 }))).toMatchObject({
+      state: 'pastDue',
+      paidThrough: null,
+    });
+  });
+
+  it('in pastDue never brings the grace timer earlier than it stood before the reversal, and records no change', () => {
+    // Past due from 07-01 (paid through 06-30): grace ends at the start of 07-21.
+    const log = paidJune().dues('2026-07').reverse('2026-07-10', 'P1', {}, 'R1');
+    const view = run(config, log);
+    expect(view).toMatchObject({ state: 'pastDue', paidThrough: null });
+    expect(changes(view).at(-1)).toBe('2026-07-01 pastDue active->pastDue');
+    expect(membershipOf(config, log).nextDeadline()).toEqual({
+      name: 'graceEnded',
+      at: Date.parse('2026-07-21T00:00:00Z'),
+    });
+  });
+
+  it('in pastDue, a later payment that brings paidThrough to today renews the member as usual', () => {
+    const log = paidJune()
+      .dues('2026-07')
+      .reverse('2026-07-10', 'P1')
+      .pay('2026-07-12', 'INV-2026-06', 50, 'P2')
+      .pay('2026-07-12T13:00:00Z', 'INV-2026-07', 50, 'P3');
+    const view = run(config, log);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
+    expect(view.timeline.at(-1)).toMatchObject({ cause: 'paymentPosted', change: 'renewed', to: 'active' });
+  });
+
+  const otherStates = {
+    pending: () => new EventLog().join('2026-06-01').dues('2026-06').pay('2026-06-02', 'INV-2026-06', 20, 'P1'),
+    suspended: () => paidJune().add('suspended', '2026-06-05', { reason: 'conduct' }),
+    terminated: () => paidJune().add('dropped', '2026-06-05', {}),
+  } as const;
+  for (const [state, build] of Object.entries(otherStates)) {
+    it(`moves no state of a ${state} member, and records no change`, () => {
+      const before = run(config, build().events, '2026-06-10T23:00:00Z');
+      const view = run(config, build().reverse('2026-06-10', 'P1'), '2026-06-10T23:00:00Z');
+      expect(view.state).toBe(state);
+      expect(view.timeline).toEqual(before.timeline);
+      expect(view.rejected).toEqual([]);
+    });
+  }
+
+  const refused: [string, (log: EventLog) => EventLog, string][] = [
+    [
+      'a payment never posted',
+      (log) => log.reverse('2026-06-10', 'P9'),
+      'payment P9 has not been posted to this member',
+    ],
+    [
+      'an amount larger than the payment',
+      (log) => log.reverse('2026-06-10', 'P1', { amount: 60 }),
+      'amount 60 is more than the 50 that remains of payment P1 after earlier reversals',
+    ],
+    [
+      'an amount larger than what earlier reversals left',
+      (log) => log.reverse('2026-06-09', 'P1', { amount: 30 }).reverse('2026-06-10', 'P1', { amount: 25 }),
+      'amount 25 is more than the 20 that remains of payment P1 after earlier reversals',
+    ],
+    [
+      'a payment already reversed in full',
+      (log) => log.reverse('2026-06-09', 'P1').reverse('2026-06-10', 'P1'),
+      'payment P1 has already been reversed in full',
+    ],
+  ];
+  for (const [name, build, reason] of refused) {
+    it(`rejects the reversal of ${name}, with a clear reason, and changes nothing`, () => {
+      const log = build(paidJune());
+      const rejectedEvent = log.events.at(-1)!;
+      const view = run(config, log);
+      const without = run(config, log.events.slice(0, -1), rejectedEvent.at);
+      expect(view.rejected).toEqual([{ id: rejectedEvent.id, reason }]);
+      expect({ ...view, rejected: [] }).toEqual({ ...without, rejected: [] });
+    });
+  }
+
+  it('is refused before the first joined or imported, like any other event', () => {
+    const member = Membership.create(config, 'A1');
+    const event = new EventLog().reverse('2026-06-01', 'P1').events[0]!;
+    expect(member.apply(event)).toEqual({
+      outcome: 'rejected',
+      reason: 'member has no membership yet: the first event must be joined or imported, not paymentReversed',
+    });
+  });
+
+  it('applies a repeated reversal id once: the retry is ignored, not rejected', () => {
+    const log = paidJune()
+      .reverse('2026-06-10', 'P1', { amount: 10 }, 'R1')
+      .reverse('2026-06-10T13:00:00Z', 'P1', { amount: 10 }, 'R1')
+      .reverse('2026-06-11', 'P1', { amount: 40 }, 'R2');
+    const view = run(config, log);
+    // R1 took 10 once, so R2's 40 is exactly what remained.
+    expect(view.rejected).toEqual([]);
+    expect(view.timeline.filter((entry) => entry.cause === 'paymentReversed')).toHaveLength(1);
+    const after = run(config, log.reverse('2026-06-12', 'P1', { amount: 1 }, 'R3'));
+    expect(after.rejected).toEqual([{ id: 'R3', reason: 'payment P1 has already been reversed in full' }]);
+  });
+
+  it('is followed by a re-payment under a new paymentId: renewed back to active; the reversed paymentId stays used', () => {
+    const log = paidJune()
+      .reverse('2026-06-10', 'P1', { reason: 'returned' }, 'R1')
+      .pay('2026-06-12', 'INV-2026-06', 50, 'P1')
+      .pay('2026-06-13', 'INV-2026-06', 50, 'P2');
+    const view = run(config, log);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-06-30', memberStatus: 'Renewed' });
+    expect(view.rejected).toEqual([{ id: log.events[4]!.id, reason: 'payment P1 was already posted' }]);
+    expect(changes(view)).toEqual([
+      '2026-06-02 activated pending->active',
+      '2026-06-10 pastDue active->pastDue',
+      '2026-06-13 renewed pastDue->active',
+    ]);
+  });
+
+  it('recounts paidThrough without the reversed money: dues that counted only through the reopened gap wait again', () => {
+    const log = paidJune()
+      .invoice('2026-06-03', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .invoice('2026-06-03', 'INV-08', 50, { from: '2026-08-01', through: '2026-08-31' })
+      .pay('2026-06-04', 'INV-08', 50, 'P8')
+      .pay('2026-06-05', 'INV-07', 50, 'P7');
+    expect(run(config, log).paidThrough).toBe('2026-08-31');
+    const reversed = log.reverse('2026-06-06', 'P7');
+    const view = run(config, reversed);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-06-30' });
+    // Closing the gap again counts August too.
+    expect(run(config, reversed.pay('2026-06-07', 'INV-07', 50, 'P7b')).paidThrough).toBe('2026-08-31');
+  });
+
+  it('counts from null after joined, where no gap can leave dues out: a later month paid keeps counting', () => {
+    // Spec 4: with paidThrough null any settled dues invoice counts, so July alone covers through 07-31.
+    const log = paidJune()
+      .invoice('2026-06-03', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .pay('2026-06-04', 'INV-07', 50, 'P7')
+      .reverse('2026-06-06', 'P1');
+    const view = run(config, log);
+    expect(view).toMatchObject({ state: 'active', paidThrough: '2026-07-31' });
+    expect(view.timeline).toHaveLength(2);
+  });
+
+  it('counts from the imported paidThrough', () => {
+    const log = new EventLog()
+      .add('imported', '2026-06-01', { membershipType: 'REALTOR', state: 'active', paidThrough: '2026-06-30' })
+      .invoice('2026-06-02', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' })
+      .pay('2026-06-03', 'INV-07', 50, 'P7')
+      .reverse('2026-06-04', 'P7');
+    expect(run(config, log)).toMatchObject({ state: 'active', paidThrough: '2026-06-30' });
+  });
+
+  it('takes from a payment still waiting for its invoice, which then gets only what remains', () => {
+    const log = paidJune()
+      .pay('2026-06-03', 'INV-07', 50, 'P7')
+      .reverse('2026-06-04', 'P7', { amount: 30 })
+      .invoice('2026-06-05', 'INV-07', 50, { from: '2026-07-01', through: '2026-07-31' });
+    expect(run(config, log).paidThrough).toBe('2026-06-30');
+    expect(run(config, log.pay('2026-06-06', 'INV-07', 30, 'P7b')).paidThrough).toBe('2026-07-31');
+  });
+
+  it('reopens a settled non-dues invoice: open and overdue again, it can keep a suspended member from reactivating', () => {
+    const strict = association({ daysOverdueToAllowReactivation: 1 });
+    const log = paidJune()
+      .add('invoiceIssued', '2026-06-03', { invoiceId: 'FINE', amount: 10, dueDate: '2026-06-03' })
+      .pay('2026-06-03', 'FINE', 10, 'PF')
+      .dues('2026-07')
+      .reverse('2026-07-02', 'PF')
+      .pay('2026-07-25', 'INV-2026-07', 50, 'P7');
+    // Suspended at the start of 07-21; July paid on 07-25, but the fine is overdue again.
+    const view = run(strict, log);
+    expect(view).toMatchObject({ state: 'suspended', paidThrough: '2026-07-31' });
+  });
+});

@@ -57,6 +57,15 @@ const VALIDATED_PAYLOADS = 'validated-payloads';
 const RECONCILIATION_MEMO = 'reconciliation-memo';
 
 /**
+ * From this patch on a `paymentReversed` signal is applied (spec v1.1, 4a). Before it the type was
+ * unknown: the signal was refused with a warning and issued no command. Applying it now can issue
+ * commands (a pastDue change and its provider deliveries, search attributes), so a history that
+ * holds such a refused signal must replay it refused. Asked only when a reversal arrives, so no
+ * other history is marked.
+ */
+const PAYMENT_REVERSED = 'payment-reversed';
+
+/**
  * Every patch above, for a run this code (or later code) starts: one marker in its history instead
  * of one per patch (each marker also upserts Temporal's TemporalChangeVersion, a visibility write,
  * on every import and every continued run). A run whose history lacks it was started by older code
@@ -113,6 +122,7 @@ export class MembershipManager {
   private memoPublished: string | undefined;
   private memoing: boolean;
   private validating: boolean;
+  private reversing: boolean;
   private publishing = false;
   /** Set by every message; the workflow's wait for the next deadline ends on it. */
   woken = false;
@@ -125,6 +135,7 @@ export class MembershipManager {
   ) {
     this.memoing = current;
     this.validating = current;
+    this.reversing = current;
     if (current) {
       // What the run was started with is published already (the client and continue-as-new set it).
       const started = workflowInfo().typedSearchAttributes;
@@ -377,6 +388,11 @@ export class MembershipManager {
     const verdict = this.acceptEvent(payload);
     if (!verdict.ok) {
       this.refuse(`ignored a malformed event: ${verdict.problem}`);
+      return;
+    }
+    // Once true, true for the rest of the run (patched() marks the history the first time).
+    if (verdict.value.type === 'paymentReversed' && !(this.reversing ||= patched(PAYMENT_REVERSED))) {
+      this.refuse(`ignored a malformed event: event ${verdict.value.id}: type: paymentReversed was not supported yet`);
       return;
     }
     this.eventsThisRun += 1;

@@ -202,6 +202,32 @@ describe('POST /v1/associations/{id}/events', () => {
     expect(sent[0]![0]).not.toHaveProperty('dueDate', null);
   });
 
+  it('accepts a paymentReversed (spec v1.1), and refuses one without a paymentId or with amount 0, naming the field', async () => {
+    const { post, sent } = await gateway();
+    const reversal = {
+      id: 'G5-r',
+      type: 'paymentReversed',
+      memberId: 'G5',
+      at: '2026-06-10T12:00:00Z',
+      paymentId: 'P5',
+      amount: null,
+      reason: 'chargeback',
+    };
+    expect(await post(JSON.stringify(reversal))).toMatchObject({ status: 202, body: { accepted: 1 } });
+    expect(sent).toEqual([[{ ...reversal, amount: undefined }]]);
+    const { paymentId: _id, ...withoutPayment } = reversal;
+    expect(await post(JSON.stringify([withoutPayment, { ...reversal, id: 'G5-r2', amount: 0 }]))).toMatchObject({
+      status: 400,
+      body: {
+        problems: [
+          { field: '[0].paymentId', message: expect.any(String) },
+          { field: '[1].amount', message: 'must be greater than 0' },
+        ],
+      },
+    });
+    expect(sent).toHaveLength(1);
+  });
+
   it('takes JSON with a charset, and refuses a body that is not JSON with 415', async () => {
     const { post, url, sent } = await gateway();
     const body = JSON.stringify(joined('G1'));

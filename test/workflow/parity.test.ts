@@ -12,7 +12,7 @@ import { deliverInTime, shiftInstant, shiftYears, simulated, yearsIntoFuture } f
 import { providersSettled, timeSkippingWorker } from './environment.js';
 import type { RunningWorker } from './environment.js';
 import { fakeProviders } from './fake-providers.js';
-import { importedLapsed, lapsesAndRejoins, messyBilling, staffActions, workedExample } from './scenarios.js';
+import { importedLapsed, lapsesAndRejoins, messyBilling, reversals, staffActions, workedExample } from './scenarios.js';
 
 describe('the workflow and simulate agree', () => {
   let env: TestWorkflowEnvironment;
@@ -82,6 +82,23 @@ describe('the workflow and simulate agree', () => {
 
   it('on messy billing: early payments, re-sent ids and payments, voids and a refused command', async () => {
     await compare(association(), messyBilling(), '2026-05-31T00:00:00Z');
+  });
+
+  it('on reversals: a chargeback back to past due, a refused reversal, a re-payment, a partial refund sent twice', async () => {
+    const config = association();
+    const [member] = simulated(config, reversals(), '2026-07-31T00:00:00Z');
+    // The scenario does what it says: twice back in past due by a reversal, then grace ends in a suspension.
+    expect(member!.timeline.map((entry) => `${entry.cause} ${entry.change} ${entry.reversal?.eventId ?? ''}`)).toEqual([
+      'paymentPosted activated ',
+      'timer:expired pastDue ',
+      'paymentPosted renewed ',
+      'paymentReversed pastDue R-JUN',
+      'paymentPosted renewed ',
+      'paymentReversed pastDue R-PART',
+      'timer:graceEnded suspended ',
+    ]);
+    expect(member!.rejected).toEqual([{ id: 'R-NONE', reason: 'payment P-NONE has not been posted to this member' }]);
+    await compare(config, reversals(), '2026-07-31T00:00:00Z');
   });
 
   it('on a whole history backfilled at once (standing send), up to the present', async () => {

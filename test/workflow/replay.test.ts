@@ -30,9 +30,9 @@ describe('recorded histories replay on the current workflow code', () => {
     // v8: reconciliation's memo on every membership (patched 'reconciliation-memo'), paged
     // reconciliation ('paged-reconciliation') and mass changes in chunks ('mass-change-pages').
     expect(files.filter((file) => file.startsWith('v8-')).length).toBeGreaterThanOrEqual(16);
-    // v9: one baseline marker for a new membership run ('baseline-2026-11'), search attribute
-    // upserts of only what changed, one publication per workflow task.
-    expect(files.filter((file) => file.startsWith('v9-')).length).toBeGreaterThanOrEqual(16);
+    // v9: payment reversals ('payment-reversed'), one baseline marker for a new membership run
+    // ('baseline-2026-11') and search attribute upserts of only what changed.
+    expect(files.filter((file) => file.startsWith('v9-')).length).toBeGreaterThanOrEqual(17);
   });
 
   // One replay worker for every history (a worker each would cost most of this file's time); each
@@ -58,6 +58,51 @@ describe('recorded histories replay on the current workflow code', () => {
       expect(outcomes.get(file)).toBeUndefined();
     });
   }
+});
+
+/**
+ * Runs recorded before reversals refused a `paymentReversed` signal as an unknown type, and issued
+ * no command for it. Applied now, it would put the member back in past due (a search attribute
+ * upsert at least), so such a history replays it refused (patched 'payment-reversed'). The messy
+ * billing histories re-send payment e7 on April 7 (a duplicate, no command either); here that
+ * signal becomes a reversal of the April payment, as a billing system could have sent one through
+ * Temporal's own CLI. v5 is a run from before payloads were validated, v8 one after.
+ */
+describe('a paymentReversed signal an older run refused replays refused', () => {
+  const reversalInstead = async (file: string, eventId: string) => {
+    const json = JSON.parse(await readFile(join(folder, file), 'utf8')) as {
+      events: {
+        eventId: string;
+        workflowExecutionSignaledEventAttributes?: { input: { payloads: { data: string }[] } };
+      }[];
+    };
+    const signal = json.events.find((event) => event.eventId === eventId)!.workflowExecutionSignaledEventAttributes!;
+    const resent = JSON.parse(Buffer.from(signal.input.payloads[0]!.data, 'base64').toString('utf8')) as object;
+    expect(resent).toMatchObject({ id: 'e7', at: '2041-04-07T12:00:00.000Z', paymentId: 'P-APR' });
+    const reversal = {
+      id: 'r1',
+      memberId: 'E1',
+      at: '2041-04-07T12:00:00.000Z',
+      type: 'paymentReversed',
+      paymentId: 'P-APR',
+    };
+    signal.input.payloads[0]!.data = Buffer.from(JSON.stringify(reversal)).toString('base64');
+    return { workflowId: `${file} with a reversal`, history: historyFromJSON(json) };
+  };
+
+  it('before and after payloads were validated (v5, v8)', async () => {
+    const histories = [
+      await reversalInstead('v5-messy-billing.json', '72'),
+      await reversalInstead('v8-messy-billing.json', '77'),
+    ];
+    const errors: (Error | undefined)[] = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundle') } },
+      histories,
+    ))
+      errors.push(result.error);
+    expect(errors).toEqual([undefined, undefined]);
+  }, 120_000);
 });
 
 /**

@@ -71,3 +71,24 @@ export function messyBilling(): LifecycleEvent[] {
   log.add('reactivated', '2026-04-08', {});
   return log.events;
 }
+
+/**
+ * Money flowing back (spec v1.1, 4a): a chargeback puts the member back in past due, a reversal of
+ * an unknown payment is refused, a re-payment renews, a partial refund sent twice under one id is
+ * taken once, a returned payment leaves nothing paid, and grace, counted from the first reversal
+ * back in past due, ends in a suspension.
+ */
+export function reversals(): LifecycleEvent[] {
+  const log = new EventLog('G1')
+    .join('2026-05-01')
+    .dues('2026-05')
+    .pay('2026-05-02', 'INV-2026-05', 50, 'P-MAY')
+    .dues('2026-06')
+    .pay('2026-06-02', 'INV-2026-06', 50, 'P-JUN')
+    .reverse('2026-06-10', 'P-JUN', { reason: 'chargeback' }, 'R-JUN')
+    .reverse('2026-06-11', 'P-NONE', {}, 'R-NONE')
+    .pay('2026-06-12', 'INV-2026-06', 50, 'P-JUN-2')
+    .reverse('2026-06-13', 'P-JUN-2', { amount: 20, reason: 'refund' }, 'R-PART');
+  log.events.push({ ...log.events.at(-1)!, at: '2026-06-14T12:00:00Z' });
+  return log.reverse('2026-06-15', 'P-MAY', { reason: 'returned' }, 'R-MAY').events;
+}
