@@ -59,18 +59,32 @@ async function readSecretFile(file: string): Promise<{ text: string } | { missin
   }
 }
 
+/** Which secrets: the native ones (Standing-Signature, Standard Webhooks) or the Stripe endpoint's. */
+export type SecretKind = 'native' | 'stripe';
+
+/** Where each kind is named: its fields in the file, and its file in the secrets folder. */
+const places = {
+  native: { env: 'secretsEnv', file: 'secretsFile', dirFile: (id: string) => id },
+  stripe: { env: 'stripeSecretsEnv', file: 'stripeSecretsFile', dirFile: (id: string) => `${id}.stripe` },
+} as const;
+
 /**
  * The secrets a request for `association` must be signed with. The first source that is there
  * decides, with no falling back past it: `gateway.secretsEnv`, `gateway.secretsFile` (relative to
  * the association file's folder), `<secretsDir>/<id>`, and last the shared STANDING_GATEWAY_SECRET(S),
  * only when `loadedCount` is 1 (with several, one board's billing system could sign for another).
+ * Stripe's endpoint secrets (`kind` stripe) the same way from `gateway.stripeSecretsEnv`,
+ * `gateway.stripeSecretsFile` and `<secretsDir>/<id>.stripe`, never shared; none is no problem
+ * (the association takes no Stripe webhooks).
  */
 export async function associationSecrets(
   association: LoadedAssociation,
   loadedCount: number,
   settings: SecretSettings,
+  kind: SecretKind = 'native',
 ): Promise<AssociationSecrets> {
   const { file, id } = association;
+  const place = places[kind];
   const none = (message: string, field?: string): AssociationSecrets => ({
     secrets: [],
     from: null,
@@ -94,24 +108,29 @@ export async function associationSecrets(
   };
 
   const gateway = association.config.gateway;
-  if (gateway?.secretsEnv !== undefined) {
-    const value = settings.env[gateway.secretsEnv];
-    if (!value?.trim()) return none(`${gateway.secretsEnv} is not set`, 'gateway.secretsEnv');
-    return checked(splitSecrets(value), gateway.secretsEnv, 'gateway.secretsEnv');
+  const envName = gateway?.[place.env];
+  const envField = `gateway.${place.env}`;
+  if (envName !== undefined) {
+    const value = settings.env[envName];
+    if (!value?.trim()) return none(`${envName} is not set`, envField);
+    return checked(splitSecrets(value), envName, envField);
   }
-  if (gateway?.secretsFile !== undefined) {
-    const secretsFile = resolve(dirname(file), gateway.secretsFile);
+  const fileName = gateway?.[place.file];
+  const fileField = `gateway.${place.file}`;
+  if (fileName !== undefined) {
+    const secretsFile = resolve(dirname(file), fileName);
     const read = await readSecretFile(secretsFile);
-    if ('missing' in read) return none(`cannot read ${secretsFile}: no such file`, 'gateway.secretsFile');
-    if ('error' in read) return none(`cannot read ${secretsFile}: ${read.error}`, 'gateway.secretsFile');
-    return checked(secretLines(read.text), secretsFile, 'gateway.secretsFile');
+    if ('missing' in read) return none(`cannot read ${secretsFile}: no such file`, fileField);
+    if ('error' in read) return none(`cannot read ${secretsFile}: ${read.error}`, fileField);
+    return checked(secretLines(read.text), secretsFile, fileField);
   }
   if (settings.secretsDir !== undefined) {
-    const dirFile = join(settings.secretsDir, id);
+    const dirFile = join(settings.secretsDir, place.dirFile(id));
     const read = await readSecretFile(dirFile);
     if ('error' in read) return none(`cannot read ${dirFile}: ${read.error}`);
     if ('text' in read) return checked(secretLines(read.text), dirFile);
   }
+  if (kind === 'stripe') return { secrets: [], from: null, problems: [] };
   if (settings.sharedSecrets.length > 0) {
     if (loadedCount === 1) return checked(settings.sharedSecrets, settings.sharedFrom ?? 'STANDING_GATEWAY_SECRET');
     return none(
@@ -127,6 +146,8 @@ export interface ServedSet {
   readonly associations: ReadonlyMap<string, GatewayAssociation>;
   /** Where each association's secrets came from (null: none; it answers 401). */
   readonly secretsFrom: ReadonlyMap<string, string | null>;
+  /** Where each association's Stripe endpoint secrets came from (null: none; its /stripe answers 401). */
+  readonly stripeSecretsFrom: ReadonlyMap<string, string | null>;
   /** The set's problems, then each association's secret problems. */
   readonly problems: readonly InputError[];
 }
@@ -141,38 +162,49 @@ export async function servedSet(
   sinkFor: (association: LoadedAssociation) => EventSink,
 ): Promise<ServedSet> {
   const loaded = [...set.associations.values()];
-  const resolved = await Promise.all(
-    loaded.map((association) => associationSecrets(association, loaded.length, settings)),
-  );
-  const holders = new Map<string, string[]>();
-  loaded.forEach((association, index) => {
-    for (const secret of new Set(resolved[index]!.secrets))
-      holders.set(secret, [...(holders.get(secret) ?? []), association.id]);
-  });
   const problems: InputError[] = [...set.problems];
+  /** Each association's secrets of one kind, less any another association holds too. */
+  const unshared = async (kind: SecretKind) => {
+    const resolved = await Promise.all(
+      loaded.map((association) => associationSecrets(association, loaded.length, settings, kind)),
+    );
+    const holders = new Map<string, string[]>();
+    loaded.forEach((association, index) => {
+      for (const secret of new Set(resolved[index]!.secrets))
+        holders.set(secret, [...(holders.get(secret) ?? []), association.id]);
+    });
+    return loaded.map((association, index) => {
+      const found = resolved[index]!;
+      problems.push(...found.problems);
+      const secrets = found.secrets.filter((secret) => {
+        const others = holders.get(secret)!.filter((holder) => holder !== association.id);
+        if (others.length === 0) return true;
+        problems.push({
+          file: association.file,
+          message: `association ${association.id}: a secret from ${found.from} is also association ${others.join(', ')}'s; left out for each`,
+        });
+        return false;
+      });
+      return { secrets, from: secrets.length > 0 ? found.from : null };
+    });
+  };
+  const native = await unshared('native');
+  const stripe = await unshared('stripe');
   const associations = new Map<string, GatewayAssociation>();
   const secretsFrom = new Map<string, string | null>();
+  const stripeSecretsFrom = new Map<string, string | null>();
   loaded.forEach((association, index) => {
-    const found = resolved[index]!;
-    problems.push(...found.problems);
-    const secrets = found.secrets.filter((secret) => {
-      const others = holders.get(secret)!.filter((holder) => holder !== association.id);
-      if (others.length === 0) return true;
-      problems.push({
-        file: association.file,
-        message: `association ${association.id}: a secret from ${found.from} is also association ${others.join(', ')}'s; left out for each`,
-      });
-      return false;
-    });
-    secretsFrom.set(association.id, secrets.length > 0 ? found.from : null);
+    secretsFrom.set(association.id, native[index]!.from);
+    stripeSecretsFrom.set(association.id, stripe[index]!.from);
     associations.set(association.id, {
       id: association.id,
       config: association.config,
-      secrets,
+      secrets: native[index]!.secrets,
+      stripeSecrets: stripe[index]!.secrets,
       sink: sinkFor(association),
     });
   });
-  return { associations, secretsFrom, problems };
+  return { associations, secretsFrom, stripeSecretsFrom, problems };
 }
 
 export interface ServedAssociations {
@@ -200,7 +232,12 @@ interface ServeOptions {
 export async function serveAssociations(options: ServeOptions): Promise<ServedAssociations> {
   const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
   const settleMs = options.settleMs ?? 500;
-  let served: ServedSet = { associations: new Map(), secretsFrom: new Map(), problems: [] };
+  let served: ServedSet = {
+    associations: new Map(),
+    secretsFrom: new Map(),
+    stripeSecretsFrom: new Map(),
+    problems: [],
+  };
   let lastSet: AssociationSet | undefined;
   let generation = 0;
   let closed = false;
@@ -221,6 +258,9 @@ export async function serveAssociations(options: ServeOptions): Promise<ServedAs
           ? `association ${id} has no gateway secret: its requests answer 401`
           : `association ${id}: secrets from ${from}`,
       ),
+      ...[...set.stripeSecretsFrom]
+        .filter(([, from]) => from !== null)
+        .map(([id, from]) => `association ${id}: Stripe endpoint secrets from ${from}`),
     ];
     const ids = [...next.associations.keys()];
     const serving = `serving ${ids.length > 0 ? ids.join(', ') : 'no association'}`;
@@ -231,7 +271,10 @@ export async function serveAssociations(options: ServeOptions): Promise<ServedAs
     }
     const added = ids.filter((id) => !previous.associations.has(id));
     const removed = [...previous.associations.keys()].filter((id) => !next.associations.has(id));
-    const secretsOf = (set: ServedSet, id: string) => [...set.associations.get(id)!.secrets].sort().join('\n');
+    const secretsOf = (set: ServedSet, id: string) => {
+      const association = set.associations.get(id)!;
+      return `${[...association.secrets].sort().join('\n')}\n--\n${[...(association.stripeSecrets ?? [])].sort().join('\n')}`;
+    };
     const rotated = ids.filter(
       (id) => previous.associations.has(id) && secretsOf(previous, id) !== secretsOf(next, id),
     );
@@ -257,10 +300,13 @@ export async function serveAssociations(options: ServeOptions): Promise<ServedAs
       files.set(folder, (files.get(folder) ?? new Set()).add(basename(file)));
     };
     for (const association of set.associations.values()) {
-      const { secretsEnv, secretsFile } = association.config.gateway ?? {};
-      if (secretsFile !== undefined) add(resolve(dirname(association.file), secretsFile));
-      else if (secretsEnv === undefined && options.secrets.secretsDir !== undefined)
-        add(resolve(options.secrets.secretsDir, association.id));
+      const gateway = association.config.gateway ?? {};
+      for (const place of Object.values(places)) {
+        const secretsFile = gateway[place.file];
+        if (secretsFile !== undefined) add(resolve(dirname(association.file), secretsFile));
+        else if (gateway[place.env] === undefined && options.secrets.secretsDir !== undefined)
+          add(resolve(options.secrets.secretsDir, place.dirFile(association.id)));
+      }
     }
     watchedSecretFiles = files;
     for (const [folder, watcher] of secretWatchers)

@@ -3,7 +3,8 @@
 // POST /v1/associations/{id}/events and GET /v1/associations/{id}/members/{memberId}, each association
 // signed with its own secrets. Settings from the environment:
 //   STANDING_GATEWAY_SECRETS_DIR  a folder with a file per association, named by its id, one secret a line
-//                                 (used by an association whose file names no gateway.secretsEnv/secretsFile)
+//                                 (used by an association whose file names no gateway.secretsEnv/secretsFile),
+//                                 and <id>.stripe for its Stripe endpoint secrets (no gateway.stripeSecrets*)
 //   STANDING_GATEWAY_SECRET(S)    shared secret(s), comma-separated: only while exactly one association is loaded
 //   STANDING_GATEWAY_HOST, _PORT  where to listen (default 127.0.0.1:8787)
 //   STANDING_GATEWAY_BODY_LIMIT   largest body in bytes (default 1 MiB)
@@ -62,7 +63,7 @@ const app = await buildGateway({
 });
 const url = await app.listen({ host: settings.STANDING_GATEWAY_HOST, port: settings.STANDING_GATEWAY_PORT });
 console.log(
-  `[gateway] POST ${url}/v1/associations/{id}/events, GET ${url}/v1/associations/{id}/members/{memberId} for the associations in ${source.path} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
+  `[gateway] POST ${url}/v1/associations/{id}/events, POST ${url}/v1/associations/{id}/stripe, GET ${url}/v1/associations/{id}/members/{memberId} for the associations in ${source.path} (Temporal ${temporal.address}); OpenAPI at ${url}/openapi.json`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -118,6 +118,48 @@ export function openApiDocument(): Record<string, unknown> {
       '503': unavailable('retry later'),
     },
   };
+  const stripeWebhook = {
+    summary: "Stripe's webhooks for the association's Stripe account",
+    description:
+      "Point a Stripe webhook endpoint here. Signed by Stripe (Stripe-Signature) with the endpoint's signing secret, which the association's gateway settings hold (gateway.stripeSecretsEnv, gateway.stripeSecretsFile, or STANDING_GATEWAY_SECRETS_DIR/<id>.stripe), verified with Stripe's library; a timestamp more than five minutes from the gateway's clock either way is refused. invoice.finalized, invoice.paid, invoice.voided, charge.refunded and charge.dispute.closed (lost) become invoiceIssued, paymentPosted, invoiceVoided and paymentReversed for the member the Stripe objects name (metadata standing_member_id; docs/integrators.md). The Stripe event id is the lifecycle event id, so Stripe's retries apply once. Every other type is answered 200 and ignored; an event that names no member of the association is answered 200 and reported in the gateway's log.",
+    security: [{ stripeSignature: [] }],
+    parameters: [associationParameter],
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': { schema: { type: 'object', description: 'A Stripe Event, as Stripe sends it' } },
+      },
+    },
+    responses: {
+      '200': {
+        description:
+          'Handled: `applied` lifecycle events reached their member (each applies it or refuses it, as for /events); 0 with `ignored` (a type standing does not map) or `unmatched` (no member of this association named; reported in the gateway log)',
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['received', 'applied'],
+              properties: {
+                received: { type: 'boolean' },
+                applied: { type: 'integer' },
+                workflowIds: { type: 'array', items: { type: 'string' } },
+                ignored: { type: 'string' },
+                unmatched: { type: 'string' },
+              },
+            },
+          },
+        },
+      },
+      '400': { description: 'The verified body is not JSON', content: problemAnswer },
+      '401': {
+        description:
+          "Missing, wrong or stale Stripe-Signature (another association's endpoint secret is wrong too); or the association has no Stripe endpoint secret",
+        content: problemAnswer,
+      },
+      '404': { description: 'No such association is served here', content: problemAnswer },
+      '503': unavailable('Stripe retries it'),
+    },
+  };
   const severalServed = {
     description:
       'The gateway serves several associations (or none): the answer names the path to use; nothing was signalled',
@@ -133,7 +175,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'standing billing gateway',
       version: '1',
       description:
-        'Each association\'s billing system posts lifecycle events (spec section 3) to its association\'s path and reads back what became of them. Every request is signed with its association\'s own secret: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs its request target instead of a body: "<timestamp>.GET /v1/associations/{associationId}/members/{memberId}". A request reaches only members of the association in its path; one signed with another association\'s secret is refused (401). A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; the member read lists the refused ones.',
+        'Each association\'s billing system posts lifecycle events (spec section 3) to its association\'s path and reads back what became of them. Every request is signed with its association\'s own secret, in the Standard Webhooks scheme (webhook-id, webhook-timestamp, webhook-signature: v1,base64(HMAC-SHA256(key, "<id>.<timestamp>.<raw body>")), the key being the secret\'s UTF-8 bytes, `whsec_` + base64(secret) in that scheme\'s terms, or the secret itself when it is written whsec_<base64>) or in the older Standing scheme: Standing-Timestamp (Unix seconds) and Standing-Signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<raw body>")); a GET signs its request target instead of a body: "<timestamp>.GET /v1/associations/{associationId}/members/{memberId}". A request reaches only members of the association in its path; one signed with another association\'s secret is refused (401). A timestamp more than five minutes from the gateway clock is refused. An event id seen before is ignored, so a request may be retried whole. A 202 means every event reached its member, which applies it or refuses it; the member read lists the refused ones.',
     },
     servers: [{ url: 'http://127.0.0.1:8787' }],
     components: {
@@ -150,15 +192,39 @@ export function openApiDocument(): Record<string, unknown> {
           in: 'header',
           name: 'Standing-Signature',
           description:
-            'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> with the association\'s secret; several comma-separated while a secret rotates',
+            'The older scheme: v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>"> with the association\'s secret; several comma-separated while a secret rotates',
+        },
+        webhookId: { type: 'apiKey', in: 'header', name: 'webhook-id', description: 'Standard Webhooks: a message id' },
+        webhookTimestamp: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'webhook-timestamp',
+          description: 'Standard Webhooks: Unix seconds when the request was signed',
+        },
+        webhookSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'webhook-signature',
+          description:
+            'Standard Webhooks: v1,<base64 HMAC-SHA256 of "<webhook-id>.<timestamp>.<raw body>"> with the association\'s secret as the key (whsec_ + base64 of it); several space-separated',
+        },
+        stripeSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Stripe-Signature',
+          description: "Stripe's signature with the association's Stripe endpoint secret (t=<timestamp>,v1=<hex>)",
         },
       },
     },
-    security: [{ timestamp: [], signature: [] }],
+    security: [
+      { webhookId: [], webhookTimestamp: [], webhookSignature: [] },
+      { timestamp: [], signature: [] },
+    ],
     paths: {
       '/v1/associations/{associationId}/events': {
         post: { ...sendEvents, parameters: [associationParameter] },
       },
+      '/v1/associations/{associationId}/stripe': { post: stripeWebhook },
       '/v1/associations/{associationId}/members/{memberId}': {
         get: { ...readMember, parameters: [associationParameter, memberParameter] },
       },

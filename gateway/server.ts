@@ -10,6 +10,10 @@
 // state, paid-through and refused events (404 for no such member, 503 while Temporal is unreachable).
 // The paths of the one-association gateway (/v1/events, /v1/members/{memberId}) still serve while
 // exactly one association is loaded; with several, they answer 404 naming the new path.
+// Both sign with Standing-Signature or, the same secret in Standard Webhooks form, webhook-signature.
+// POST /v1/associations/{id}/stripe takes Stripe's webhooks, signed with the association's Stripe
+// endpoint secret (stripe.ts): 200 once handled, also for an event it cannot apply (reported in the
+// log: Stripe would otherwise retry it for days); 400 not JSON; 401 unsigned, wrongly signed or stale.
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AssociationConfig } from '../schemas/association.js';
@@ -20,6 +24,8 @@ import { openApiDocument } from './openapi.js';
 import { parseEventsRequest } from './request.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signedTarget, verify } from './signature.js';
 import type { Verdict } from './signature.js';
+import { STANDARD_SIGNATURE_HEADER, verifyStandard } from './standard-webhooks.js';
+import { STRIPE_SIGNATURE_HEADER, StripeMembers, stripeToLifecycle, verifyStripe } from './stripe.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -39,6 +45,8 @@ export interface GatewayAssociation {
   readonly config: AssociationConfig;
   /** The secrets its requests may be signed with (several while one rotates); none: every request is 401. */
   readonly secrets: readonly string[];
+  /** Its Stripe endpoint's secrets (`whsec_...`); none: its /stripe path answers 401. */
+  readonly stripeSecrets?: readonly string[];
   /** Signals and queries this association's workflows only. */
   readonly sink: EventSink;
 }
@@ -53,7 +61,11 @@ interface GatewayOptions {
   readonly now?: () => number;
   /** Whether an error from the sink means Temporal could not be reached (answered 503). */
   readonly isUnavailable: (error: unknown) => boolean;
+  /** Where a Stripe event that names no member of its association is reported (the gateway's log by default). */
+  readonly log?: (line: string) => void;
 }
+
+const DEFAULT_TOLERANCE_SECONDS = 300;
 
 type Params = { associationId?: string; memberId?: string };
 type Request = FastifyRequest<{ Params: Params }>;
@@ -65,6 +77,10 @@ export const memberPath = (associationId: string, memberId: string) =>
 
 export async function buildGateway(options: GatewayOptions): Promise<FastifyInstance> {
   const now = options.now ?? Date.now;
+  const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
+  /** Per association id, so a reload keeps what was learned. */
+  const stripeMembers = new Map<string, StripeMembers>();
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({ logger: false, bodyLimit });
   // The signature covers the exact bytes sent: keep them, and parse JSON only once they are verified.
@@ -98,10 +114,13 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
    * body unread. Whether it answered.
    */
   const answered = (association: GatewayAssociation, request: Request, reply: FastifyReply): boolean => {
-    if (association.secrets.length === 0) {
+    const stripe = request.routeOptions.url?.endsWith('/stripe') ?? false;
+    if ((stripe ? (association.stripeSecrets ?? []) : association.secrets).length === 0) {
       void reply.code(401).send({
         error: 'unauthorized',
-        message: `association ${association.id} has no gateway secret configured: it takes no requests until it has one`,
+        message: stripe
+          ? `association ${association.id} has no Stripe endpoint secret configured: it takes no Stripe webhooks until it has one`
+          : `association ${association.id} has no gateway secret configured: it takes no requests until it has one`,
       });
       return true;
     }
@@ -140,16 +159,21 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     return answered(association, request, reply) ? reply : undefined;
   };
 
-  /** Whether the request was signed, over `body`, by one of its association's secrets. */
+  const header = (request: FastifyRequest, name: string) =>
+    typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined;
+  /**
+   * Whether the request was signed, over `body`, by one of its association's secrets: in Standard
+   * Webhooks form when it carries webhook-signature, else with Standing-Signature (the older scheme).
+   */
   const signed = (request: FastifyRequest, association: GatewayAssociation, body: Buffer): Verdict => {
-    const header = (name: string) =>
-      typeof request.headers[name] === 'string' ? (request.headers[name] as string) : undefined;
+    if (header(request, STANDARD_SIGNATURE_HEADER) !== undefined)
+      return verifyStandard(association.secrets, (name) => header(request, name), body, now(), tolerance);
     return verify(
       association.secrets,
-      { timestamp: header(TIMESTAMP_HEADER), signature: header(SIGNATURE_HEADER) },
+      { timestamp: header(request, TIMESTAMP_HEADER), signature: header(request, SIGNATURE_HEADER) },
       body,
       now(),
-      options.toleranceSeconds,
+      tolerance,
     );
   };
   const unavailable = {
@@ -175,6 +199,49 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     } catch (error) {
       if (!options.isUnavailable(error)) throw error;
       // Events signalled before the failure are ignored by id when the billing system retries.
+      return reply.code(503).header('retry-after', '5').send(unavailable);
+    }
+  };
+
+  /**
+   * A Stripe webhook: verified with Stripe's library, turned into lifecycle events for the member it
+   * names, sent like a POST of events (the Stripe event id is the lifecycle event id, so Stripe's
+   * retries apply once). Anything it cannot apply is answered 200 and logged: Stripe retries every
+   * other answer for days, and a retry would not name a member either.
+   */
+  const postStripe = async (request: Request, reply: FastifyReply) => {
+    const association = actingFor.get(request)!;
+    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const verdict = verifyStripe(
+      association.stripeSecrets ?? [],
+      header(request, STRIPE_SIGNATURE_HEADER),
+      raw,
+      now(),
+      tolerance,
+    );
+    if (!verdict.ok)
+      return reply
+        .code(verdict.status)
+        .send({ error: verdict.status === 401 ? 'unauthorized' : 'invalid', message: verdict.reason });
+    let members = stripeMembers.get(association.id);
+    if (!members) stripeMembers.set(association.id, (members = new StripeMembers()));
+    const mapped = stripeToLifecycle(verdict.event, association.config, members);
+    const unapplied = (reason: string) => {
+      log(`association ${association.id}: Stripe ${reason}; nothing applied (send it on /events if it is a member's)`);
+      return reply.code(200).send({ received: true, applied: 0, unmatched: reason });
+    };
+    if (mapped.kind === 'ignored') return reply.code(200).send({ received: true, applied: 0, ignored: mapped.reason });
+    if (mapped.kind === 'unmatched') return unapplied(mapped.reason);
+    const parsed = parseEventsRequest(Buffer.from(JSON.stringify(mapped.events)), association.config);
+    if (!parsed.ok)
+      return unapplied(
+        `${verdict.event.type} ${verdict.event.id}: ${parsed.problems.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}`,
+      );
+    try {
+      const workflowIds = await association.sink.sendHistory(parsed.events);
+      return await reply.code(200).send({ received: true, applied: parsed.events.length, workflowIds });
+    } catch (error) {
+      if (!options.isUnavailable(error)) throw error;
       return reply.code(503).header('retry-after', '5').send(unavailable);
     }
   };
@@ -206,6 +273,7 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   };
 
   app.post<{ Params: Params }>('/v1/associations/:associationId/events', { onRequest: byPath }, postEvents);
+  app.post<{ Params: Params }>('/v1/associations/:associationId/stripe', { onRequest: byPath }, postStripe);
   app.get<{ Params: Params }>('/v1/associations/:associationId/members/:memberId', { onRequest: byPath }, getMember);
   app.post<{ Params: Params }>('/v1/events', { onRequest: theOnly }, postEvents);
   app.get<{ Params: Params }>('/v1/members/:memberId', { onRequest: theOnly }, getMember);

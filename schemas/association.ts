@@ -162,11 +162,19 @@ export function buildAssociationConfigSchema() {
         ),
       }),
     ),
-    /** The billing gateway's signing secrets for this association (one per line in the file, while rotating). */
+    /**
+     * The billing gateway's signing secrets for this association (one per line in the file, while
+     * rotating), and the endpoint secrets of its Stripe webhook endpoint (`whsec_...`), read the same way.
+     */
     gateway: z.optional(
       z
-        .strictObject({ secretsEnv: z.optional(envName), secretsFile: z.optional(filePath) })
-        .check(oneOf('secretsEnv', 'secretsFile')),
+        .strictObject({
+          secretsEnv: z.optional(envName),
+          secretsFile: z.optional(filePath),
+          stripeSecretsEnv: z.optional(envName),
+          stripeSecretsFile: z.optional(filePath),
+        })
+        .check(oneOf('secretsEnv', 'secretsFile'), oneOf('stripeSecretsEnv', 'stripeSecretsFile')),
     ),
     providers: z._default(
       z.strictObject({

@@ -3,7 +3,8 @@
 // Temporal CLI if needed, starts its dev server (SQLite under .data/, Web UI on 127.0.0.1:8233, every
 // namespace an association names, search attributes registered), the provider simulators
 // (127.0.0.1:8790, seeded with what the providers hold for every roster), the worker pointed at them,
-// the billing gateway (127.0.0.1:8787, a secret per association under .data/gateway-secrets/),
+// the billing gateway (127.0.0.1:8787, a secret and a Stripe endpoint secret per association under
+// .data/gateway-secrets/),
 // imports each association's roster (members already there are skipped), prints the Temporal UI
 // links, and runs until Ctrl-C. STANDING_TEMPORAL=cluster runs the production-shaped cluster instead
 // of the dev server (scripts/cluster.ts, data in .data/cluster/) and two worker processes. Data is
@@ -222,7 +223,11 @@ async function main(): Promise<void> {
     launch(worker, process.execPath, [...workerFlags, '--import', 'tsx', join(projectRoot, 'worker', 'main.ts')], env);
   const gatewayPort = process.env.STANDING_GATEWAY_PORT ?? '8787';
   const secretPlaces = new Map<string, string>();
-  for (const association of associations) secretPlaces.set(association.id, await gatewaySecretOf(association));
+  const stripeSecretPlaces = new Map<string, string>();
+  for (const association of associations) {
+    secretPlaces.set(association.id, await gatewaySecretOf(association));
+    stripeSecretPlaces.set(association.id, await stripeSecretOf(association));
+  }
   launch('gateway', process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway', 'main.ts')], {
     ...env,
     STANDING_GATEWAY_SECRETS_DIR: gatewaySecretsDir,
@@ -251,6 +256,9 @@ async function main(): Promise<void> {
     );
     say(
       `  billing gateway: POST http://127.0.0.1:${gatewayPort}/v1/associations/${id}/events, signed with the secret in ${secretPlaces.get(id)} (docs/integrators.md)`,
+    );
+    say(
+      `  Stripe webhooks: POST http://127.0.0.1:${gatewayPort}/v1/associations/${id}/stripe, with the endpoint secret in ${stripeSecretPlaces.get(id)} (docs/integrators.md, "Stripe")`,
     );
   }
   const tries = associations
@@ -338,6 +346,22 @@ async function gatewaySecretOf(association: LoadedAssociation): Promise<string> 
   await mkdir(gatewaySecretsDir, { recursive: true, mode: 0o700 });
   const kept = await readFile(file, 'utf8').catch(() => '');
   if (!kept.trim()) await writeFile(file, `${randomBytes(24).toString('hex')}\n`, { mode: 0o600 });
+  return relative(projectRoot, file);
+}
+
+/**
+ * Where an association's Stripe endpoint secret is: as for its gateway secret, else one made for this
+ * machine once, in Stripe's form (`whsec_...`), kept in .data/gateway-secrets/<id>.stripe. With a real
+ * Stripe endpoint, replace it with the endpoint's signing secret (or `stripe listen`'s).
+ */
+async function stripeSecretOf(association: LoadedAssociation): Promise<string> {
+  const own = association.config.gateway;
+  if (own?.stripeSecretsEnv) return `the variable ${own.stripeSecretsEnv}`;
+  if (own?.stripeSecretsFile) return relative(projectRoot, join(dirname(association.file), own.stripeSecretsFile));
+  const file = join(gatewaySecretsDir, `${association.id}.stripe`);
+  await mkdir(gatewaySecretsDir, { recursive: true, mode: 0o700 });
+  const kept = await readFile(file, 'utf8').catch(() => '');
+  if (!kept.trim()) await writeFile(file, `whsec_${randomBytes(24).toString('base64')}\n`, { mode: 0o600 });
   return relative(projectRoot, file);
 }
 

@@ -13,6 +13,7 @@ import { buildGateway } from '../../gateway/server.js';
 import type { EventSink } from '../../gateway/server.js';
 import { signedHeaders } from '../../gateway/signature.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
+import { rulesOf } from '../../schemas/association.js';
 import { formatInputError } from '../../schemas/parse.js';
 
 const cleanup: (() => unknown)[] = [];
@@ -80,6 +81,48 @@ describe('gateway secrets per association', () => {
       },
       problems: [],
     });
+  });
+
+  it('reads Stripe endpoint secrets from gateway.stripeSecretsEnv, gateway.stripeSecretsFile or <id>.stripe, never the shared variable, and keeps them out of the rules', async () => {
+    const dir = await folder();
+    const secretsDir = await folder();
+    await associationFile(dir, 'NORTH', { secretsEnv: 'NORTH_SECRETS', stripeSecretsEnv: 'NORTH_STRIPE' });
+    await writeFile(join(dir, 'south.stripe'), 'whsec_c291dGgtc3RyaXBlLXNlY3JldA==\n');
+    await associationFile(dir, 'SOUTH', { secretsEnv: 'SOUTH_SECRETS', stripeSecretsFile: 'south.stripe' });
+    await associationFile(dir, 'EAST', { secretsEnv: 'EAST_SECRETS' });
+    await writeFile(join(secretsDir, 'EAST.stripe'), 'whsec_ZWFzdC1zdHJpcGUtc2VjcmV0\n');
+    await associationFile(dir, 'WEST', { secretsEnv: 'WEST_SECRETS' });
+    const set = await loadAssociationSet({ kind: 'folder', path: dir }, 'default');
+    const result = await servedSet(
+      set,
+      {
+        env: {
+          NORTH_SECRETS: a,
+          SOUTH_SECRETS: c,
+          EAST_SECRETS: b,
+          WEST_SECRETS: d,
+          NORTH_STRIPE: 'whsec_bm9ydGgtc3RyaXBlLXNlY3JldA==',
+        },
+        secretsDir,
+        sharedSecrets: ['shared-secret-for-everyone'],
+      },
+      () => noSink,
+    );
+    expect(Object.fromEntries([...result.associations].map(([id, each]) => [id, each.stripeSecrets]))).toEqual({
+      NORTH: ['whsec_bm9ydGgtc3RyaXBlLXNlY3JldA=='],
+      SOUTH: ['whsec_c291dGgtc3RyaXBlLXNlY3JldA=='],
+      EAST: ['whsec_ZWFzdC1zdHJpcGUtc2VjcmV0'],
+      WEST: [],
+    });
+    expect(Object.fromEntries(result.stripeSecretsFrom)).toEqual({
+      NORTH: 'NORTH_STRIPE',
+      SOUTH: join(dir, 'south.stripe'),
+      EAST: join(secretsDir, 'EAST.stripe'),
+      WEST: null,
+    });
+    // No Stripe secret is no problem: most associations take no Stripe webhooks.
+    expect(result.problems).toEqual([]);
+    expect(rulesOf(set.associations.get('NORTH')!.config)).not.toHaveProperty('gateway');
   });
 
   it('takes the shared STANDING_GATEWAY_SECRET for the one association loaded, and for none of several', async () => {

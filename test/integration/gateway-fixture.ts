@@ -24,6 +24,8 @@ import type { DevServer } from './dev-server.js';
 export interface TestAssociation {
   readonly config: AssociationConfig;
   readonly secrets: readonly string[];
+  /** Its Stripe endpoint secrets: none unless given. */
+  readonly stripeSecrets?: readonly string[];
   /** The server's namespace unless given (another is registered on the dev server first). */
   readonly namespace?: string;
 }
@@ -65,7 +67,13 @@ async function listen(associations: readonly TestAssociation[], sinks: TemporalS
       const id = association.config.association.id;
       return [
         id,
-        { id, config: association.config, secrets: association.secrets, sink: sinks.sinkFor(placed(association)) },
+        {
+          id,
+          config: association.config,
+          secrets: association.secrets,
+          stripeSecrets: association.stripeSecrets ?? [],
+          sink: sinks.sinkFor(placed(association)),
+        },
       ];
     }),
   );
