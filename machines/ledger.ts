@@ -22,6 +22,13 @@ export interface Invoice {
   readonly settled: boolean;
   /** A settled dues invoice whose coverage has been added to paidThrough (or consumed by a rejoin). */
   readonly counted: boolean;
+  /** The ledger's clock when the invoice was issued; absent on invoices issued before reversals. */
+  readonly issuedAt?: number;
+  /**
+   * The ledger's clock when the invoice became settled (as if reversed money had never been paid);
+   * absent on invoices settled before reversals, which count as settled first.
+   */
+  readonly settledAt?: number;
 }
 
 export interface WaitingPayment {
@@ -36,6 +43,8 @@ export interface PaymentRecord {
   readonly amount: number;
   /** The part taken back by reversals so far. */
   readonly reversed: number;
+  /** The ledger's clock when the payment was posted; absent on payments posted before it was kept. */
+  readonly postedAt?: number;
 }
 
 export interface Ledger {
@@ -49,6 +58,12 @@ export interface Ledger {
    * a rejoin. A reversal counts paid-through again from here.
    */
   readonly startingPaidThrough: LocalDate | null;
+  /**
+   * Counts the operations that can settle an invoice (issue, payment, type change), so a reversal
+   * knows in which order invoices settled: with no starting paid-through, the first dues invoice
+   * to settle sets it (section 4), so the order decides. Absent on ledgers saved before reversals.
+   */
+  readonly clock?: number;
 }
 
 /** How a closed invoice ended: settled (and counted, if dues), or voided before it was settled. */
@@ -64,6 +79,8 @@ export interface LedgerArchive {
   settledInvoice(invoiceId: string): Invoice | undefined;
   /** The closed dues invoices that count toward paid-through since the start (startingPaidThrough). */
   countedInvoices(): Iterable<Invoice>;
+  /** The payments posted to an invoice, as they now stand (only those the archive kept). */
+  paymentsOf(invoiceId: string): Iterable<readonly [string, PaymentRecord]>;
 }
 
 /** An invoice that leaves the live ledger (or, already closed, is kept as it now stands). */
@@ -122,6 +139,11 @@ function unchanged(
   return { ok: true, ledger, effects, closed: [], reopened: [], paymentId, payment, restarted: false };
 }
 
+/** The ledger one operation further on its clock. */
+function tick(ledger: Ledger): Ledger {
+  return { ...ledger, clock: (ledger.clock ?? 0) + 1 };
+}
+
 /** Amounts in millionths of a currency unit, so float noise (0.1 + 0.2) decides nothing. */
 function units(amount: number): number {
   return Math.round(amount * 1e6);
@@ -160,7 +182,7 @@ function settle(
   for (const id of touched) {
     const invoice = invoices[id];
     if (invoice && !invoice.settled && !invoice.voided && reachesShare(invoice, activationPercent)) {
-      invoices[id] = { ...invoice, settled: true };
+      invoices[id] = { ...invoice, settled: true, settledAt: before.clock ?? 0 };
       if (isDues(invoice)) duesSettled = true;
     }
   }
@@ -228,6 +250,7 @@ export function issueInvoice(
   if (ledger.invoices[input.invoiceId] || archive.closedInvoice(input.invoiceId)) {
     return { ok: false, reason: `invoice ${input.invoiceId} was already issued` };
   }
+  let next = tick(ledger);
   const waiting = ledger.waiting[input.invoiceId] ?? [];
   const invoice: Invoice = {
     id: input.invoiceId,
@@ -239,11 +262,11 @@ export function issueInvoice(
     voided: false,
     settled: false,
     counted: false,
+    issuedAt: next.clock!,
   };
-  let next = ledger;
   if (waiting.length > 0) {
     const { [input.invoiceId]: _released, ...stillWaiting } = ledger.waiting;
-    next = { ...ledger, waiting: stillWaiting };
+    next = { ...next, waiting: stillWaiting };
   }
   return settle(
     next,
@@ -264,17 +287,18 @@ export function postPayment(
   if (archive.hasPayment(payment.paymentId)) {
     return { ok: false, reason: `payment ${payment.paymentId} was already posted` };
   }
+  const next = tick(ledger);
   const record: readonly [string, PaymentRecord] = [
     payment.paymentId,
-    { invoiceId: payment.invoiceId, amount: payment.amount, reversed: 0 },
+    { invoiceId: payment.invoiceId, amount: payment.amount, reversed: 0, postedAt: next.clock! },
   ];
-  const invoice = ledger.invoices[payment.invoiceId];
+  const invoice = next.invoices[payment.invoiceId];
   if (invoice) {
     if (invoice.voided && !invoice.settled) {
       return { ok: false, reason: `invoice ${payment.invoiceId} is voided; a payment cannot be applied to it` };
     }
-    const invoices = { ...ledger.invoices, [invoice.id]: { ...invoice, paid: invoice.paid + payment.amount } };
-    return settle(ledger, invoices, activationPercent, [invoice.id], true, payment.paymentId, record);
+    const invoices = { ...next.invoices, [invoice.id]: { ...invoice, paid: invoice.paid + payment.amount } };
+    return settle(next, invoices, activationPercent, [invoice.id], true, payment.paymentId, record);
   }
   switch (archive.closedInvoice(payment.invoiceId)) {
     case 'voided':
@@ -282,7 +306,7 @@ export function postPayment(
     case 'settled': {
       // A further payment on a settled invoice is recorded (its id is used) and changes nothing but
       // what the invoice has been paid, which a later reversal reads.
-      const change = unchanged(ledger, { ...noEffects, paymentApplied: true }, record, payment.paymentId);
+      const change = unchanged(next, { ...noEffects, paymentApplied: true }, record, payment.paymentId);
       const settled = archive.settledInvoice(payment.invoiceId);
       if (!settled) return change;
       const invoice = { ...settled, paid: settled.paid + payment.amount };
@@ -290,11 +314,11 @@ export function postPayment(
     }
     default: {
       const waiting = [
-        ...(ledger.waiting[payment.invoiceId] ?? []),
+        ...(next.waiting[payment.invoiceId] ?? []),
         { paymentId: payment.paymentId, amount: payment.amount },
       ];
       return unchanged(
-        { ...ledger, waiting: { ...ledger.waiting, [payment.invoiceId]: waiting } },
+        { ...next, waiting: { ...next.waiting, [payment.invoiceId]: waiting } },
         noEffects,
         record,
         payment.paymentId,
@@ -320,7 +344,7 @@ export function voidInvoice(ledger: Ledger, archive: LedgerArchive, invoiceId: s
 /** Re-reads every unsettled invoice against a new activation share, after a change of membership type. */
 export function resettle(ledger: Ledger, activationPercent: number): LedgerResult {
   const open = Object.keys(ledger.invoices).filter((id) => !ledger.invoices[id]!.settled);
-  return settle(ledger, { ...ledger.invoices }, activationPercent, open, false, null);
+  return settle(tick(ledger), { ...ledger.invoices }, activationPercent, open, false, null);
 }
 
 /** A rejoin starts paid-through afresh: dues settled before it no longer count toward it. */
@@ -398,47 +422,68 @@ export function reversePayment(
   }
 
   const invoices: Record<string, Invoice> = { ...ledger.invoices };
-  const reopened: string[] = [];
-  const kept: ClosedInvoice[] = [];
   const live = ledger.invoices[invoiceId];
-  const settled = live ? undefined : archive.settledInvoice(invoiceId);
-  let unsettled = false;
-  if (live || settled) {
-    const before = (live ?? settled)!;
-    const after = { ...before, paid: before.paid - amount };
-    if (after.settled && !reachesShare(after, activationPercent)) {
-      // Settlement is not sticky against a reversal: the invoice is open again, and overdue from its due date.
-      unsettled = true;
-      invoices[invoiceId] = { ...after, settled: false, counted: false };
-      if (!live) reopened.push(invoiceId);
-    } else if (live) invoices[invoiceId] = after;
-    else kept.push({ id: invoiceId, as: 'settled', invoice: after });
-  }
+  const before = live ?? archive.settledInvoice(invoiceId);
   // An invoice voided before it was settled, or settled before the archive kept invoices, only
-  // loses the money: nothing it decides changes.
-  if (!unsettled || !isDues(invoices[invoiceId]!)) {
-    return { ...unchanged({ ...ledger, invoices }, noEffects, payment, null), closed: kept, reopened };
+  // loses the money: nothing it decides changes. So does one not settled yet.
+  if (!before?.settled) {
+    if (live) invoices[invoiceId] = { ...live, paid: live.paid - amount };
+    return unchanged({ ...ledger, invoices }, noEffects, payment, null);
   }
+  const lost = { ...before, paid: before.paid - amount };
+  const counted = [...archive.countedInvoices()];
+  let after: Invoice;
+  if (reachesShare(lost, activationPercent)) {
+    // Still settled, but perhaps later than it was: when what remains of its payments reached the share.
+    const payments = [...archive.paymentsOf(invoiceId)].map(([id, kept]) => (id === paymentId ? payment[1] : kept));
+    after = { ...lost, settledAt: settlementMoment(lost, payments, activationPercent) ?? lost.settledAt };
+    // Not dues, or consumed by a rejoin: paid-through since the start does not read it.
+    if (!isDues(after) || (!live && !counted.some((invoice) => invoice.id === invoiceId))) {
+      if (live) invoices[invoiceId] = after;
+      const kept: ClosedInvoice[] = live ? [] : [{ id: invoiceId, as: 'settled', invoice: after }];
+      return { ...unchanged({ ...ledger, invoices }, noEffects, payment, null), closed: kept };
+    }
+  } else {
+    // Settlement is not sticky against a reversal: the invoice is open again, and overdue from its due date.
+    const { settledAt: _settledAt, ...open } = lost;
+    after = { ...open, settled: false, counted: false };
+    if (!isDues(after)) {
+      invoices[invoiceId] = after;
+      return { ...unchanged({ ...ledger, invoices }, noEffects, payment, null), reopened: live ? [] : [invoiceId] };
+    }
+  }
+  const reopened: string[] = live ? [] : [invoiceId];
+  invoices[invoiceId] = after;
 
-  // paidThrough as if the reversed money had never been paid: from the start, over every settled
-  // dues invoice since, under the no-gap rule. Those left out wait in the live ledger.
-  const candidates: Record<string, Invoice> = {};
+  // paidThrough as if the reversed money had never been paid: from the start, over the settled
+  // dues invoices since, in the order they settled (with no starting paid-through, the first sets
+  // it), under the no-gap rule. Those left out wait in the live ledger.
+  const candidates: Invoice[] = [];
   for (const id in invoices) {
     const invoice = invoices[id]!;
-    if (invoice.settled && isDues(invoice)) candidates[id] = { ...invoice, counted: false };
+    if (invoice.settled && isDues(invoice)) candidates.push({ ...invoice, counted: false });
   }
-  for (const invoice of archive.countedInvoices()) {
-    if (invoice.id !== invoiceId) candidates[invoice.id] = { ...invoice, counted: false };
-  }
+  for (const invoice of counted) if (invoice.id !== invoiceId) candidates.push({ ...invoice, counted: false });
+  candidates.sort((a, b) => (a.settledAt ?? 0) - (b.settledAt ?? 0));
+  const pool: Record<string, Invoice> = {};
   let paidThrough = ledger.startingPaidThrough;
-  for (let next = nextToCount(candidates, paidThrough); next; next = nextToCount(candidates, paidThrough)) {
-    candidates[next.id] = { ...next, counted: true };
-    paidThrough = paidThrough === null ? next.coversThrough : laterDate(paidThrough, next.coversThrough!);
+  for (let i = 0; i < candidates.length;) {
+    // Everything that settled at one moment, then whatever that lets count (as settle() does).
+    const moment = candidates[i]!.settledAt ?? 0;
+    for (; i < candidates.length && (candidates[i]!.settledAt ?? 0) === moment; i += 1)
+      pool[candidates[i]!.id] = candidates[i]!;
+    for (let next = nextToCount(pool, paidThrough); next; next = nextToCount(pool, paidThrough)) {
+      pool[next.id] = { ...next, counted: true };
+      paidThrough = paidThrough === null ? next.coversThrough : laterDate(paidThrough, next.coversThrough!);
+    }
   }
-  for (const id in candidates) {
-    const invoice = candidates[id]!;
-    if (invoice.counted && !invoices[id]) continue; // still counts, still archived
-    if (!invoice.counted && !invoices[id]) reopened.push(id); // counted only through the gap just opened
+  for (const id in pool) {
+    const invoice = pool[id]!;
+    const archived = !ledger.invoices[id];
+    if (archived && id !== invoiceId) {
+      if (invoice.counted) continue; // still counts, still archived
+      reopened.push(id); // counted only through the gap just opened
+    }
     invoices[id] = invoice;
   }
   const closed = closeInvoices(invoices);
@@ -453,6 +498,27 @@ export function reversePayment(
     payment,
     restarted: false,
   };
+}
+
+/**
+ * When an invoice would have settled had reversed money never been paid: at its issue or at the
+ * payment that brought what remains of its payments to the share, whichever is later. Undefined
+ * when the payments kept do not reach it (some were posted before the archive kept them).
+ */
+function settlementMoment(
+  invoice: Invoice,
+  payments: readonly PaymentRecord[],
+  activationPercent: number,
+): number | undefined {
+  const share = Math.round((invoice.amount * activationPercent * 1e6) / 100);
+  const issued = invoice.issuedAt ?? 0;
+  if (share <= 0) return issued;
+  let paid = 0;
+  for (const payment of [...payments].sort((a, b) => (a.postedAt ?? 0) - (b.postedAt ?? 0))) {
+    paid += units(payment.amount - payment.reversed);
+    if (paid >= share) return Math.max(issued, payment.postedAt ?? 0);
+  }
+  return undefined;
 }
 
 /** Whole days an unsettled, unvoided invoice is past due on `today` (due today = 0), or null if it is not open. */
@@ -511,6 +577,10 @@ export class MemberLedgerArchive implements LedgerArchive {
 
   *countedInvoices(): Iterable<Invoice> {
     for (const id of this.counted) yield this.settled.get(id)!;
+  }
+
+  *paymentsOf(invoiceId: string): Iterable<readonly [string, PaymentRecord]> {
+    for (const entry of this.paymentRecords) if (entry[1].invoiceId === invoiceId) yield entry;
   }
 
   /** Records what an applied change closed, reopened and used. */

@@ -282,7 +282,8 @@ describe('reversals (spec v1.1, 4a)', () => {
     const { ledger, archive } = ledgerWith(dues('J', '2026-06-01', '2026-06-30'), pay('P1', 'J'), reverse('P1', 20));
     const restored = new MemberLedgerArchive(JSON.parse(JSON.stringify(archive.save())));
     expect(restored.hasPayment('P1')).toBe(true);
-    expect(restored.payment('P1')).toEqual({ invoiceId: 'J', amount: 50, reversed: 20 });
+    // Posted second on the ledger's clock (the invoice was first).
+    expect(restored.payment('P1')).toEqual({ invoiceId: 'J', amount: 50, reversed: 20, postedAt: 2 });
     expect(reversePayment(ledger, restored, { paymentId: 'P1', amount: 31 }, 100)).toEqual({
       ok: false,
       reason: 'amount 31 is more than the 30 that remains of payment P1 after earlier reversals',
@@ -290,6 +291,44 @@ describe('reversals (spec v1.1, 4a)', () => {
     expect(postPayment(ledger, restored, { paymentId: 'P1', invoiceId: 'J', amount: 50 }, 100)).toMatchObject({
       ok: false,
     });
+  });
+
+  // With no starting paid-through, the first dues invoice to settle sets it (section 4), so the
+  // recount after a reversal takes the invoices in the order they settled, not by their dates.
+  it('counts again in the order the invoices settled: the first to settle sets paid-through', () => {
+    const { ledger, archive } = ledgerWith(
+      dues('J', '2026-01-01', '2026-01-31'),
+      dues('F', '2026-02-01', '2026-02-28'),
+      dues('M', '2026-03-01', '2026-03-31'),
+      pay('PM', 'M'), // March settles first: paid through March 31
+      pay('PJ', 'J'), // January counts, nothing moves
+      pay('PF', 'F'),
+    );
+    expect(ledger.paidThrough).toBe('2026-03-31');
+    const result = reversePayment(ledger, archive, { paymentId: 'PF' }, 100);
+    if (!result.ok) throw new Error(result.reason);
+    // As if February had never been paid: March first, then January. Not January, then a gap.
+    expect(result.ledger.paidThrough).toBe('2026-03-31');
+    expect(result.effects.paidThroughRetreatedFrom).toBeNull();
+    expect(result.ledger.invoices['F']).toMatchObject({ settled: false, paid: 0 });
+  });
+
+  it('a partial reversal that leaves an invoice settled moves when it settled to the payment that still reaches its share', () => {
+    const { ledger, archive } = ledgerWith(
+      dues('J', '2026-01-01', '2026-01-31'),
+      dues('M', '2026-03-01', '2026-03-31'),
+      pay('PJ1', 'J'), // January settles first: paid through January 31, March waits for February
+      pay('PM', 'M'),
+      pay('PJ2', 'J', 50), // a second payment on the settled January invoice
+    );
+    expect(ledger.paidThrough).toBe('2026-01-31');
+    const result = reversePayment(ledger, archive, { paymentId: 'PJ1' }, 100);
+    if (!result.ok) throw new Error(result.reason);
+    // Had PJ1 never been paid, January would have settled on PJ2, after March: March sets paid-through.
+    expect(result.ledger.paidThrough).toBe('2026-03-31');
+    archive.record(result);
+    expect(archive.closedInvoice('J')).toBe('settled');
+    expect(archive.settledInvoice('J')).toMatchObject({ paid: 50, settledAt: 5 });
   });
 
   it('only takes from a payment to a voided invoice: nothing it decides changes', () => {

@@ -57,15 +57,6 @@ const VALIDATED_PAYLOADS = 'validated-payloads';
 const RECONCILIATION_MEMO = 'reconciliation-memo';
 
 /**
- * From this patch on a `paymentReversed` signal is applied (spec v1.1, 4a). Before it the type was
- * unknown: the signal was refused with a warning and issued no command. Applying it now can issue
- * commands (a pastDue change and its provider deliveries, search attributes), so a history that
- * holds such a refused signal must replay it refused. Asked only when a reversal arrives, so no
- * other history is marked.
- */
-const PAYMENT_REVERSED = 'payment-reversed';
-
-/**
  * Every patch above, for a run this code (or later code) starts: one marker in its history instead
  * of one per patch (each marker also upserts Temporal's TemporalChangeVersion, a visibility write,
  * on every import and every continued run). A run whose history lacks it was started by older code
@@ -75,6 +66,15 @@ const PAYMENT_REVERSED = 'payment-reversed';
  * baseline predates NEXT); the next baseline, when one is worth it, covers them all again.
  */
 export const BASELINE = 'baseline-2026-11';
+
+/**
+ * From this patch on a `paymentReversed` signal is applied (spec v1.1, 4a). Before it the type was
+ * unknown: the signal was refused with a warning and issued no command. Applying it now can issue
+ * commands (a pastDue change and its provider deliveries, search attributes), so a history that
+ * holds such a refused signal must replay it refused. Later than BASELINE, so asked on its own in
+ * every run, and only when a reversal arrives, so no other history is marked.
+ */
+const PAYMENT_REVERSED = 'payment-reversed';
 
 /** The staff commands, each an Update: how its payload is checked and the event it becomes. */
 const staffCommands = {
@@ -122,7 +122,8 @@ export class MembershipManager {
   private memoPublished: string | undefined;
   private memoing: boolean;
   private validating: boolean;
-  private reversing: boolean;
+  /** Set once PAYMENT_REVERSED is asked and holds in this run. */
+  private reversing = false;
   private publishing = false;
   /** Set by every message; the workflow's wait for the next deadline ends on it. */
   woken = false;
@@ -135,7 +136,6 @@ export class MembershipManager {
   ) {
     this.memoing = current;
     this.validating = current;
-    this.reversing = current;
     if (current) {
       // What the run was started with is published already (the client and continue-as-new set it).
       const started = workflowInfo().typedSearchAttributes;

@@ -30,9 +30,13 @@ describe('recorded histories replay on the current workflow code', () => {
     // v8: reconciliation's memo on every membership (patched 'reconciliation-memo'), paged
     // reconciliation ('paged-reconciliation') and mass changes in chunks ('mass-change-pages').
     expect(files.filter((file) => file.startsWith('v8-')).length).toBeGreaterThanOrEqual(16);
-    // v9: payment reversals ('payment-reversed'), one baseline marker for a new membership run
-    // ('baseline-2026-11') and search attribute upserts of only what changed.
-    expect(files.filter((file) => file.startsWith('v9-')).length).toBeGreaterThanOrEqual(17);
+    // v9: one baseline marker for a new membership run ('baseline-2026-11'), search attribute
+    // upserts of only what changed, one publication per workflow task.
+    expect(files.filter((file) => file.startsWith('v9-')).length).toBeGreaterThanOrEqual(16);
+    // v10: payment reversals ('payment-reversed', asked on its own after the baseline), the
+    // ledger's clock (the order invoices settled in, which a reversal reads) and mass changes by
+    // ranges of workflow ids ('mass-change-key-ranges').
+    expect(files.filter((file) => file.startsWith('v10-')).length).toBeGreaterThanOrEqual(17);
   });
 
   // One replay worker for every history (a worker each would cost most of this file's time); each
@@ -66,7 +70,8 @@ describe('recorded histories replay on the current workflow code', () => {
  * upsert at least), so such a history replays it refused (patched 'payment-reversed'). The messy
  * billing histories re-send payment e7 on April 7 (a duplicate, no command either); here that
  * signal becomes a reversal of the April payment, as a billing system could have sent one through
- * Temporal's own CLI. v5 is a run from before payloads were validated, v8 one after.
+ * Temporal's own CLI. v5 is a run from before payloads were validated, v8 one after, v9 one started
+ * at the baseline marker (which reversals came after).
  */
 describe('a paymentReversed signal an older run refused replays refused', () => {
   const reversalInstead = async (file: string, eventId: string) => {
@@ -90,10 +95,12 @@ describe('a paymentReversed signal an older run refused replays refused', () => 
     return { workflowId: `${file} with a reversal`, history: historyFromJSON(json) };
   };
 
-  it('before and after payloads were validated (v5, v8)', async () => {
+  it('before and after payloads were validated (v5, v8), and from the baseline marker (v9)', async () => {
     const histories = [
       await reversalInstead('v5-messy-billing.json', '72'),
       await reversalInstead('v8-messy-billing.json', '77'),
+      // A run started at the baseline predates reversals too: the patch is asked on its own.
+      await reversalInstead('v9-messy-billing.json', '74'),
     ];
     const errors: (Error | undefined)[] = [];
     for await (const result of Worker.runReplayHistories(
@@ -101,7 +108,7 @@ describe('a paymentReversed signal an older run refused replays refused', () => 
       histories,
     ))
       errors.push(result.error);
-    expect(errors).toEqual([undefined, undefined]);
+    expect(errors).toEqual([undefined, undefined, undefined]);
   }, 120_000);
 });
 
