@@ -7,6 +7,7 @@ import { registerProviderCommands } from './provider-commands.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerStaffCommands } from './staff-commands.js';
 import { registerSimulate } from './simulate.js';
+import { registerUnmatchedCommands } from './unmatched-commands.js';
 
 function buildProgram(): Command {
   const program = addGlobalOptions(
@@ -26,6 +27,7 @@ function buildProgram(): Command {
   registerProviderCommands(program);
   registerStaffCommands(program);
   registerMassCommands(program);
+  registerUnmatchedCommands(program);
   return program;
 }
 

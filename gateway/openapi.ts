@@ -133,7 +133,7 @@ export function openApiDocument(): Record<string, unknown> {
     responses: {
       '200': {
         description:
-          'Handled: `applied` lifecycle events reached their member (each applies it or refuses it, as for /events); 0 with `ignored` (a type standing does not map) or `unmatched` (no member of this association named; reported in the gateway log)',
+          'Handled: `applied` lifecycle events reached their member (each applies it or refuses it, as for /events); 0 with `ignored` (a type standing does not map) or `unmatched` (no member of this association named; reported where staff look: `standing unmatched`, the Temporal UI)',
         content: {
           'application/json': {
             schema: {

@@ -18,6 +18,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
+import type { UnmatchedBillingReport } from '../schemas/unmatched-billing.js';
 import type { MemberStanding } from '../workflows/messages.js';
 import { memberAnswer } from './member.js';
 import { openApiDocument } from './openapi.js';
@@ -37,6 +38,8 @@ export interface EventSink {
   sendHistory(events: readonly LifecycleEvent[]): Promise<string[]>;
   /** The member's `view` query; null when the member has no workflow. */
   standing(memberId: string): Promise<MemberStanding | null>;
+  /** Opens a report staff see (`standing unmatched`, the Temporal UI) of a billing event naming no member; once per event. */
+  reportUnmatched(report: UnmatchedBillingReport): Promise<void>;
 }
 
 /** One association as the gateway serves it. */
@@ -226,8 +229,23 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
     let members = stripeMembers.get(association.id);
     if (!members) stripeMembers.set(association.id, (members = new StripeMembers()));
     const mapped = stripeToLifecycle(verdict.event, association.config, members);
-    const unapplied = (reason: string) => {
-      log(`association ${association.id}: Stripe ${reason}; nothing applied (send it on /events if it is a member's)`);
+    // Reported where staff look before Stripe hears 200: a report that cannot be opened is a 503,
+    // and Stripe's retry opens it (once: the report is keyed by the Stripe event id).
+    const unapplied = async (reason: string) => {
+      try {
+        await association.sink.reportUnmatched({
+          associationId: association.id,
+          source: 'stripe',
+          eventId: verdict.event.id,
+          eventType: verdict.event.type,
+          reason,
+          receivedAt: new Date(now()).toISOString(),
+        });
+      } catch (error) {
+        if (!options.isUnavailable(error)) throw error;
+        return reply.code(503).header('retry-after', '5').send(unavailable);
+      }
+      log(`association ${association.id}: Stripe ${reason}; nothing applied, reported (standing unmatched)`);
       return reply.code(200).send({ received: true, applied: 0, unmatched: reason });
     };
     if (mapped.kind === 'ignored') return reply.code(200).send({ received: true, applied: 0, ignored: mapped.reason });

@@ -11,6 +11,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { MembershipClient } from '../client/membership-client.js';
+import { UnmatchedBillingClient } from '../client/unmatched-billing.js';
 import { association, EventLog } from './helpers.js';
 import { deliverInTime, providersSettled, shiftInstant, shiftYears, yearsIntoFuture } from './workflow/deliver.js';
 import { fakeProviders } from './workflow/fake-providers.js';
@@ -21,6 +22,7 @@ import {
   configureSignal,
   lifecycleEventSignal,
   repairProviderSignal,
+  unmatchedBillingWorkflowId,
   workflowTypes,
 } from '../workflows/messages.js';
 import {
@@ -121,7 +123,7 @@ await worker.runUntil(async () => {
     '2026-06-30T00:00:00Z',
   );
   await scenario('messy-billing', association(), messyBilling(), '2026-05-31T00:00:00Z');
-  // v9 on: money flowing back (paymentReversed).
+  // v10 on: money flowing back (paymentReversed).
   await scenario('reversals', association(), reversals(), '2026-07-31T00:00:00Z');
 
   // A run that continues as new in the grace period, and a staff Update.
@@ -327,5 +329,23 @@ await worker.runUntil(async () => {
   await addressing.changeProviderIds('PI1', { mls: 'M000123' }, { by: 'desk', reason: 'MLS key on file' });
   await providersSettled(addressing, ['PI1']);
   await save('provider-ids', addressing.workflowId('PI1'));
+
+  // Unmatched billing events (v10 on): one dismissed by staff, one closed unanswered after its wait.
+  const unmatched = new UnmatchedBillingClient(env.client, 'TEST', taskQueue);
+  const report = (eventId: string) => ({
+    associationId: 'TEST',
+    source: 'stripe' as const,
+    eventId,
+    eventType: 'charge.refunded',
+    reason: `charge.refunded ${eventId}: charge ch_1 names no member`,
+    receivedAt: new Date(Date.now()).toISOString(),
+  });
+  await unmatched.report(report('evt_dismissed'));
+  await unmatched.dismiss('evt_dismissed', { by: 'desk', reason: 'sent for M7 on /events' });
+  await env.client.workflow.getHandle(unmatchedBillingWorkflowId('TEST', 'evt_dismissed')).result();
+  await save('unmatched-dismissed', unmatchedBillingWorkflowId('TEST', 'evt_dismissed'));
+  await unmatched.report(report('evt_unanswered'));
+  await env.client.workflow.getHandle(unmatchedBillingWorkflowId('TEST', 'evt_unanswered')).result();
+  await save('unmatched-unanswered', unmatchedBillingWorkflowId('TEST', 'evt_unanswered'));
 });
 await env.teardown();

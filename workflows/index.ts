@@ -5,6 +5,7 @@ import type * as exported from './index.js';
 export { membershipWorkflow } from './membership-workflow.js';
 export { reconciliationWorkflow } from './reconciliation.js';
 export { massChangeWorkflow } from './mass-change.js';
+export { unmatchedBillingWorkflow } from './unmatched-billing.js';
 
 /**
  * Clients start workflows by the names in messages.ts (workflowTypes): this fails to compile when

@@ -42,7 +42,7 @@ export function associationTaskQueue(associationId: string): string {
 /**
  * The association a standing workflow acts for, from its id: every workflow id standing gives
  * (`membership/<association>/<member>`, `mass-<action>/<association>/<moment>`,
- * `reconcile-providers/<association>[/...]`) names it second. Association ids hold no slash.
+ * `reconcile-providers/<association>[/...]`, `unmatched-billing/<association>/<event>`) names it second. Association ids hold no slash.
  */
 export function associationOfWorkflowId(workflowId: string): string | undefined {
   const [, association] = workflowId.split('/');
@@ -57,8 +57,14 @@ export const workflowTypes = {
   membership: 'membershipWorkflow',
   reconciliation: 'reconciliationWorkflow',
   massChange: 'massChangeWorkflow',
+  unmatchedBilling: 'unmatchedBillingWorkflow',
 } as const;
 export type WorkflowTypeName = (typeof workflowTypes)[keyof typeof workflowTypes];
+
+/** One report per billing event standing could not apply, found by association and the billing system's event id. */
+export function unmatchedBillingWorkflowId(associationId: string, eventId: string): string {
+  return `unmatched-billing/${associationId}/${eventId}`;
+}
 
 /** One workflow per membership, found by association and member. */
 export function membershipWorkflowId(associationId: string, memberId: string): string {

@@ -39,6 +39,7 @@ async function associationFile(dir: string, id: string, gateway?: Record<string,
 const noSink: EventSink = {
   sendHistory: () => Promise.reject(new Error('not in this test')),
   standing: () => Promise.reject(new Error('not in this test')),
+  reportUnmatched: () => Promise.reject(new Error('not in this test')),
 };
 
 async function served(dir: string, settings: Partial<SecretSettings> = {}) {
@@ -194,6 +195,7 @@ describe('a gateway following its associations while it runs', () => {
         sendHistory: (events) =>
           Promise.resolve(events.map((event) => `membership/${association.id}/${event.memberId}`)),
         standing: () => Promise.resolve(null),
+        reportUnmatched: () => Promise.resolve(),
       }),
       log: (line) => lines.push(line),
       settleMs: 50,

@@ -58,6 +58,9 @@ function recordingSink(associationId: string, options: { down?: boolean; members
       asked.push(memberId);
       return Promise.resolve(options.members?.[memberId] ?? null);
     },
+    async reportUnmatched() {
+      return Promise.reject(new Error('the native endpoints report nothing unmatched'));
+    },
   };
   return { sink, sent, asked };
 }

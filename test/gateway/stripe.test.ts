@@ -3,6 +3,7 @@
 // association's zone, refunds and lost disputes), an event naming no member of the association
 // (200, logged, nothing sent), Stripe signatures too far either way, and the native endpoints
 // signed in the Standard Webhooks scheme with the association's secret in either form.
+import { status } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,7 +14,9 @@ import { standardHeaders, standardSecret, verifyStandard } from '../../gateway/s
 import { StripeMembers, currencyUnits, stripeToLifecycle } from '../../gateway/stripe.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
+import type { UnmatchedBillingReport } from '../../schemas/unmatched-billing.js';
 import { association } from '../helpers.js';
+import { failedCall } from './grpc-error.js';
 import {
   charge,
   chargeRefunded,
@@ -182,8 +185,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((app) => app.close()));
 });
 
-async function gateway() {
+async function gateway(options: { temporalDown?: boolean } = {}) {
   const sent: LifecycleEvent[][] = [];
+  const reported: UnmatchedBillingReport[] = [];
   const logged: string[] = [];
   const sink: EventSink = {
     async sendHistory(events) {
@@ -192,6 +196,11 @@ async function gateway() {
     },
     async standing() {
       return Promise.resolve(null);
+    },
+    async reportUnmatched(report) {
+      if (options.temporalDown) throw failedCall(status.UNAVAILABLE, 'No connection established');
+      reported.push(report);
+      return Promise.resolve();
     },
   };
   const app = await buildGateway({
@@ -209,12 +218,12 @@ async function gateway() {
     const response = await fetch(`${url}${path}`, { method: 'POST', headers, body });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  return { url, sent, logged, post };
+  return { url, sent, reported, logged, post };
 }
 
 describe('POST /v1/associations/{id}/stripe', () => {
-  it('answers 200 for an event naming no member, logs it, and sends nothing', async () => {
-    const { sent, logged, post } = await gateway();
+  it('answers 200 for an event naming no member, reports it where staff look, and sends nothing', async () => {
+    const { sent, reported, logged, post } = await gateway();
     const { memberId: _memberId, ...anonymous } = month;
     const { body, headers } = stripeDelivery(
       invoiceEvent('evt_N', 'invoice.finalized', invoice(anonymous), 0),
@@ -225,9 +234,30 @@ describe('POST /v1/associations/{id}/stripe', () => {
       body: { received: true, applied: 0, unmatched: expect.stringContaining('evt_N') },
     });
     expect(sent).toEqual([]);
-    expect(logged).toEqual([
-      expect.stringMatching(/^association TEST: Stripe invoice.finalized evt_N: .*names no member/),
+    expect(reported).toEqual([
+      {
+        associationId: 'TEST',
+        source: 'stripe',
+        eventId: 'evt_N',
+        eventType: 'invoice.finalized',
+        reason: expect.stringMatching(/^invoice.finalized evt_N: .*names no member/),
+        receivedAt: expect.any(String),
+      },
     ]);
+    expect(logged).toEqual([
+      expect.stringMatching(/^association TEST: Stripe invoice.finalized evt_N: .*names no member.*reported/),
+    ]);
+  });
+
+  it('answers 503 when the report of an unmatched event cannot be opened, so Stripe sends it again', async () => {
+    const { reported, post } = await gateway({ temporalDown: true });
+    const { memberId: _memberId, ...anonymous } = month;
+    const { body, headers } = stripeDelivery(
+      invoiceEvent('evt_N2', 'invoice.finalized', invoice(anonymous), 0),
+      stripeSecret,
+    );
+    expect(await post('/v1/associations/TEST/stripe', body, headers)).toMatchObject({ status: 503 });
+    expect(reported).toEqual([]);
   });
 
   it('sends what it maps, and answers 200 to a type it does not map', async () => {
@@ -263,7 +293,11 @@ describe('POST /v1/associations/{id}/stripe', () => {
               id: 'TEST',
               config: chicago,
               secrets: [nativeSecret],
-              sink: { sendHistory: () => Promise.reject(new Error('none')), standing: () => Promise.resolve(null) },
+              sink: {
+                sendHistory: () => Promise.reject(new Error('none')),
+                standing: () => Promise.resolve(null),
+                reportUnmatched: () => Promise.reject(new Error('none')),
+              },
             },
           ],
         ]),

@@ -3,7 +3,10 @@
 // library, duplicated, a payment before its invoice) ends exactly where `standing simulate` puts the
 // equivalent lifecycle events; a bad, stale, future or other association's signature signals nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
 import { validateEvent } from '../../client/membership-client.js';
+import { UnmatchedBillingClient } from '../../client/unmatched-billing.js';
+import { associationTaskQueue } from '../../workflows/messages.js';
 import type { MembershipClient } from '../../client/membership-client.js';
 import type { LifecycleEventInput } from '../../schemas/events.js';
 import { association } from '../helpers.js';
@@ -181,6 +184,44 @@ describe('Stripe webhooks through the gateway on the dev server', () => {
     };
     await expect.poll(async () => (await client.view(memberId))?.member, { timeout: 30_000 }).toEqual(outOfOrder);
   }, 60_000);
+
+  it('reports a refund naming no member where staff look, once however often Stripe retries it, in its own association only', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const refund = chargeRefunded(
+      'evt_NOBODY_refund',
+      charge({ id: 'ch_NOBODY', paymentIntent: 'pi_NOBODY', amount: 5000, amountRefunded: 5000, created: now - 60 }),
+      now,
+      0,
+    );
+    for (let delivery = 0; delivery < 2; delivery += 1)
+      expect(await deliver(refund)).toMatchObject({
+        status: 200,
+        body: { applied: 0, unmatched: expect.stringContaining('charge ch_NOBODY') },
+      });
+    const testReports = new UnmatchedBillingClient(running.server.env.client, 'TEST', associationTaskQueue('TEST'));
+    const lakeReports = new UnmatchedBillingClient(
+      new Client({ connection: running.server.env.connection, namespace: namespaceFor('stripe-lake') }),
+      'LAKE',
+      associationTaskQueue('LAKE'),
+    );
+    await expect
+      .poll(() => testReports.open(), { timeout: 15_000 })
+      .toEqual([
+        expect.objectContaining({
+          source: 'stripe',
+          eventId: 'evt_NOBODY_refund',
+          eventType: 'charge.refunded',
+          workflowId: 'unmatched-billing/TEST/evt_NOBODY_refund',
+        }),
+      ]);
+    expect(await lakeReports.open()).toEqual([]);
+    const outcome = await testReports.dismiss('evt_NOBODY_refund', { by: 'desk', reason: 'not ours' });
+    expect(outcome.dismissed).toMatchObject({ by: 'desk', reason: 'not ours' });
+    await expect.poll(() => testReports.open(), { timeout: 15_000 }).toEqual([]);
+    // Stripe retrying after staff dismissed it opens no new report.
+    expect((await deliver(refund)).status).toBe(200);
+    expect(await testReports.open()).toEqual([]);
+  });
 
   it('signals nothing for a bad signature, a stale or future one, or one signed for another association', async () => {
     const memberId = 'SM2';
