@@ -192,39 +192,52 @@ export function stripeToLifecycle(
     ];
   };
 
+  /**
+   * The invoice as issued, from any event that carries it (each carries the whole invoice), under one
+   * id for the invoice: whichever of invoice.finalized, invoice.paid or invoice.voided comes first
+   * issues it, the others' copies are ignored by id. So a payment or a void that arrives before the
+   * invoice's finalization applies after its invoice, exactly as in order. None for an invoice asking
+   * for nothing, or one never finalized.
+   */
+  const issuedFor = (invoice: Stripe.Invoice, memberId: string): LifecycleEventInput[] => {
+    if (invoice.amount_due <= 0) return [];
+    const finalized =
+      invoice.status_transitions.finalized_at ?? (event.type === 'invoice.finalized' ? event.created : null);
+    if (finalized === null) return [];
+    const periods = invoice.lines.data
+      .filter((line) => line.parent?.subscription_item_details)
+      .map((line) => line.period);
+    const covers =
+      periods.length === 0
+        ? {}
+        : (() => {
+            const from = localDate(Math.min(...periods.map((period) => period.start)));
+            // A period ends at the first moment of the next one: it covers through the day before.
+            const through = DateTime.fromISO(localDate(Math.max(...periods.map((period) => period.end))))
+              .minus({ days: 1 })
+              .toISODate()!;
+            return { coversFrom: from, coversThrough: through < from ? from : through };
+          })();
+    return [
+      {
+        id: `stripe:issued:${invoice.id}`,
+        type: 'invoiceIssued',
+        memberId,
+        at: instant(finalized),
+        invoiceId: invoice.id,
+        amount: currencyUnits(invoice.amount_due, invoice.currency),
+        // Charged automatically, an invoice has no due date: it is due on receipt.
+        dueDate: localDate(invoice.due_date ?? finalized),
+        ...covers,
+      },
+    ];
+  };
+
   switch (event.type) {
     case 'invoice.finalized': {
       const invoice = event.data.object;
       if (invoice.amount_due <= 0) return { kind: 'ignored', reason: `invoice ${invoice.id} asks for nothing` };
-      const finalized = invoice.status_transitions.finalized_at ?? event.created;
-      const periods = invoice.lines.data
-        .filter((line) => line.parent?.subscription_item_details)
-        .map((line) => line.period);
-      const covers =
-        periods.length === 0
-          ? {}
-          : (() => {
-              const from = localDate(Math.min(...periods.map((period) => period.start)));
-              // A period ends at the first moment of the next one: it covers through the day before.
-              const through = DateTime.fromISO(localDate(Math.max(...periods.map((period) => period.end))))
-                .minus({ days: 1 })
-                .toISODate()!;
-              return { coversFrom: from, coversThrough: through < from ? from : through };
-            })();
-      return forInvoice(invoice, (memberId) => [
-        ...joinedFor(invoice, memberId),
-        {
-          id: event.id,
-          type: 'invoiceIssued',
-          memberId,
-          at: instant(finalized),
-          invoiceId: invoice.id,
-          amount: currencyUnits(invoice.amount_due, invoice.currency),
-          // Charged automatically, an invoice has no due date: it is due on receipt.
-          dueDate: localDate(invoice.due_date ?? finalized),
-          ...covers,
-        },
-      ]);
+      return forInvoice(invoice, (memberId) => [...joinedFor(invoice, memberId), ...issuedFor(invoice, memberId)]);
     }
     case 'invoice.paid': {
       const invoice = event.data.object;
@@ -234,6 +247,7 @@ export function stripeToLifecycle(
         members.remember(paymentId, memberId);
         return [
           ...joinedFor(invoice, memberId),
+          ...issuedFor(invoice, memberId),
           {
             id: event.id,
             type: 'paymentPosted',
@@ -249,6 +263,7 @@ export function stripeToLifecycle(
     case 'invoice.voided': {
       const invoice = event.data.object;
       return forInvoice(invoice, (memberId) => [
+        ...issuedFor(invoice, memberId),
         {
           id: event.id,
           type: 'invoiceVoided',
