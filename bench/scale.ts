@@ -38,7 +38,8 @@ import { seedRecordsFor } from '../provider-simulators/seed.js';
 import type { SeedRecord } from '../provider-simulators/seed.js';
 import { ensureNamespace, startCluster } from '../scripts/temporal-cluster.js';
 import type { RunningCluster } from '../scripts/temporal-cluster.js';
-import { memorySettingsOf, workerNodeFlags } from '../worker/memory-settings.js';
+import { memorySettingsOf } from '../worker/memory-settings.js';
+import { defaultSettingsWorker } from './default-worker.js';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { BASELINE } from '../workflows/membership-manager.js';
 import { membershipSearchAttributes } from '../workflows/search-attributes.js';
@@ -405,21 +406,8 @@ try {
     STANDING_ASSOCIATIONS: folder,
     STANDING_ASSOCIATION: associationId,
   };
-  const worker = spawnChild(
-    [...workerNodeFlags(settings), '--import', 'tsx', join('worker', 'main.ts')],
-    {
-      ...common,
-      STANDING_PROVIDERS_URL: simulatorUrl,
-      STANDING_RECONCILE_CRON: 'off',
-      STANDING_WORKFLOW_BUNDLE: bundle,
-      STANDING_WORKER_HEAP_MB: '',
-      STANDING_WORKFLOW_CACHE: '',
-      STANDING_WORKFLOW_CACHE_FLOOR: '',
-      STANDING_WORKFLOW_TASK_SLOTS: '',
-      STANDING_ACTIVITY_SLOTS: '',
-    },
-    'pipe',
-  );
+  const started = defaultSettingsWorker(settings, simulatorUrl, bundle);
+  const worker = spawnChild(started.args, { ...common, ...started.env }, 'pipe');
   await readyLine(worker, '[worker] running', 'the worker');
   const scope = `AssociationId = '${associationId}'`;
 

@@ -18,7 +18,8 @@ import { loadRoster } from '../cli/files.js';
 import { seedRecordsFor } from '../provider-simulators/seed.js';
 import { parseAssociationConfig } from '../schemas/parse.js';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
-import { memorySettingsOf, workerNodeFlags } from '../worker/memory-settings.js';
+import { memorySettingsOf } from '../worker/memory-settings.js';
+import { defaultSettingsWorker } from './default-worker.js';
 import { startBenchDevServer } from './dev-server.js';
 import { readUntil } from './read-until.js';
 
@@ -119,21 +120,8 @@ try {
     STANDING_ASSOCIATIONS: folder,
   };
   // What npm run worker runs: the default settings, the heap flag they imply.
-  const worker = spawnChild(
-    [...workerNodeFlags(settings), '--import', 'tsx', join('worker', 'main.ts')],
-    {
-      ...common,
-      STANDING_PROVIDERS_URL: simulatorUrl,
-      STANDING_RECONCILE_CRON: 'off',
-      STANDING_WORKFLOW_BUNDLE: bundle,
-      STANDING_WORKER_HEAP_MB: '',
-      STANDING_WORKFLOW_CACHE: '',
-      STANDING_WORKFLOW_CACHE_FLOOR: '',
-      STANDING_WORKFLOW_TASK_SLOTS: '',
-      STANDING_ACTIVITY_SLOTS: '',
-    },
-    'pipe',
-  );
+  const started = defaultSettingsWorker(settings, simulatorUrl, bundle);
+  const worker = spawnChild(started.args, { ...common, ...started.env }, 'pipe');
   await new Promise<void>((resolve, reject) => {
     worker.stdout!.on('data', (chunk: Buffer) => {
       process.stdout.write(chunk);
