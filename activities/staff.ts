@@ -2,7 +2,7 @@
 // command id (`<batch>/<member>`), and the member ignores a command id it has seen, so a retried
 // activity (a worker restarted mid-batch) changes the member once. A batch lists its members a page
 // at a time from visibility and sends its commands a chunk per activity.
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
@@ -86,6 +86,28 @@ export function createStaffActivities({ client }: { client: Client }) {
     // Each id once, whatever the pages held.
     const unique = [...new Map(listed.map((m) => [m.workflowId, m])).values()];
     return unique.sort((a, b) => (a.workflowId < b.workflowId ? -1 : a.workflowId > b.workflowId ? 1 : 0));
+  }
+
+  /**
+   * The ranges between `cuts` share out the workflow ids only if visibility orders the cuts as they
+   * were cut, by code unit (C collation). A SQL visibility store whose collation orders them
+   * otherwise (PostgreSQL or MySQL created with a language's collation, which ignores case or
+   * punctuation) would send some members twice and pass others by. Asked of the store itself: with
+   * two cuts a < b, no workflow id is at least b and below a unless the store puts b before a.
+   */
+  async function checkOrderedAsCut(associationId: string, cuts: readonly string[]): Promise<void> {
+    for (let i = 1; i < cuts.length; i += 1) {
+      const [a, b] = [cuts[i - 1]!, cuts[i]!];
+      const { count } = await client.workflowService.countWorkflowExecutions({
+        namespace: client.options.namespace,
+        query: `AssociationId = ${quoted(associationId)} AND WorkflowId >= ${quoted(b)} AND WorkflowId < ${quoted(a)}`,
+      });
+      if (Number(count ?? 0) > 0)
+        throw ApplicationFailure.nonRetryable(
+          `visibility orders workflow ids otherwise than by code unit (it puts ${b} before ${a}): a batch by filter needs a visibility store with C (binary) collation; nothing was sent (docs/decisions.md, "Mass changes of any size")`,
+          'VisibilityCollation',
+        );
+    }
   }
 
   return {
@@ -186,6 +208,7 @@ export function createStaffActivities({ client }: { client: Client }) {
       const listed = await listAll(query);
       const cuts: string[] = [];
       for (let i = pageSize; i < listed.length; i += pageSize) cuts.push(listed[i]!.workflowId);
+      await checkOrderedAsCut(associationId, cuts);
       // The first range listed again, by its ids: a member that continued as new while the pages
       // above were read may have been passed by them.
       const first = cuts.length === 0 ? query : `${query} AND WorkflowId < ${quoted(cuts[0]!)}`;
