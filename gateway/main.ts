@@ -8,14 +8,19 @@
 //   STANDING_GATEWAY_SECRET(S)    shared secret(s), comma-separated: only while exactly one association is loaded
 //   STANDING_GATEWAY_HOST, _PORT  where to listen (default 127.0.0.1:8787)
 //   STANDING_GATEWAY_BODY_LIMIT   largest body in bytes (default 1 MiB)
+//   STANDING_GATEWAY_STATE_DIR    a folder for <id>.stripe-payments.jsonl, the Stripe payments and customers
+//                                 each association's invoices named (so a refund finds its member after a
+//                                 restart; gateway processes may share it); without it, memory only
 // Temporal is found as the worker finds it (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ...); each
 // association's memberships are in its own namespace and task queue (the file's `temporal`).
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { associationSource } from '../common/association-set.js';
 import { lazyClient } from '../common/temporal-connection.js';
 import { serveAssociations, splitSecrets } from './associations.js';
 import { DEFAULT_BODY_LIMIT, buildGateway } from './server.js';
+import { StripeMembers } from './stripe-members.js';
 import { temporalSinks } from './temporal-sink.js';
 import { isTemporalUnavailable } from './unavailable.js';
 
@@ -26,6 +31,7 @@ const settingsSchema = z.object({
   STANDING_GATEWAY_HOST: z.string().default('127.0.0.1'),
   STANDING_GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   STANDING_GATEWAY_BODY_LIMIT: z.coerce.number().int().positive().default(DEFAULT_BODY_LIMIT),
+  STANDING_GATEWAY_STATE_DIR: z.string().min(1).optional(),
 });
 
 const parsed = settingsSchema.safeParse(process.env);
@@ -55,8 +61,20 @@ const served = await serveAssociations({
   },
   sinkFor: (association) => sinks.sinkFor(association),
 });
+const stateDir = settings.STANDING_GATEWAY_STATE_DIR ? resolve(settings.STANDING_GATEWAY_STATE_DIR) : undefined;
+if (stateDir) await mkdir(stateDir, { recursive: true, mode: 0o700 });
+else
+  console.log(
+    '[gateway] warning: STANDING_GATEWAY_STATE_DIR is not set: a Stripe refund or dispute finds its member only from invoices paid since this gateway started',
+  );
 const app = await buildGateway({
   associations: served.current,
+  ...(stateDir
+    ? {
+        stripeMembers: (associationId: string) =>
+          StripeMembers.open(stateDir, associationId, { log: (line) => console.log(`[gateway] ${line}`) }),
+      }
+    : {}),
   reachable: sinks.reachable,
   bodyLimit: settings.STANDING_GATEWAY_BODY_LIMIT,
   isUnavailable: isTemporalUnavailable,

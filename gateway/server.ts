@@ -26,7 +26,8 @@ import { parseEventsRequest } from './request.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signedTarget, verify } from './signature.js';
 import type { Verdict } from './signature.js';
 import { STANDARD_SIGNATURE_HEADER, verifyStandard } from './standard-webhooks.js';
-import { STRIPE_SIGNATURE_HEADER, StripeMembers, stripeToLifecycle, verifyStripe } from './stripe.js';
+import { STRIPE_SIGNATURE_HEADER, stripeToLifecycle, verifyStripe } from './stripe.js';
+import { StripeMembers } from './stripe-members.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -66,6 +67,11 @@ interface GatewayOptions {
   readonly isUnavailable: (error: unknown) => boolean;
   /** Where a Stripe event that names no member of its association is reported (the gateway's log by default). */
   readonly log?: (line: string) => void;
+  /**
+   * What the gateway remembers of an association's Stripe payments and customers, so a refund finds
+   * its member: a journal per association (main.ts, STANDING_GATEWAY_STATE_DIR), else in memory only.
+   */
+  readonly stripeMembers?: (associationId: string) => Promise<StripeMembers>;
 }
 
 const DEFAULT_TOLERANCE_SECONDS = 300;
@@ -83,7 +89,18 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
   const tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
   const log = options.log ?? ((line: string) => console.log(`[gateway] ${line}`));
   /** Per association id, so a reload keeps what was learned. */
-  const stripeMembers = new Map<string, StripeMembers>();
+  const stripeMembers = new Map<string, Promise<StripeMembers>>();
+  const openStripeMembers = options.stripeMembers ?? (() => Promise.resolve(new StripeMembers()));
+  const stripeMembersOf = (associationId: string) => {
+    let members = stripeMembers.get(associationId);
+    if (!members) {
+      members = openStripeMembers(associationId);
+      // A journal that could not be read is tried again on the next webhook (which is answered 500 meanwhile).
+      members.catch(() => stripeMembers.delete(associationId));
+      stripeMembers.set(associationId, members);
+    }
+    return members;
+  };
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({ logger: false, bodyLimit });
   // The signature covers the exact bytes sent: keep them, and parse JSON only once they are verified.
@@ -226,9 +243,12 @@ export async function buildGateway(options: GatewayOptions): Promise<FastifyInst
       return reply
         .code(verdict.status)
         .send({ error: verdict.status === 401 ? 'unauthorized' : 'invalid', message: verdict.reason });
-    let members = stripeMembers.get(association.id);
-    if (!members) stripeMembers.set(association.id, (members = new StripeMembers()));
+    const members = await stripeMembersOf(association.id);
+    // What other gateway processes sharing the journal learned meanwhile (a refund of their invoice).
+    await members.refresh();
     const mapped = stripeToLifecycle(verdict.event, association.config, members);
+    // Remembered for good before Stripe hears 2xx: a refund weeks later finds this payment's member.
+    await members.flush();
     // Reported where staff look before Stripe hears 200: a report that cannot be opened is a 503,
     // and Stripe's retry opens it (once: the report is keyed by the Stripe event id).
     const unapplied = async (reason: string) => {

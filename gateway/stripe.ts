@@ -6,6 +6,7 @@ import { DateTime } from 'luxon';
 import Stripe from 'stripe';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEventInput } from '../schemas/events.js';
+import type { StripeMembers } from './stripe-members.js';
 
 export const STRIPE_SIGNATURE_HEADER = 'stripe-signature';
 
@@ -82,25 +83,6 @@ export function verifyStripe(
   return { ok: false, status: 401, reason };
 }
 
-/**
- * What the gateway remembers of an association's Stripe objects, so a refund or a dispute (whose
- * charge names no invoice and carries no subscription metadata) finds the member an invoice named:
- * the member of each customer and each payment seen on an invoice.paid. In memory and bounded.
- */
-export class StripeMembers {
-  private readonly members = new Map<string, string>();
-  constructor(private readonly limit = 100_000) {}
-  remember(key: string | null | undefined, memberId: string): void {
-    if (!key) return;
-    this.members.delete(key);
-    this.members.set(key, memberId);
-    if (this.members.size > this.limit) this.members.delete(this.members.keys().next().value!);
-  }
-  memberOf(key: string | null | undefined): string | undefined {
-    return key ? this.members.get(key) : undefined;
-  }
-}
-
 /** What one Stripe event comes to for an association. */
 export type StripeMapping =
   /** Lifecycle events to send (not yet validated). */
@@ -167,7 +149,7 @@ export function stripeToLifecycle(
       };
     const memberId = fromMetadata(MEMBER_KEY, sources);
     if (!memberId) return noMember(`invoice ${invoice.id}, its subscription and its lines`);
-    members.remember(idOf(invoice.customer), memberId);
+    members.remember(idOf(invoice.customer), memberId, event.created);
     return { kind: 'events', events: build(memberId) };
   };
 
@@ -244,7 +226,7 @@ export function stripeToLifecycle(
       if (invoice.amount_paid <= 0) return { kind: 'ignored', reason: `invoice ${invoice.id} was paid nothing` };
       const paymentId = paymentOf(invoice) ?? invoice.id;
       return forInvoice(invoice, (memberId) => {
-        members.remember(paymentId, memberId);
+        members.remember(paymentId, memberId, event.created);
         return [
           ...joinedFor(invoice, memberId),
           ...issuedFor(invoice, memberId),

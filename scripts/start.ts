@@ -46,6 +46,8 @@ const uiPort = process.env.STANDING_UI_PORT ?? '8233';
 const dataDir = join(projectRoot, '.data');
 /** One file per association id, each holding the gateway secret of an association whose file names none. */
 const gatewaySecretsDir = join(dataDir, 'gateway-secrets');
+/** The gateway's journal of Stripe payments per association (so refunds find their member after a restart). */
+const gatewayStateDir = join(dataDir, 'gateway-state');
 /** STANDING_TEMPORAL=cluster runs the production-shaped cluster (scripts/cluster.ts) instead of the dev server. */
 const cluster = process.env.STANDING_TEMPORAL === 'cluster';
 const simulatorPort = process.env.STANDING_SIMULATOR_PORT ?? '8790';
@@ -231,6 +233,7 @@ async function main(): Promise<void> {
   launch('gateway', process.execPath, ['--import', 'tsx', join(projectRoot, 'gateway', 'main.ts')], {
     ...env,
     STANDING_GATEWAY_SECRETS_DIR: gatewaySecretsDir,
+    STANDING_GATEWAY_STATE_DIR: gatewayStateDir,
     STANDING_GATEWAY_PORT: gatewayPort,
   });
   for (const [id, roster] of rosters) {

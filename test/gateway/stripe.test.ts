@@ -3,6 +3,9 @@
 // association's zone, refunds and lost disputes), an event naming no member of the association
 // (200, logged, nothing sent), Stripe signatures too far either way, and the native endpoints
 // signed in the Standard Webhooks scheme with the association's secret in either form.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
 import type Stripe from 'stripe';
@@ -11,7 +14,8 @@ import { buildGateway } from '../../gateway/server.js';
 import type { EventSink } from '../../gateway/server.js';
 import { signedTarget } from '../../gateway/signature.js';
 import { standardHeaders, standardSecret, verifyStandard } from '../../gateway/standard-webhooks.js';
-import { StripeMembers, currencyUnits, stripeToLifecycle } from '../../gateway/stripe.js';
+import { currencyUnits, stripeToLifecycle } from '../../gateway/stripe.js';
+import { StripeMembers } from '../../gateway/stripe-members.js';
 import { isTemporalUnavailable } from '../../gateway/unavailable.js';
 import type { LifecycleEvent } from '../../schemas/events.js';
 import type { UnmatchedBillingReport } from '../../schemas/unmatched-billing.js';
@@ -192,7 +196,7 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((app) => app.close()));
 });
 
-async function gateway(options: { temporalDown?: boolean } = {}) {
+async function gateway(options: { temporalDown?: boolean; stateDir?: string } = {}) {
   const sent: LifecycleEvent[][] = [];
   const reported: UnmatchedBillingReport[] = [];
   const logged: string[] = [];
@@ -218,6 +222,7 @@ async function gateway(options: { temporalDown?: boolean } = {}) {
     reachable: async () => Promise.resolve(true),
     isUnavailable: isTemporalUnavailable,
     log: (line) => logged.push(line),
+    ...(options.stateDir ? { stripeMembers: (id: string) => StripeMembers.open(options.stateDir!, id) } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   running.push(app);
@@ -254,6 +259,49 @@ describe('POST /v1/associations/{id}/stripe', () => {
     expect(logged).toEqual([
       expect.stringMatching(/^association TEST: Stripe invoice.finalized evt_N: .*names no member.*reported/),
     ]);
+  });
+
+  it('finds the member of a refund after a restart: the payment was journaled before the 200', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'stripe-state-'));
+    try {
+      const before = await gateway({ stateDir });
+      const paid = stripeDelivery(
+        invoiceEvent(
+          'evt_RS_paid',
+          'invoice.paid',
+          invoice({ ...month, paidAt: month.finalizedAt, paymentIntent: 'pi_RS' }),
+          month.finalizedAt,
+        ),
+        stripeSecret,
+      );
+      expect((await before.post('/v1/associations/TEST/stripe', paid.body, paid.headers)).status).toBe(200);
+      await Promise.all(running.splice(0).map((app) => app.close()));
+      const after = await gateway({ stateDir });
+      const refund = stripeDelivery(
+        chargeRefunded(
+          'evt_RS_refund',
+          charge({ id: 'ch_RS', paymentIntent: 'pi_RS', amount: 5000, amountRefunded: 5000, created: 0 }),
+          month.finalizedAt + 86_400,
+          0,
+        ),
+        stripeSecret,
+      );
+      expect(await after.post('/v1/associations/TEST/stripe', refund.body, refund.headers)).toMatchObject({
+        status: 200,
+        body: { applied: 1 },
+      });
+      expect(after.sent.flat()).toEqual([
+        expect.objectContaining({ id: 'evt_RS_refund', type: 'paymentReversed', memberId: 'U1', paymentId: 'pi_RS' }),
+      ]);
+      // Without the journal, the restarted gateway would not know the payment.
+      const forgetful = await gateway();
+      expect(await forgetful.post('/v1/associations/TEST/stripe', refund.body, refund.headers)).toMatchObject({
+        status: 200,
+        body: { applied: 0, unmatched: expect.stringContaining('ch_RS') },
+      });
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 
   it('answers 503 when the report of an unmatched event cannot be opened, so Stripe sends it again', async () => {
