@@ -215,6 +215,27 @@ export function stripeToLifecycle(
     ];
   };
 
+  /** Money back from `paymentId` (all that is left of it when `amount` is undefined), as of the event. */
+  const reversal = (
+    memberId: string,
+    paymentId: string,
+    amount: number | undefined,
+    reason: 'refund' | 'chargeback',
+  ): StripeMapping => ({
+    kind: 'events',
+    events: [
+      {
+        id: event.id,
+        type: 'paymentReversed',
+        memberId,
+        at: instant(event.created),
+        paymentId,
+        ...(amount === undefined ? {} : { amount }),
+        reason,
+      },
+    ],
+  });
+
   switch (event.type) {
     case 'invoice.finalized': {
       const invoice = event.data.object;
@@ -274,20 +295,12 @@ export function stripeToLifecycle(
       const before = event.data.previous_attributes?.amount_refunded;
       const refunded = before === undefined ? charge.amount_refunded : charge.amount_refunded - before;
       if (refunded <= 0) return { kind: 'ignored', reason: `charge ${charge.id}: nothing more refunded` };
-      return {
-        kind: 'events',
-        events: [
-          {
-            id: event.id,
-            type: 'paymentReversed',
-            memberId,
-            at: instant(event.created),
-            paymentId,
-            ...(before === undefined && charge.refunded ? {} : { amount: currencyUnits(refunded, charge.currency) }),
-            reason: 'refund',
-          },
-        ],
-      };
+      return reversal(
+        memberId,
+        paymentId,
+        before === undefined && charge.refunded ? undefined : currencyUnits(refunded, charge.currency),
+        'refund',
+      );
     }
     case 'charge.dispute.closed': {
       const dispute = event.data.object;
@@ -304,20 +317,7 @@ export function stripeToLifecycle(
       const memberId =
         fromMetadata(MEMBER_KEY, [dispute.metadata]) ?? members.memberOf(paymentId) ?? members.memberOf(charge);
       if (!memberId) return noMember(`dispute ${dispute.id} (nor a payment this gateway saw on an invoice)`);
-      return {
-        kind: 'events',
-        events: [
-          {
-            id: event.id,
-            type: 'paymentReversed',
-            memberId,
-            at: instant(event.created),
-            paymentId,
-            amount: currencyUnits(dispute.amount, dispute.currency),
-            reason: 'chargeback',
-          },
-        ],
-      };
+      return reversal(memberId, paymentId, currencyUnits(dispute.amount, dispute.currency), 'chargeback');
     }
     default:
       return { kind: 'ignored', reason: `${event.type} is not an event standing maps` };
