@@ -6,7 +6,10 @@ import prettier from 'eslint-config-prettier';
 export default tseslint.config(
   { ignores: ['node_modules/**', '.tools/**', '.data/**', 'schemas/json/**'] },
   js.configs.recommended,
-  { files: ['bin/**/*.js', '*.js'], languageOptions: { globals: { process: 'readonly', console: 'readonly' } } },
+  {
+    files: ['bin/**/*.js', '*.js', 'scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
