@@ -4,8 +4,7 @@
 // Kept in a journal file of its own per association (append-only JSON Lines), written before the
 // webhook is answered, so a refund weeks later finds its member after any number of restarts, and
 // read again when another gateway process sharing the folder may have added to it.
-import { appendFile, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { appendFile, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -88,35 +87,36 @@ export class StripeMembers {
    */
   async refresh(): Promise<void> {
     if (!this.journal) return;
-    let file: FileHandle;
+    // Every webhook asks: one stat when nothing was appended, the file opened only when something was.
+    let size: number;
     try {
-      file = await open(this.journal, 'r');
+      ({ size } = await stat(this.journal));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
+    if (size <= this.offset) return;
+    const buffer = Buffer.alloc(size - this.offset);
+    const file = await open(this.journal, 'r');
     try {
-      const { size } = await file.stat();
-      if (size <= this.offset) return;
-      const buffer = Buffer.alloc(size - this.offset);
       await file.read(buffer, 0, buffer.length, this.offset);
-      const text = buffer.toString('utf8');
-      const complete = text.lastIndexOf('\n') + 1;
-      this.offset += Buffer.byteLength(text.slice(0, complete));
-      const oldest = this.now() / 1000 - this.retentionSeconds;
-      for (const line of text.slice(0, complete).split('\n')) {
-        if (line === '') continue;
-        let entry: unknown;
-        try {
-          entry = JSON.parse(line);
-        } catch {
-          entry = undefined;
-        }
-        if (!isEntry(entry)) this.skipped += 1;
-        else if (entry.at >= oldest) this.set(entry.key, entry.member);
-      }
     } finally {
       await file.close();
+    }
+    const text = buffer.toString('utf8');
+    const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+    this.offset += Buffer.byteLength(complete);
+    const oldest = this.now() / 1000 - this.retentionSeconds;
+    for (const line of complete.split('\n')) {
+      if (line === '') continue;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        entry = undefined;
+      }
+      if (!isEntry(entry)) this.skipped += 1;
+      else if (entry.at >= oldest) this.set(entry.key, entry.member);
     }
   }
 
