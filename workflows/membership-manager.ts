@@ -17,12 +17,9 @@ import type { Deadline } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
 import { standingInWords } from '../machines/standing-in-words.js';
 import type { AssociationConfig } from '../schemas/association.js';
-import type { LifecycleEvent, ProviderIds } from '../schemas/events.js';
+import type { LifecycleEvent } from '../schemas/events.js';
 import {
   buildConfigurationSchema,
-  changeProviderIdsCommandSchema,
-  changeRoleCommandSchema,
-  changeTypeCommandSchema,
   providerRepairSchema,
   staffActionSchema,
   staffCommandSchema,
@@ -37,6 +34,8 @@ import type {
 import { checkEvent, checkPayload, legacyEventProblem, payloadOrThrow } from './payload-checks.js';
 import type { Verdict } from './payload-checks.js';
 import { startProviderSenders as startSenders } from './provider-sync.js';
+import { staffCommands, staffEvent } from './staff-events.js';
+import type { StaffUpdate } from './staff-events.js';
 import { PROVIDER_ACKS_MEMO, membershipSearchAttributes, searchAttributesOf } from './search-attributes.js';
 
 const DEFAULT_CONTINUE_AS_NEW_AFTER = 1_000;
@@ -75,36 +74,6 @@ export const BASELINE = 'baseline-2026-11';
  * every run, and only when a reversal arrives, so no other history is marked.
  */
 const PAYMENT_REVERSED = 'payment-reversed';
-
-/** The staff commands, each an Update: how its payload is checked and the event it becomes. */
-const staffCommands = {
-  suspend: {
-    schema: staffCommandSchema,
-    event: (c: StaffCommand) => ({ type: 'suspended' as const, reason: c.reason ?? 'nonpayment' }),
-  },
-  reactivate: { schema: staffCommandSchema, event: () => ({ type: 'reactivated' as const }) },
-  drop: { schema: staffCommandSchema, event: () => ({ type: 'dropped' as const }) },
-  changeType: {
-    schema: changeTypeCommandSchema,
-    event: (c: StaffCommand & { membershipType: string }) => ({
-      type: 'membershipTypeChanged' as const,
-      membershipType: c.membershipType,
-    }),
-  },
-  changeRole: {
-    schema: changeRoleCommandSchema,
-    event: (c: StaffCommand & { role: string }) => ({ type: 'roleChanged' as const, role: c.role }),
-  },
-  changeProviderIds: {
-    schema: changeProviderIdsCommandSchema,
-    event: (c: StaffCommand & { providerIds: ProviderIds }) => ({
-      type: 'providerIdsChanged' as const,
-      providerIds: c.providerIds,
-    }),
-  },
-} as const;
-
-export type StaffUpdate = keyof typeof staffCommands;
 
 export class MembershipManager {
   private association: AssociationConfig;
@@ -413,15 +382,7 @@ export class MembershipManager {
   }
 
   private staffEvent(update: StaffUpdate, command: StaffCommand): LifecycleEvent {
-    const body = (staffCommands[update].event as (c: StaffCommand) => object)(command);
-    return {
-      id: command.id,
-      memberId: this.memberId,
-      at: new Date(Date.now()).toISOString(),
-      reason: command.reason,
-      by: command.by,
-      ...body,
-    } as LifecycleEvent;
+    return staffEvent(update, command, this.memberId, new Date(Date.now()).toISOString());
   }
 
   /** Input the workflow could not use: kept in the view (the latest MAX_WARNINGS) and logged. */

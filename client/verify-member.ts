@@ -1,0 +1,124 @@
+// `standing verify` for one member, without Temporal: the member's exported history simulated by
+// the rules (in `at` order, under each configuration it ran under from the moment it got it, up to
+// the workflow's last step), compared with what its workflow published: state, paid-through and
+// member status. Where they differ, the first change where the live timeline and the simulated one
+// part, and what may explain it (an event the workflow applied at another moment than its `at`).
+import { Membership } from '../machines/membership.js';
+import type { TimelineEntry } from '../machines/types.js';
+import type { MemberView } from '../machines/view.js';
+import type { MemberHistory, Published } from './member-history.js';
+
+export interface Standing {
+  readonly state: string | null;
+  readonly paidThrough: string | null;
+  readonly memberStatus: string | null;
+}
+
+export interface Divergence {
+  readonly memberId: string;
+  readonly live: Standing;
+  readonly simulated: Standing;
+  /** The first timeline entry where the two part (index into both), once the live timeline is known. */
+  readonly firstDifference?: FirstDifference;
+  /** Events the workflow applied at another moment than their `at`: late (after a later one) or early. */
+  readonly appliedOutOfOrder: readonly { readonly id: string; readonly at: string; readonly appliedAt: string }[];
+}
+
+export interface FirstDifference {
+  readonly index: number;
+  readonly live: TimelineEntry | null;
+  readonly simulated: TimelineEntry | null;
+}
+
+/**
+ * The member as the rules make it: its events in `at` order (ties in the order applied), each
+ * configuration from its moment on (deadlines due before it fire under the one before), up to `until`.
+ */
+export function simulateAsRun(history: MemberHistory, until: number): MemberView | null {
+  const [first, ...later] = history.configurations;
+  if (!first) throw new Error(`member ${history.memberId} has no configuration`);
+  const member = Membership.create(first.association, history.memberId);
+  const events = history.applied
+    .map(({ event }, order) => ({ event, at: Date.parse(event.at), order }))
+    .sort((a, b) => a.at - b.at || a.order - b.order);
+  let next = 0;
+  for (const configuration of later) {
+    const from = Date.parse(configuration.at);
+    for (; next < events.length && events[next]!.at <= from && events[next]!.at <= until; next += 1)
+      member.apply(events[next]!.event);
+    if (from > until) break;
+    member.advanceTo(from);
+    try {
+      member.reconfigure(configuration.association);
+    } catch {
+      // The workflow kept its configuration too (a membership type the new file no longer defines).
+    }
+  }
+  for (; next < events.length && events[next]!.at <= until; next += 1) member.apply(events[next]!.event);
+  member.advanceTo(until);
+  return member.view();
+}
+
+function standingOf(view: MemberView | null): Standing {
+  return {
+    state: view?.state ?? null,
+    paidThrough: view?.paidThrough ?? null,
+    memberStatus: view?.memberStatus ?? null,
+  };
+}
+
+function livePart(published: Published): Standing {
+  return { state: published.state, paidThrough: published.paidThrough, memberStatus: published.memberStatus };
+}
+
+/** Null when the member's workflow published what the rules make of its history; else how they differ. */
+export function verifyMember(history: MemberHistory): Divergence | null {
+  const simulated = standingOf(simulateAsRun(history, Date.parse(history.published.asOf)));
+  const live = livePart(history.published);
+  if (
+    simulated.state === live.state &&
+    simulated.paidThrough === live.paidThrough &&
+    simulated.memberStatus === live.memberStatus
+  )
+    return null;
+  return { memberId: history.memberId, live, simulated, appliedOutOfOrder: outOfOrder(history) };
+}
+
+/** Adds the first change where the live member's timeline and the simulated one part. */
+export function withFirstDifference(
+  divergence: Divergence,
+  history: MemberHistory,
+  liveTimeline: readonly TimelineEntry[],
+): Divergence {
+  const simulated = simulateAsRun(history, Date.parse(history.published.asOf))?.timeline ?? [];
+  return { ...divergence, firstDifference: firstDifference(liveTimeline, simulated) ?? undefined };
+}
+
+export function firstDifference(
+  live: readonly TimelineEntry[],
+  simulated: readonly TimelineEntry[],
+): FirstDifference | null {
+  const length = Math.max(live.length, simulated.length);
+  for (let index = 0; index < length; index += 1) {
+    const a = live[index] ?? null;
+    const b = simulated[index] ?? null;
+    if (JSON.stringify(a) !== JSON.stringify(b)) return { index, live: a, simulated: b };
+  }
+  return null;
+}
+
+/**
+ * Events applied at another moment than their `at`: one dated before an event applied earlier
+ * (it came late; the workflow applied it at its last step, a timeline never runs backwards), or
+ * dated after the moment it was applied (it came early: the workflow applies it now).
+ */
+function outOfOrder(history: MemberHistory): Divergence['appliedOutOfOrder'] {
+  const found: { id: string; at: string; appliedAt: string }[] = [];
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const { event, appliedAt } of history.applied) {
+    const at = Date.parse(event.at);
+    if (at < latest || at > Date.parse(appliedAt)) found.push({ id: event.id, at: event.at, appliedAt });
+    latest = Math.max(latest, at);
+  }
+  return found;
+}
