@@ -1,6 +1,8 @@
 // The `standing` command line.
 import { Command, CommanderError } from 'commander';
 import { BAD_INPUT_EXIT, BadInput } from './bad-input.js';
+import { takeExitStatus } from './exit-status.js';
+import { registerExportCommands } from './export-commands.js';
 import { registerMassCommands } from './mass-commands.js';
 import { addGlobalOptions } from './options.js';
 import { registerProviderCommands } from './provider-commands.js';
@@ -28,13 +30,15 @@ function buildProgram(): Command {
   registerStaffCommands(program);
   registerMassCommands(program);
   registerUnmatchedCommands(program);
+  registerExportCommands(program);
   return program;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  takeExitStatus();
   try {
     await buildProgram().parseAsync([...argv], { from: 'user' });
-    return 0;
+    return takeExitStatus();
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help ends here too, with exit code 0.

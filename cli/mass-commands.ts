@@ -14,6 +14,7 @@ import type { StaffAction } from '../workflows/messages.js';
 import { REPORT_SAMPLE, massChangeProgressQuery } from '../workflows/mass-change.js';
 import type { MassChangeReport, massChangeWorkflow } from '../workflows/mass-change.js';
 import { BadInput } from './bad-input.js';
+import { exitWith } from './exit-status.js';
 import { addFilterOptions, wholeNumber } from './options.js';
 import type { FilterOptions, GlobalOptions } from './options.js';
 import { open, print } from './runtime-commands.js';
@@ -148,7 +149,7 @@ async function runMass(action: StaffAction, options: MassOptions): Promise<void>
           `dry run of ${action} (nothing changed): ${counts.changed} change(s), ${counts.refused} refused${counts.unanswered > 0 ? `, ${counts.unanswered} did not answer (run it again for those)` : ''}`,
         );
       // Incomplete: a script gating on the dry run must not take it as the whole answer.
-      if (counts.unanswered > 0) process.exitCode = 1;
+      if (counts.unanswered > 0) exitWith(1);
       return;
     }
 

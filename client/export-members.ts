@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import pLimit from 'p-limit';
-import { visibilityQuery } from './member-filter.js';
+import { memberIdOf, visibilityQuery } from './member-filter.js';
 import type { MemberFilter } from './member-filter.js';
 import { readMemberHistory } from './member-history.js';
 import type { MemberHistory } from './member-history.js';
@@ -34,7 +34,7 @@ export async function countMembers(client: Client, associationId: string, filter
 
 /**
  * Each running membership the filter matches, read whole, `concurrency` at a time, in the order
- * they are read; `skip` names workflow ids already exported (a resumed export).
+ * they are read; `skip` names members already exported (a resumed export).
  */
 export async function* exportMembers(
   client: Client,
@@ -47,7 +47,7 @@ export async function* exportMembers(
   // lazily and each member is handed on, then dropped, as soon as it and those before it are read.
   const window: Promise<ExportedMember>[] = [];
   for await (const execution of client.workflow.list({ query: visibilityQuery(associationId, options.filter) })) {
-    if (options.skip?.has(execution.workflowId)) continue;
+    if (options.skip?.has(memberIdOf(execution))) continue;
     const read = limit(() => readMember(client, { workflowId: execution.workflowId, runId: execution.runId }));
     // Handled here so a failure waiting its turn is not reported unhandled; awaited below, it still throws.
     read.catch(() => undefined);

@@ -91,7 +91,10 @@ export function withFirstDifference(
   liveTimeline: readonly TimelineEntry[],
 ): Divergence {
   const simulated = simulateAsRun(history, Date.parse(history.published.asOf))?.timeline ?? [];
-  return { ...divergence, firstDifference: firstDifference(liveTimeline, simulated) ?? undefined };
+  return {
+    ...divergence,
+    firstDifference: firstDifference(liveTimeline, simulated) ?? undefined,
+  };
 }
 
 export function firstDifference(
@@ -108,17 +111,38 @@ export function firstDifference(
 }
 
 /**
- * Events applied at another moment than their `at`: one dated before an event applied earlier
- * (it came late; the workflow applied it at its last step, a timeline never runs backwards), or
- * dated after the moment it was applied (it came early: the workflow applies it now).
+ * Events applied at another moment than their `at`, found by running the member as its workflow
+ * did (each event at the moment it arrived, deadlines fired as time passed): late ones, dated
+ * before the member's last change or event when they arrived (the workflow applied them at its
+ * last step: a timeline never runs backwards), and early ones, dated after they arrived (the
+ * workflow applies an event no later than now).
  */
 function outOfOrder(history: MemberHistory): Divergence['appliedOutOfOrder'] {
+  const [first, ...later] = history.configurations;
+  if (!first) return [];
+  const member = Membership.create(first.association, history.memberId);
   const found: { id: string; at: string; appliedAt: string }[] = [];
   let latest = Number.NEGATIVE_INFINITY;
+  let next = 0;
   for (const { event, appliedAt } of history.applied) {
+    const arrived = Date.parse(appliedAt);
+    for (; next < later.length && Date.parse(later[next]!.at) <= arrived; next += 1) {
+      member.advanceTo(Date.parse(later[next]!.at));
+      try {
+        member.reconfigure(later[next]!.association);
+      } catch {
+        // kept the configuration, as the workflow did
+      }
+    }
+    // Deadlines due before the event arrived had fired by then.
+    member.advanceTo(arrived - 1);
+    const lastChange = member.changes.at(-1);
+    const last = Math.max(latest, lastChange ? Date.parse(lastChange.at) : Number.NEGATIVE_INFINITY);
     const at = Date.parse(event.at);
-    if (at < latest || at > Date.parse(appliedAt)) found.push({ id: event.id, at: event.at, appliedAt });
-    latest = Math.max(latest, at);
+    if (at < last || at > arrived) found.push({ id: event.id, at: event.at, appliedAt });
+    latest = Math.max(latest, Math.min(at, arrived));
+    member.apply(event, arrived);
+    member.advanceTo(arrived);
   }
   return found;
 }
