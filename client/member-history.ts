@@ -6,7 +6,8 @@
 import { defaultPayloadConverter, fromPayloadsAtIndex } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
 import type { PayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+import type { temporal } from '@temporalio/proto';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import { buildConfigurationSchema } from '../schemas/messages.js';
@@ -18,7 +19,8 @@ import { configVersion } from './config-version.js';
 
 type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-const EventType = temporal.api.enums.v1.EventType;
+// A CommonJS module: its namespace comes as the default export under Node's ESM.
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 /** The patch from which a run applies `paymentReversed` (workflows/membership-manager.ts): before it, refused. */
 const PAYMENT_REVERSED = 'payment-reversed';
