@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MembershipClient } from '../../client/membership-client.js';
 import { parseAssociationConfig } from '../../schemas/parse.js';
 import type { AssociationConfig } from '../../schemas/association.js';
-import { standingCli } from './standing-cli.js';
+import { standingBinary, standingCli } from './standing-cli.js';
 import { startDevServer } from './dev-server.js';
 import type { DevServer } from './dev-server.js';
 
@@ -44,6 +44,8 @@ describe('export and verify on the dev server', () => {
   });
 
   const standing = (id: string, ...args: string[]) => standingCli(server.address, files[id]!, args);
+  /** The real binary, in a process of its own (Node's own module loading, not the test runner's). */
+  const binary = (id: string, ...args: string[]) => standingBinary(server.address, files[id]!, args);
   const lines = (text: string) =>
     text
       .split('\n')
@@ -86,7 +88,7 @@ describe('export and verify on the dev server', () => {
     });
 
     const file = join(folder, 'export.jsonl');
-    const exported = await standing('XPA', 'export', '--output', file);
+    const exported = await binary('XPA', 'export', '--output', file);
     expect(exported.code).toBe(0);
     const whole = await readFile(file, 'utf8');
     const all = lines(whole);
