@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { SyncStatus } from '../machines/deliveries.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import { memberStates } from '../schemas/events.js';
+import { workflowTypes } from '../workflows/messages.js';
 import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
 
 /** A membership's ProviderSync search attribute (undeliverable: a required provider id is missing or malformed). */
@@ -38,11 +39,7 @@ const filterOptionNames: Record<keyof MemberFilter, string> = {
  * type codes, or its id, which has no quotes or spaces), so none needs escaping.
  */
 export function visibilityQuery(associationId: string, filter: MemberFilter = {}): string {
-  const clauses = [
-    `WorkflowType = "membershipWorkflow"`,
-    `ExecutionStatus = "Running"`,
-    `${keys.AssociationId.name} = "${associationId}"`,
-  ];
+  const clauses = runningOf(workflowTypes.membership, associationId);
   if (filter.state) clauses.push(`${keys.MembershipState.name} = "${filter.state}"`);
   if (filter.type) clauses.push(`${keys.MembershipType.name} = "${filter.type}"`);
   if (filter.paidThroughBefore)
@@ -51,6 +48,15 @@ export function visibilityQuery(associationId: string, filter: MemberFilter = {}
     );
   if (filter.providerSync) clauses.push(`${keys.ProviderSync.name} = "${filter.providerSync}"`);
   return clauses.join(' AND ');
+}
+
+/** The clauses for the association's running workflows of one type (memberships, unmatched billing reports). */
+export function runningOf(workflowType: string, associationId: string): string[] {
+  return [
+    `WorkflowType = "${workflowType}"`,
+    `ExecutionStatus = "Running"`,
+    `${keys.AssociationId.name} = "${associationId}"`,
+  ];
 }
 
 /** The filter's problems, each naming its option; a type the association does not define is one. */

@@ -8,6 +8,7 @@ import { dismissUnmatchedSchema, unmatchedBillingReportSchema } from '../schemas
 import type { DismissUnmatched, UnmatchedBillingReport } from '../schemas/unmatched-billing.js';
 import { check, inWords } from '../schemas/validate.js';
 import { membershipSearchAttributes as keys } from '../workflows/search-attributes.js';
+import { runningOf } from './member-filter.js';
 import { unmatchedBillingWorkflowId, workflowTypes } from '../workflows/messages.js';
 import { dismissUnmatchedUpdate } from '../workflows/unmatched-billing.js';
 import type { UnmatchedBillingOutcome, unmatchedBillingWorkflow } from '../workflows/unmatched-billing.js';
@@ -58,11 +59,7 @@ export class UnmatchedBillingClient {
   /** The reports still open, oldest first. */
   async open(): Promise<OpenUnmatchedReport[]> {
     const reports: OpenUnmatchedReport[] = [];
-    const query = [
-      `WorkflowType = "${workflowTypes.unmatchedBilling}"`,
-      `ExecutionStatus = "Running"`,
-      `${keys.AssociationId.name} = "${this.associationId}"`,
-    ].join(' AND ');
+    const query = runningOf(workflowTypes.unmatchedBilling, this.associationId).join(' AND ');
     for await (const execution of this.client.workflow.list({ query })) {
       const report = execution.memo?.[REPORT_MEMO] as UnmatchedBillingReport | undefined;
       if (report) reports.push({ ...report, workflowId: execution.workflowId });
