@@ -1,6 +1,6 @@
 // Reading the files a command names; a file that cannot be read or parsed is bad input, not a crash.
-import { parseEventsFile } from '../schemas/parse.js';
-import type { LocatedEvent, Parsed } from '../schemas/parse.js';
+import { parseEventsFile, parseHistoryFile } from '../schemas/parse.js';
+import type { LocatedEvent, Parsed, ParsedHistory } from '../schemas/parse.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import { loadAssociationFile, readInputFile } from '../common/association-file.js';
@@ -18,6 +18,11 @@ export async function loadAssociationConfig(file: string): Promise<AssociationCo
 
 export async function loadEvents(file: string): Promise<LocatedEvent[]> {
   return orThrow(parseEventsFile(file, orThrow(await readInputFile(file))));
+}
+
+/** Events, or an export with the configurations its members ran under (`-`: standard input). */
+export async function loadHistory(file: string): Promise<ParsedHistory> {
+  return orThrow(parseHistoryFile(file === '-' ? 'stdin' : file, orThrow(await readInputFile(file))));
 }
 
 /** A roster CSV as `imported` events at `at`. */

@@ -4,19 +4,52 @@ import { Option } from 'commander';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { renderSimulation } from '../simulate/output.js';
-import { findBadInput, inTimeOrder, lastEventAt, simulateMembers } from '../simulate/run.js';
+import type { LocatedEvent } from '../schemas/parse.js';
+import {
+  configurationsTaken,
+  findBadInput,
+  inTimeOrder,
+  lastEventAt,
+  simulateMembers,
+  simulateMembersAsRun,
+} from '../simulate/run.js';
 import { BadInput } from './bad-input.js';
-import { loadAssociationConfig, loadEvents } from './files.js';
+import { loadAssociationConfig, loadHistory } from './files.js';
 
-const optionsSchema = z.object({
-  config: z.string({ error: 'required: the association file (YAML or JSON)' }),
-  events: z.string({ error: 'required: the events file (JSON Lines or a JSON array)' }),
-  until: z.iso
-    .datetime({ offset: true, error: 'must be an ISO 8601 date-time with Z or an offset, like 2026-08-31T00:00:00Z' })
-    .optional(),
-  format: z.enum(['json', 'table'], { error: 'must be json or table' }),
-  json: z.boolean().optional(),
+const untilMessage = 'must be now or an ISO 8601 date-time with Z or an offset, like 2026-08-31T00:00:00Z';
+/** `--until`: a date-time, or `now` (the moment the command runs). */
+export const untilSchema = z.union([z.literal('now'), z.iso.datetime({ offset: true, error: untilMessage })], {
+  error: untilMessage,
 });
+
+const optionsSchema = z
+  .object({
+    config: z.string().optional(),
+    events: z.string({ error: 'required: the events file (JSON Lines or a JSON array; - for standard input)' }),
+    until: untilSchema.optional(),
+    format: z.enum(['json', 'table'], { error: 'must be json or table' }),
+    json: z.boolean().optional(),
+    asRun: z.boolean().optional(),
+  })
+  .superRefine((options, ctx) => {
+    if (options.asRun && options.config !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config'],
+        message: 'give --config or --as-run, not both: --as-run runs each member under the configurations it ran under',
+      });
+    if (!options.asRun && options.config === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['config'],
+        message: 'required: the association file (YAML or JSON), or --as-run over an export',
+      });
+  });
+
+/** `--until` as an instant: `now` is the moment the command runs. */
+export function untilInstant(until: string | undefined, fallback: number): number {
+  return until === undefined ? fallback : until === 'now' ? Date.now() : Date.parse(until);
+}
 
 type SimulateOptions = z.input<typeof optionsSchema>;
 
@@ -30,18 +63,37 @@ async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
     throw new BadInput(
       parsed.error.issues.map((issue) => ({
         file: 'command line',
-        field: `--${String(issue.path[0])}`,
+        field: `--${issue.path[0] === 'asRun' ? 'as-run' : String(issue.path[0])}`,
         message: issue.message,
       })),
     );
   }
   const options = parsed.data;
-  const [association, events] = await Promise.all([loadAssociationConfig(options.config), loadEvents(options.events)]);
-  const ordered = inTimeOrder(events);
-  const problems = findBadInput(association, options.config, options.events, ordered);
-  if (problems.length > 0) throw new BadInput(problems);
-  const until = options.until === undefined ? lastEventAt(ordered) : Date.parse(options.until);
+  const history = await loadHistory(options.events);
+  const ordered = inTimeOrder(history.events);
   const format = options.json ? 'json' : options.format;
+  const until = untilInstant(options.until, lastEventAt(ordered));
+  if (options.asRun) {
+    const { byMember, problems } = configurationsTaken(history, options.events);
+    // Each member's events checked against the configuration it started under.
+    const byMemberEvents = new Map<string, LocatedEvent[]>();
+    for (const located of ordered) {
+      const list = byMemberEvents.get(located.event.memberId);
+      if (list) list.push(located);
+      else byMemberEvents.set(located.event.memberId, [located]);
+    }
+    for (const [memberId, events] of byMemberEvents) {
+      const first = byMember.get(memberId)?.[0];
+      if (first) problems.push(...findBadInput(first.association, 'its configuration', options.events, events));
+    }
+    if (problems.length > 0) throw new BadInput(problems);
+    const zone = [...history.configurations.values()][0]?.association.timezone ?? 'UTC';
+    return renderSimulation(simulateMembersAsRun(byMember, ordered, until), format, zone);
+  }
+  const config = options.config!;
+  const association = await loadAssociationConfig(config);
+  const problems = findBadInput(association, config, options.events, ordered);
+  if (problems.length > 0) throw new BadInput(problems);
   return renderSimulation(simulateMembers(association, ordered, until), format, association.association.timezone);
 }
 
@@ -57,10 +109,14 @@ export function registerSimulate(program: Command): void {
     .command('simulate')
     .summary('run the rules over a billing history on a simulated clock')
     .description(
-      'run the association rules over a billing history on a simulated clock; sends nothing anywhere. --config <file> is required here',
+      'run the association rules over a billing history on a simulated clock; sends nothing anywhere. --config <file> is required here, unless --as-run runs an export under the configurations it holds',
     )
-    .requiredOption('--events <file>', 'events, JSON Lines or a JSON array')
-    .option('--until <datetime>', 'fire timers up to this moment (default: the last event)')
+    .requiredOption(
+      '--events <file>',
+      'events, JSON Lines or a JSON array, or an export (standing export); - reads standard input',
+    )
+    .option('--until <datetime>', 'fire timers up to this moment, or now (default: the last event)')
+    .option('--as-run', "an export's members, each under the configurations it ran under (instead of --config)")
     .addOption(
       new Option('--format <format>', 'table for people, json for scripts (--json is --format json)')
         .choices(['table', 'json'])

@@ -6,6 +6,7 @@
 import { Membership } from '../machines/membership.js';
 import type { TimelineEntry } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
+import { simulateMemberAsRun } from '../simulate/as-run.js';
 import type { MemberHistory, Published } from './member-history.js';
 
 export interface Standing {
@@ -30,33 +31,14 @@ export interface FirstDifference {
   readonly simulated: TimelineEntry | null;
 }
 
-/**
- * The member as the rules make it: its events in `at` order (ties in the order applied), each
- * configuration from its moment on (deadlines due before it fire under the one before), up to `until`.
- */
+/** The member as the rules make it from its history, up to `until` (simulate/as-run.ts). */
 export function simulateAsRun(history: MemberHistory, until: number): MemberView | null {
-  const [first, ...later] = history.configurations;
-  if (!first) throw new Error(`member ${history.memberId} has no configuration`);
-  const member = Membership.create(first.association, history.memberId);
-  const events = history.applied
-    .map(({ event }, order) => ({ event, at: Date.parse(event.at), order }))
-    .sort((a, b) => a.at - b.at || a.order - b.order);
-  let next = 0;
-  for (const configuration of later) {
-    const from = Date.parse(configuration.at);
-    for (; next < events.length && events[next]!.at <= from && events[next]!.at <= until; next += 1)
-      member.apply(events[next]!.event);
-    if (from > until) break;
-    member.advanceTo(from);
-    try {
-      member.reconfigure(configuration.association);
-    } catch {
-      // The workflow kept its configuration too (a membership type the new file no longer defines).
-    }
-  }
-  for (; next < events.length && events[next]!.at <= until; next += 1) member.apply(events[next]!.event);
-  member.advanceTo(until);
-  return member.view();
+  return simulateMemberAsRun(
+    history.memberId,
+    history.configurations,
+    history.applied.map(({ event }) => event),
+    until,
+  );
 }
 
 function standingOf(view: MemberView | null): Standing {

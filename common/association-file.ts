@@ -15,6 +15,12 @@ export function associationFile(explicit?: string): string {
 /** A file's text, or an error saying why it cannot be read. */
 export async function readInputFile(file: string): Promise<Parsed<string>> {
   try {
+    // `-` is standard input: `standing export | standing simulate --events - --as-run`.
+    if (file === '-') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+      return { ok: true, value: Buffer.concat(chunks).toString('utf8') };
+    }
     return { ok: true, value: await readFile(file, 'utf8') };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -5,6 +5,8 @@ import type { z } from './zod-mini.js';
 import { associationConfigSchema } from './association.js';
 import type { AssociationConfig } from './association.js';
 import { lifecycleEventSchema } from './events.js';
+import { configuredSchema, exportLineKind, exportedConfigurationSchema } from './export.js';
+import type { Configured } from './export.js';
 import type { LifecycleEvent } from './events.js';
 import { fieldPath } from './validate.js';
 
@@ -107,6 +109,58 @@ export function parseEventsFile(file: string, text: string): Parsed<LocatedEvent
     else errors.push(...parsed.errors);
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value: events };
+}
+
+/** A `configured` line of an export, with where it is. */
+export interface LocatedConfigured {
+  readonly line: number;
+  readonly configured: Configured;
+}
+
+/** An events file that may be an export (`standing export`): events, and the configurations the members ran under. */
+export interface ParsedHistory {
+  readonly events: LocatedEvent[];
+  /** Each version's configuration, as its `configuration` line gives it. */
+  readonly configurations: ReadonlyMap<string, AssociationConfig>;
+  readonly configured: readonly LocatedConfigured[];
+}
+
+/**
+ * Events as parseEventsFile reads them, and an export's own lines besides (schemas/export.ts):
+ * each validated, errors naming the line and the field; a `configured` line naming a version no
+ * `configuration` line before it gives is an error too.
+ */
+export function parseHistoryFile(file: string, text: string): Parsed<ParsedHistory> {
+  const raw = text.trimStart().startsWith('[') ? jsonArrayItems(file, text) : jsonLines(file, text);
+  if (!raw.ok) return raw;
+  const events: LocatedEvent[] = [];
+  const configurations = new Map<string, AssociationConfig>();
+  const configured: LocatedConfigured[] = [];
+  const errors: InputError[] = [];
+  for (const { line, data } of raw.value) {
+    const kind = exportLineKind(data);
+    if (kind === 'event') {
+      const parsed = parseEvent(file, line, data);
+      if (parsed.ok) events.push({ line, event: parsed.value });
+      else errors.push(...parsed.errors);
+    } else if (kind === 'configuration') {
+      const parsed = exportedConfigurationSchema.safeParse(data);
+      if (parsed.success) configurations.set(parsed.data.configuration.version, parsed.data.configuration.association);
+      else errors.push(...issuesToErrors(file, parsed.error.issues, () => line));
+    } else {
+      const parsed = configuredSchema.safeParse(data);
+      if (!parsed.success) errors.push(...issuesToErrors(file, parsed.error.issues, () => line));
+      else if (!configurations.has(parsed.data.configured.version))
+        errors.push({
+          file,
+          line,
+          field: 'configured.version',
+          message: `no configuration line before this one gives version ${parsed.data.configured.version}`,
+        });
+      else configured.push({ line, configured: parsed.data.configured });
+    }
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { events, configurations, configured } };
 }
 
 interface RawItem {

@@ -4,7 +4,9 @@ import { findMembershipType } from '../machines/association.js';
 import { Membership } from '../machines/membership.js';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
-import type { InputError, LocatedEvent } from '../schemas/parse.js';
+import type { InputError, LocatedEvent, ParsedHistory } from '../schemas/parse.js';
+import { simulateMemberAsRun } from './as-run.js';
+import type { TakenConfiguration } from './as-run.js';
 
 export interface SimulationResult {
   readonly members: MemberView[];
@@ -96,4 +98,54 @@ export function simulate(
 /** The default `--until`: the last event's moment. */
 export function lastEventAt(ordered: readonly LocatedEvent[]): number {
   return ordered.length === 0 ? Number.NEGATIVE_INFINITY : Date.parse(ordered[ordered.length - 1]!.event.at);
+}
+
+/**
+ * The configurations each member of an export took (its `configured` lines, in order), or the
+ * problems: a member with events and no `configured` line cannot be run as it ran.
+ */
+export function configurationsTaken(
+  history: ParsedHistory,
+  eventsFile: string,
+): { byMember: Map<string, TakenConfiguration[]>; problems: InputError[] } {
+  const byMember = new Map<string, TakenConfiguration[]>();
+  for (const { configured } of history.configured) {
+    const taken = { association: history.configurations.get(configured.version)!, at: configured.at };
+    const list = byMember.get(configured.memberId);
+    if (list) list.push(taken);
+    else byMember.set(configured.memberId, [taken]);
+  }
+  const problems: InputError[] = [];
+  const reported = new Set<string>();
+  for (const { line, event } of history.events) {
+    if (byMember.has(event.memberId) || reported.has(event.memberId)) continue;
+    reported.add(event.memberId);
+    problems.push({
+      file: eventsFile,
+      line,
+      field: 'memberId',
+      message: `member ${event.memberId} has no configured line: --as-run needs the configurations of an export (standing export), or use --config`,
+    });
+  }
+  return { byMember, problems };
+}
+
+/** As simulateMembers, each member under the configurations it took (simulate/as-run.ts). */
+export function* simulateMembersAsRun(
+  configurations: ReadonlyMap<string, readonly TakenConfiguration[]>,
+  ordered: readonly LocatedEvent[],
+  until: number,
+): Generator<MemberView> {
+  const byMember = new Map<string, LocatedEvent['event'][]>();
+  for (const { event } of ordered) {
+    const events = byMember.get(event.memberId);
+    if (events) events.push(event);
+    else byMember.set(event.memberId, [event]);
+  }
+  const memberIds = [...byMember.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const memberId of memberIds) {
+    const view = simulateMemberAsRun(memberId, configurations.get(memberId)!, byMember.get(memberId)!, until);
+    byMember.delete(memberId);
+    if (view) yield view;
+  }
 }

@@ -145,7 +145,7 @@ describe('bad input exits 2, prints nothing on stdout and names file, line and f
   it('for an --until that is not a date-time', async () => {
     const result = await simulate(events, '--until', 'tomorrow');
     expect(result).toMatchObject({ code: 2, stdout: '' });
-    expect(result.stderr).toMatch(/--until: must be an ISO 8601 date-time/);
+    expect(result.stderr).toMatch(/--until: must be now or an ISO 8601 date-time/);
   });
 
   it('for an unknown --format', async () => {
