@@ -9,6 +9,7 @@ import { registerProviderCommands } from './provider-commands.js';
 import { registerRuntimeCommands } from './runtime-commands.js';
 import { registerStaffCommands } from './staff-commands.js';
 import { registerSimulate } from './simulate.js';
+import { registerWhatIf } from './what-if.js';
 import { registerUnmatchedCommands } from './unmatched-commands.js';
 
 function buildProgram(): Command {
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerMassCommands(program);
   registerUnmatchedCommands(program);
   registerExportCommands(program);
+  registerWhatIf(program);
   return program;
 }
 
