@@ -113,6 +113,27 @@ describe('export and verify on the dev server', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/already in the file/);
     const again = await readFile(file, 'utf8');
+
+    // what-if, read live: a longer grace period would have spared A1 its suspension; the export agrees.
+    const proposed = join(folder, 'XPA-longer.yaml');
+    await writeFile(proposed, (await readFile(files.XPA!, 'utf8')).replace('gracePeriod: P20D', 'gracePeriod: P60D'));
+    const live = await standingCli(server.address, proposed, ['what-if', '--config', proposed, '--json']);
+    expect(live.code).toBe(1);
+    const report = JSON.parse(live.stdout) as { members: number; affected: { memberId: string }[]; until: string };
+    expect(report.members).toBe(3);
+    expect(report.affected.map((m) => m.memberId)).toContain('A1');
+    const fromFile = await standing(
+      'XPA',
+      'what-if',
+      '--config',
+      proposed,
+      '--events',
+      file,
+      '--until',
+      report.until,
+      '--json',
+    );
+    expect(JSON.parse(fromFile.stdout)).toEqual(report);
     expect(
       lines(again)
         .map((l) => JSON.stringify(l))
