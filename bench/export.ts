@@ -1,5 +1,5 @@
 // npm run bench:export [-- --members 10000 --concurrency 8]
-// How long `standing export` and `standing verify` take over a board with a year of monthly billing
+// How long `standing export`, `standing verify` and `standing what-if` take over a board with a year of monthly billing
 // each: a dev server (SQLite with WAL), a worker in this process with providers that accept at once,
 // N members each billed and paid for twelve months, a signal a month as billing sends them (the
 // workflow applies what it is sent at its own moment, so the months are sent now, each invoice
@@ -7,7 +7,8 @@
 // attribute upserts and provider deliveries in each history, without waiting a year),
 // then the real CLI in a process of its own: export to a file, and verify. The baseline: reading the
 // same members' histories alone (visibility's list and one history fetch a run, the same
-// concurrency), what no export can do without. A benchmark, not a test.
+// concurrency), what no export can do without; for what-if over the export file, `simulate
+// --as-run` over the same file. A benchmark, not a test.
 import { execFile } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -174,6 +175,16 @@ try {
   const exported = await cli(['export', '--output', output, '--concurrency', String(concurrency)]);
   if ('code' in exported && exported.code) throw new Error(`export failed: ${exported.stderr}`);
   const verified = await cli(['verify', '--json', '--concurrency', String(concurrency)]);
+  // what-if over the export (a 45-day grace period proposed), against simulate running the same
+  // export once as it ran: what-if simulates every member twice and compares.
+  const proposedFile = join(folder, 'proposed.yaml');
+  await writeFile(
+    proposedFile,
+    stringify({ ...config, membershipTypes: config.membershipTypes.map((t) => ({ ...t, gracePeriod: 'P45D' })) }),
+  );
+  const simulated = await cli(['simulate', '--as-run', '--events', output, '--until', 'now', '--json']);
+  const whatIf = await cli(['what-if', '--config', proposedFile, '--events', output, '--json']);
+  const whatIfReport = JSON.parse(whatIf.stdout) as { members: number; differing: number };
   if (!verified.stdout.startsWith('{')) throw new Error(`verify failed: ${verified.stderr}`);
   const report = JSON.parse(verified.stdout) as { verified: number; differing: unknown[] };
   console.log(
@@ -199,6 +210,16 @@ try {
         peakRssMiB: Math.round(verified.rssMiB),
         verified: report.verified,
         differing: report.differing.length,
+      },
+      whatIf: {
+        seconds: Number(whatIf.seconds.toFixed(1)),
+        membersPerSecond: Math.round(members / whatIf.seconds),
+        simulateAsRunSeconds: Number(simulated.seconds.toFixed(1)),
+        ratioToSimulate: Number((whatIf.seconds / simulated.seconds).toFixed(2)),
+        peakRssMiB: Math.round(whatIf.rssMiB),
+        simulatePeakRssMiB: Math.round(simulated.rssMiB),
+        members: whatIfReport.members,
+        differing: whatIfReport.differing,
       },
       exportFile: output,
     }),
