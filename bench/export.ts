@@ -1,13 +1,15 @@
 // npm run bench:export [-- --members 10000 --concurrency 8]
-// How long `standing export`, `standing verify` and `standing what-if` take over a board with a year of monthly billing
-// each: a dev server (SQLite with WAL), a worker in this process with providers that accept at once,
-// N members each billed and paid for twelve months, a signal a month as billing sends them (the
-// workflow applies what it is sent at its own moment, so the months are sent now, each invoice
-// covering its month of the coming year: a year's worth of signals, workflow tasks, search
-// attribute upserts and provider deliveries in each history, without waiting a year),
-// then the real CLI in a process of its own: export to a file, and verify. The baseline: reading the
-// same members' histories alone (visibility's list and one history fetch a run, the same
-// concurrency), what no export can do without; for what-if over the export file, `simulate
+// How long `standing export`, `standing verify` and `standing what-if` take over a board with a
+// year of monthly billing: a dev server (SQLite with WAL), a worker in this process with providers
+// that accept at once, and N members. Nine in ten are billed and paid for twelve months, a signal a
+// month as billing sends them (the workflow applies what it is sent at its own moment, so the
+// months are sent now, each invoice covering its month of the coming year: a year's worth of
+// signals, workflow tasks, search attribute upserts and provider deliveries in each history,
+// without waiting a year); one in ten lapsed (imported past due 40 days ago, suspended since).
+// Then the real CLI in a process of its own: export to a file, verify, and what-if proposing a
+// 45-day grace period (which the lapsed tenth would feel). Baselines: for export and verify,
+// reading the same members' histories alone (visibility's list and one history fetch a run, the
+// same concurrency), what no export can do without; for what-if over the export file, `simulate
 // --as-run` over the same file. A benchmark, not a test.
 import { execFile } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
@@ -116,7 +118,25 @@ try {
       limit(async () => {
         const memberId = `X${String(i).padStart(6, '0')}`;
         // A signal a month, in order, as billing sends them.
-        for (const batch of year(memberId, start)) {
+        // A tenth of the board lapsed: imported past due, paid through 40 days ago, and billed no more
+        // (suspended after the 30 days' grace; a 45-day grace, what-if's proposal, would keep them past due).
+        const history =
+          i % 10 === 9
+            ? [
+                [
+                  {
+                    id: `imp-${memberId}`,
+                    type: 'imported' as const,
+                    memberId,
+                    at: new Date().toISOString(),
+                    membershipType: 'REALTOR',
+                    state: 'pastDue' as const,
+                    paidThrough: new Date(Date.now() - 40 * 86_400_000).toISOString().slice(0, 10),
+                  },
+                ],
+              ]
+            : year(memberId, start);
+        for (const batch of history) {
           await client.sendHistory(batch);
           signals += 1;
         }
@@ -125,11 +145,11 @@ try {
   );
   await readUntil(
     () => env.client.workflow.count(visibilityQuery(associationId, { providerSync: 'ok' })),
-    ({ count }) => count >= members,
+    ({ count }) => count >= members - Math.floor(members / 10),
     { first: 1_000, most: 10_000 },
   );
   console.log(
-    `${members} members, ${signals} signals (a year of monthly billing each) set up in ${((performance.now() - settingUp) / 1000).toFixed(0)} s`,
+    `${members} members, ${signals} signals (nine members in ten billed and paid for a year, a signal a month; one in ten lapsed) set up in ${((performance.now() - settingUp) / 1000).toFixed(0)} s`,
   );
 
   // Baseline: the same reads, nothing made of them.
