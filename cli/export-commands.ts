@@ -158,8 +158,9 @@ export function registerExportCommands(program: Command): void {
           verified += 1;
           const divergence = verifyMember(member.history);
           if (!divergence) continue;
-          // Only a member that differs is asked for its timeline (a query wakes its workflow).
-          const standing = await membership.view(member.history.memberId);
+          // Only a member that differs is asked for its timeline (a query wakes its workflow); one
+          // that does not answer is listed all the same, without it.
+          const standing = await membership.view(member.history.memberId).catch(() => null);
           divergences.push(
             standing?.member ? withFirstDifference(divergence, member.history, standing.member.timeline) : divergence,
           );

@@ -9,7 +9,7 @@ import type { temporal } from '@temporalio/proto';
 import pLimit from 'p-limit';
 import { memberIdOf, visibilityQuery } from './member-filter.js';
 import type { MemberFilter } from './member-filter.js';
-import { readMemberHistory } from './member-history.js';
+import { UnreadableHistory, readMemberHistory } from './member-history.js';
 import type { MemberHistory } from './member-history.js';
 
 export interface ListedMember {
@@ -17,7 +17,7 @@ export interface ListedMember {
   readonly runId: string;
 }
 
-/** A member whose chain cannot be read whole: its earliest runs are gone (the namespace's retention). */
+/** A member whose chain cannot be read whole: its earliest runs are gone (the namespace's retention), or unreadable. */
 export interface IncompleteMember {
   readonly workflowId: string;
   readonly reason: string;
@@ -76,7 +76,17 @@ export async function readMember(client: Client, listed: ListedMember): Promise<
     runs.unshift(history);
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  return { kind: 'member', workflowId: listed.workflowId, history: readMemberHistory(runs) };
+  try {
+    return { kind: 'member', workflowId: listed.workflowId, history: readMemberHistory(runs) };
+  } catch (error) {
+    // One history this reader cannot make sense of is that member's problem, not the export's.
+    if (!(error instanceof UnreadableHistory)) throw error;
+    return {
+      kind: 'incomplete',
+      workflowId: listed.workflowId,
+      reason: `its history cannot be read: ${error.message}`,
+    };
+  }
 }
 
 /**

@@ -88,6 +88,10 @@ export function readMemberHistory(
     const started = events[0]?.workflowExecutionStartedEventAttributes;
     if (!started) throw new UnreadableHistory(`run ${index + 1} does not begin with its start`);
     const input = fromPayloadsAtIndex<MembershipWorkflowInput>(converter, 0, started.input?.payloads);
+    if (typeof input?.memberId !== 'string' || typeof input.association !== 'object' || input.association === null)
+      throw new UnreadableHistory(
+        `run ${index + 1} is not a membership run (a ${started.workflowType?.name ?? 'workflow'} without a member and its association)`,
+      );
     if (memberId === undefined) memberId = input.memberId;
     else if (input.memberId !== memberId)
       throw new UnreadableHistory(`run ${index + 1} is member ${input.memberId}'s, not ${memberId}'s`);
