@@ -1,33 +1,15 @@
 // `standing simulate` as a person or a script runs it: the real bin, a real process, real files.
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { root, standing } from './standing-bin.js';
+import type { Outcome } from './standing-bin.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
 const examples = join(root, 'examples');
 const config = join(examples, 'monthly-billing.association.yaml');
 const events = join(examples, 'monthly-billing.events.jsonl');
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function standing(...args: string[]): Promise<Outcome> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'standing.js'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** `standing simulate` on the worked example's association, with the events in `eventsFile`. */
 function simulate(eventsFile: string, ...args: string[]): Promise<Outcome> {

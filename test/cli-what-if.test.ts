@@ -1,30 +1,17 @@
 // `standing what-if` and `standing simulate` over exports, as a person or a script runs them: the
 // real bin, real files. The acceptance: a what-if lengthening the REALTOR grace period lists
 // exactly the members that simulations with each file, compared here, say would differ.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { MemberView } from '../machines/view.js';
 import { parseAssociationConfig } from '../schemas/parse.js';
 import { compareMember } from '../simulate/what-if.js';
 import type { WhatIfReport } from '../simulate/what-if.js';
+import { root, standing } from './standing-bin.js';
 
-const run = promisify(execFile);
-const root = join(import.meta.dirname, '..');
 const sample = join(root, 'examples', 'associations', 'sample.yaml');
-
-async function standing(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [join(root, 'bin', 'standing.js'), ...args], { cwd: root });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 async function folder(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'standing-what-if-'));
@@ -102,18 +89,8 @@ describe('what-if', () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(expected.length).toBeLessThan(20);
 
-    const whatIf = await standing(
-      'what-if',
-      '--config',
-      longer,
-      '--current',
-      sample,
-      '--events',
-      events,
-      '--until',
-      until,
-      '--json',
-    );
+    const whatIfArgs = ['what-if', '--config', longer, '--current', sample, '--events', events, '--until', until];
+    const whatIf = await standing(...whatIfArgs, '--json');
     expect(whatIf.code).toBe(1);
     const report = JSON.parse(whatIf.stdout) as WhatIfReport;
     expect(report.members).toBe(24);
@@ -126,17 +103,7 @@ describe('what-if', () => {
     expect(spared.commandsNotSent.map((c) => `${c.provider} ${c.status}`)).toContain('mls Inactive');
     expect(spared.parting.current?.change).toBe('suspended');
 
-    const forPeople = await standing(
-      'what-if',
-      '--config',
-      longer,
-      '--current',
-      sample,
-      '--events',
-      events,
-      '--until',
-      until,
-    );
+    const forPeople = await standing(...whatIfArgs);
     expect(forPeople.code).toBe(1);
     expect(forPeople.stdout).toContain(`24 member(s) simulated up to 2026-06-29 19:00 CDT`);
     expect(forPeople.stdout).toMatch(/\d+ {2}would not have been suspended in 2026/);
