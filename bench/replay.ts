@@ -9,12 +9,13 @@
 // (the same modules evaluated for both) and reports the worker's CPU per replay (every thread of
 // this process), the ratio between the two, and the history sizes. With `--profile`, each set of
 // replays runs in debug mode (on this thread) under the inspector's CPU profiler and the
-// profile is written beside the figures. A benchmark, not a test.
+// profile is written beside the figures; `--show-histories` prints each history's event types. A benchmark, not a test.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TypedSearchAttributes } from '@temporalio/common';
+import temporalProto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -28,7 +29,11 @@ import { membershipSearchAttributes } from '../workflows/search-attributes.js';
 import type { trivialMemberWorkflow } from './noop-workflow.js';
 
 const { values } = parseArgs({
-  options: { replays: { type: 'string', default: '2000' }, profile: { type: 'boolean', default: false } },
+  options: {
+    replays: { type: 'string', default: '2000' },
+    profile: { type: 'boolean', default: false },
+    'show-histories': { type: 'boolean', default: false },
+  },
 });
 const replays = Number(values.replays);
 if (!Number.isInteger(replays) || replays < 1) throw new Error('--replays: a whole number, at least 1');
@@ -117,6 +122,12 @@ try {
 } finally {
   await env.teardown();
 }
+
+if (values['show-histories'])
+  for (const [name, history] of Object.entries(histories))
+    console.log(
+      `${name}: ${history.events?.map((event) => temporalProto.temporal.api.enums.v1.EventType[event.eventType ?? 0]).join(' ')}`,
+    );
 
 /** Replays `history` `replays` times; CPU (user + system, every thread) and wall time per replay, in ms. */
 async function replay(name: string, history: temporal.api.history.v1.IHistory) {
