@@ -27,9 +27,11 @@ export function standingInWords(
     `paid through ${view.paidThrough ?? 'never'}`,
     `member status ${view.memberStatus ?? 'none'}${view.memberStatusDate ? ` since ${view.memberStatusDate}` : ''}`,
   ];
+  // The zone by its name: its abbreviation (CDT) costs luxon a new Intl formatter on every call,
+  // and this runs at every step of every workflow, replays included (docs/decisions.md).
   if (next)
     parts.push(
-      `${deadlineWords[next.name]} ${DateTime.fromMillis(next.at, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ')}`,
+      `${deadlineWords[next.name]} ${DateTime.fromMillis(next.at, { zone }).toFormat('yyyy-LL-dd HH:mm')} ${zone}`,
     );
   const last = view.timeline.at(-1);
   if (last) {

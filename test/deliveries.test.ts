@@ -291,6 +291,10 @@ describe('delivery addresses', () => {
     expect(standingInWords(view, null, 'UTC', deliveries.view())).toContain(
       '**provider update undeliverable**: m1: no M1 id (NRDS ID) on record; providers.m1.requireId is set',
     );
+    // The next deadline in the association's zone, named.
+    expect(
+      standingInWords(view, { name: 'expired', at: Date.parse('2026-07-01T05:00:00Z') }, 'America/Chicago'),
+    ).toContain('past due 2026-07-01 00:00 America/Chicago');
   });
 
   it('send the member’s current status to a new id, and tell the old id nothing', () => {
