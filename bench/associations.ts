@@ -80,7 +80,7 @@ const rows: Row[] = [];
 
 for (const layout of layouts)
   for (const count of counts) {
-    const { env, folder } = await startBenchDevServer(`associations-${layout}-${count}`);
+    const { env, folder, teardown } = await startBenchDevServer(`associations-${layout}-${count}`);
     const files = join(folder, 'associations');
     await mkdir(files);
     const ids = Array.from({ length: count }, (_, i) => `B${String(i).padStart(3, '0')}`);
@@ -170,8 +170,7 @@ for (const layout of layouts)
     });
     worker.kill('SIGTERM');
     await once(worker, 'exit');
-    await env.teardown();
-    await rm(folder, { recursive: true, force: true });
+    await teardown();
   }
 await rm(scratch, { recursive: true, force: true });
 

@@ -1,14 +1,22 @@
 // The Temporal dev server the benchmark and the soak run on: the pinned CLI, SQLite with WAL in a
 // fresh folder (as npm start runs it, on disk), the membership search attributes, and rate limits
 // raised so a benchmark's own polling does not throttle it.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { membershipSearchAttributes } from '../workflows/search-attributes.js';
 import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
 
-export async function startBenchDevServer(name: string): Promise<{ env: TestWorkflowEnvironment; folder: string }> {
+export interface BenchDevServer {
+  readonly env: TestWorkflowEnvironment;
+  /** The scratch folder its database is in; the benchmark may keep its own files there. */
+  readonly folder: string;
+  /** Stops the server and removes the folder (a benchmark's database can be hundreds of MB). */
+  teardown(): Promise<void>;
+}
+
+export async function startBenchDevServer(name: string): Promise<BenchDevServer> {
   const folder = await mkdtemp(join(tmpdir(), `standing-${name}-`));
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -30,5 +38,12 @@ export async function startBenchDevServer(name: string): Promise<{ env: TestWork
       ],
     },
   });
-  return { env, folder };
+  return {
+    env,
+    folder,
+    async teardown() {
+      await env.teardown();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
 }

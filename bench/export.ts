@@ -47,7 +47,7 @@ const accept = async (request: { provider: string; status: string }) => ({
   recordedAt: new Date().toISOString(),
 });
 
-const { env, folder } = await startBenchDevServer('export');
+const { env, folder, teardown } = await startBenchDevServer('export');
 const code = await bundleWorkflows({
   logger: { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: (m) => console.error(m) },
 });
@@ -241,11 +241,10 @@ try {
         members: whatIfReport.members,
         differing: whatIfReport.differing,
       },
-      exportFile: output,
     }),
   );
 } finally {
   worker.shutdown();
   await running;
-  await env.teardown();
+  await teardown();
 }

@@ -33,7 +33,7 @@ const stripeSecret = 'whsec_YmVuY2gtc3RyaXBlLWVuZHBvaW50LXNlY3JldA==';
 const association = liveBenchAssociation();
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const { env, folder } = await startBenchDevServer('gateway');
+const { env, folder, teardown } = await startBenchDevServer('gateway');
 console.log(`Temporal dev server (SQLite with WAL in ${folder}), a worker, and the gateway…`);
 const worker = fork(join(import.meta.dirname, 'runtime-worker.ts'), {
   execArgv: ['--import', 'tsx'],
@@ -168,7 +168,7 @@ const stripeSample = await client.view('S000000');
 await gateway.close();
 worker.send('stop');
 await new Promise((resolve) => worker.once('exit', resolve));
-await env.teardown();
+await teardown();
 
 const percentile = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -37,7 +37,7 @@ const batchConcurrency = Number(values['batch-concurrency'] ?? concurrency);
 const association = liveBenchAssociation({});
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const { env, folder } = await startBenchDevServer('mass-change');
+const { env, folder, teardown } = await startBenchDevServer('mass-change');
 console.log(`Temporal dev server (SQLite with WAL in ${folder}) and a worker…`);
 const { child: worker } = await forkWorkerProcess(join(import.meta.dirname, 'runtime-worker.ts'), [], {
   TEMPORAL_ADDRESS: env.address,
@@ -114,7 +114,7 @@ if (report.changed !== members)
 
 worker.send('stop');
 await new Promise((resolve) => worker.once('exit', resolve));
-await env.teardown();
+await teardown();
 
 const perSecond = (ms: number) => (members / ms) * 1000;
 console.log('| run | members per second | seconds |');

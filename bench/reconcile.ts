@@ -55,7 +55,7 @@ const writes: ProviderActivities = {
   },
 };
 
-const { env } = await startBenchDevServer('reconcile');
+const { env, teardown } = await startBenchDevServer('reconcile');
 const code = await bundleWorkflows({
   logger: { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: (m) => console.error(m) },
 });
@@ -135,6 +135,6 @@ try {
 } finally {
   worker.shutdown();
   await running;
-  await env.teardown();
+  await teardown();
   await fake.close();
 }

@@ -24,7 +24,7 @@ const concurrency = Number(values.concurrency);
 const association = liveBenchAssociation();
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const { env, folder } = await startBenchDevServer('bench');
+const { env, folder, teardown } = await startBenchDevServer('bench');
 console.log(`Temporal dev server (SQLite with WAL in ${folder}) and a worker…`);
 const { child: worker, memory } = await forkWorkerProcess(join(import.meta.dirname, 'runtime-worker.ts'), [], {
   TEMPORAL_ADDRESS: env.address,
@@ -143,7 +143,7 @@ const afterOurs = await memory();
 const noop = await noopPhase();
 worker.send('stop');
 await new Promise((resolve) => worker.once('exit', resolve));
-await env.teardown();
+await teardown();
 
 const row = (name: string, phase: Phase) => {
   const sorted = [...phase.latencies].sort((a, b) => a - b);

@@ -257,11 +257,8 @@ try {
       return [await named('server'), await named('postgres')].filter((pid): pid is number => pid !== undefined);
     };
   } else {
-    const { env, folder } = await startBenchDevServer('scale');
-    teardownDev = async () => {
-      await env.teardown();
-      await rm(folder, { recursive: true, force: true });
-    };
+    const { env, folder, teardown } = await startBenchDevServer('scale');
+    teardownDev = teardown;
     address = env.address;
     namespace = 'default';
     const file = join(folder, 'temporal.sqlite');

@@ -38,7 +38,7 @@ const rng = xoroshiro128plus(Number(values.seed));
 const say = (line: string) => console.log(`[soak] ${line}`);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const { env, folder } = await startBenchDevServer('soak');
+const { env, folder, teardown } = await startBenchDevServer('soak');
 // One bundle for every worker incarnation, so a restart takes a moment, not a webpack build.
 const bundle = join(folder, 'workflow-bundle.js');
 await writeFile(bundle, await bundleWorkflows());
@@ -254,7 +254,7 @@ for (const memberId of sent.keys()) {
 }
 current.worker?.kill('SIGTERM');
 await simulator.close();
-await env.teardown();
+await teardown();
 say(
   `events lost: ${lost}; events applied twice: ${twice} (target 0)${firstRejection ? `; first rejection: ${firstRejection}` : ''}`,
 );

@@ -80,7 +80,7 @@ if (!parsed.ok) throw new Error('examples/associations/sample.yaml does not pars
 const association = parsed.value;
 const associationId = association.association.id;
 
-const { env, folder: serverFolder } = await startBenchDevServer('worker-memory-budget');
+const { env, teardown } = await startBenchDevServer('worker-memory-budget');
 const children: ChildProcess[] = [];
 const spawnChild = (args: string[], extraEnv: NodeJS.ProcessEnv, stdio: 'inherit' | 'pipe' = 'inherit') => {
   const child = spawn(process.execPath, args, {
@@ -177,7 +177,6 @@ try {
   process.exitCode = over ? 1 : 0;
 } finally {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await env.teardown();
-  await rm(serverFolder, { recursive: true, force: true });
+  await teardown();
   await rm(scratch, { recursive: true, force: true });
 }

@@ -64,7 +64,7 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
   await writeFile(bundlePath, code);
 
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const { env, folder } = await startBenchDevServer('workflow-memory');
+  const { env, folder, teardown } = await startBenchDevServer('workflow-memory');
   const { child, memory } = await forkWorkerProcess(import.meta.filename, ['--worker'], {
     TEMPORAL_ADDRESS: env.address,
     BENCH_BUNDLE: bundlePath,
@@ -113,7 +113,7 @@ async function measure(workflows: number, concurrency: number): Promise<void> {
   } finally {
     child.send('stop');
     await new Promise((resolve) => child.once('exit', resolve));
-    await env.teardown();
+    await teardown();
     await rm(bundleFolder, { recursive: true, force: true });
   }
 

@@ -1,6 +1,9 @@
 // Once per `npm test`: install the pinned Temporal binaries and Debian's Chromium (for the UI
-// browser test), and bundle the workflows, so each test file starts its environment from files on disk.
-import { mkdir, writeFile } from 'node:fs/promises';
+// browser test), and bundle the workflows, so each test file starts its environment from files on
+// disk. Every temporary folder of the run (the tests' own, the dev servers', the CLI's) goes into
+// one folder of the run's, removed at its end: a run leaves nothing behind in the system's.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureChromium } from '../scripts/chromium.js';
@@ -16,8 +19,11 @@ declare module 'vitest' {
   }
 }
 
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => console.error(`global setup: ${line}`);
+  // Set before the test workers start, so they and every process they start inherit it.
+  const scratch = await mkdtemp(join(tmpdir(), 'standing-test-run-'));
+  process.env.TMPDIR = scratch;
   const [temporalCli, testServer, chromium] = [
     await ensureTemporalCli(log),
     await ensureTestServer(log),
@@ -34,4 +40,7 @@ export default async function setup(project: TestProject): Promise<void> {
   project.provide('testServer', testServer);
   project.provide('workflowBundle', workflowBundle);
   project.provide('chromium', chromium);
+  return async () => {
+    await rm(scratch, { recursive: true, force: true });
+  };
 }
