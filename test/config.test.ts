@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderJsonSchemas } from '../schemas/json-schema.js';
-import { formatInputError, parseAssociationConfig, parseEventsFile } from '../schemas/parse.js';
+import { formatInputError, parseAssociationConfig, parseEventsFile, parseHistoryFile } from '../schemas/parse.js';
 
 const minimal = 'association:\n  id: MRAR\nmembershipTypes:\n  - code: REALTOR\n';
 
@@ -192,6 +192,19 @@ describe('events file', () => {
 
   it('refuses a line that is not JSON', () => {
     expect(eventErrors('{"id":')[0]).toMatch(/^ev\.jsonl:1: not valid JSON/);
+  });
+
+  it('names only the lines that are not JSON when there are any, in an events file or an export', () => {
+    const text = [JSON.stringify({ ...good, type: 'paid' }), JSON.stringify(good), '{"id":', 'nope'].join('\n');
+    const errors = eventErrors(text);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^ev\.jsonl:3: not valid JSON/);
+    expect(errors[1]).toMatch(/^ev\.jsonl:4: not valid JSON/);
+    const exported = parseHistoryFile('export.jsonl', text);
+    expect(exported.ok ? [] : exported.errors.map(formatInputError)).toEqual([
+      expect.stringMatching(/^export\.jsonl:3: not valid JSON/),
+      expect.stringMatching(/^export\.jsonl:4: not valid JSON/),
+    ]);
   });
 });
 
