@@ -2,8 +2,8 @@
 // Does a large board run within the worker's default memory settings? The real worker
 // (worker/main.ts, with the node flags npm run worker passes, nothing else set) serves the sample
 // association; `standing import` onboards `--members` active members (as npm start imports a
-// roster, the provider simulators seeded to match); once every member is active and no provider
-// command is pending, it reports the worker's peak RSS (Linux VmHWM) against the container the
+// roster, the provider simulators seeded to match); once every member's workflow has run, active
+// with no provider command pending, it reports the worker's peak RSS (Linux VmHWM) against the container the
 // defaults are for, and exits 1 if the peak is over it. A benchmark, not a test.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -19,6 +19,7 @@ import { seedRecordsFor } from '../provider-simulators/seed.js';
 import { parseAssociationConfig } from '../schemas/parse.js';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { memorySettingsOf } from '../worker/memory-settings.js';
+import { BASELINE } from '../workflows/membership-manager.js';
 import { defaultSettingsWorker } from './default-worker.js';
 import { startBenchDevServer } from './dev-server.js';
 import { readUntil } from './read-until.js';
@@ -152,7 +153,11 @@ try {
   const scope = `AssociationId = '${associationId}'`;
   await readUntil(
     async () => ({
-      active: (await client.workflow.count(`${scope} AND MembershipState = 'active'`)).count,
+      // An imported member shows active from its start (the client sets what it will show); it has
+      // run once its first workflow task upserted the baseline marker's TemporalChangeVersion.
+      active: (
+        await client.workflow.count(`${scope} AND MembershipState = 'active' AND TemporalChangeVersion = '${BASELINE}'`)
+      ).count,
       pending: (await client.workflow.count(`${scope} AND ProviderSync = 'pending'`)).count,
     }),
     ({ active, pending }) => active >= members && pending === 0,
