@@ -3,8 +3,8 @@
 // (worker/main.ts, with the node flags npm run worker passes, nothing else set) serves the sample
 // association; `standing import` onboards `--members` active members (as npm start imports a
 // roster, the provider simulators seeded to match); once every member's workflow has run, active
-// with no provider command pending, it reports the worker's peak RSS (Linux VmHWM) against the container the
-// defaults are for, and exits 1 if the peak is over it. A benchmark, not a test.
+// with no provider command pending, it reports the worker's peak RSS (Linux VmHWM) against the
+// container the defaults are for, and exits 1 if the peak is over it. A benchmark, not a test.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
