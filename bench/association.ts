@@ -32,3 +32,26 @@ export function duesPaid(memberId: string, at: string, from: string, through: st
     { id: `pay-${memberId}`, type: 'paymentPosted', memberId, at, paymentId: `PAY-${memberId}`, invoiceId, amount: 50 },
   ];
 }
+
+/**
+ * bench:scale's board (bench:replay records its expiry): one type; each expiry sends two commands
+ * (MLS and lockbox), a drop three.
+ */
+export function scaleBenchAssociation(id: string, name: string, zone: string): AssociationConfigInput {
+  return {
+    association: { id, name, timezone: zone },
+    providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
+    membershipTypes: [
+      {
+        code: 'REALTOR',
+        gracePeriod: 'P30D',
+        afterGrace: 'suspended',
+        rules: {
+          activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' },
+          pastDue: { mls: 'Inactive', lockbox: 'Inactive' },
+          dropped: { m1: 'Terminated', mls: 'Inactive', lockbox: 'Inactive' },
+        },
+      },
+    ],
+  };
+}

@@ -26,6 +26,7 @@ import { associationConfigSchema } from '../schemas/association.js';
 import { ensureTestServer } from '../scripts/temporal-binaries.js';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { membershipSearchAttributes } from '../workflows/search-attributes.js';
+import { scaleBenchAssociation } from './association.js';
 import type { trivialMemberWorkflow } from './noop-workflow.js';
 
 const { values } = parseArgs({
@@ -42,22 +43,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const taskQueue = 'bench-replay';
 const zone = 'America/Chicago';
 // bench:scale's board: an expiry sends two commands (MLS and lockbox).
-const config = associationConfigSchema.parse({
-  association: { id: 'SCALE', name: 'Replay bench REALTORS', timezone: zone },
-  providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-  membershipTypes: [
-    {
-      code: 'REALTOR',
-      gracePeriod: 'P30D',
-      afterGrace: 'suspended',
-      rules: {
-        activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' },
-        pastDue: { mls: 'Inactive', lockbox: 'Inactive' },
-        dropped: { m1: 'Terminated', mls: 'Inactive', lockbox: 'Inactive' },
-      },
-    },
-  ],
-});
+const config = associationConfigSchema.parse(scaleBenchAssociation('SCALE', 'Replay bench REALTORS', zone));
 const code = await bundleWorkflows({
   workflowsPath: join(import.meta.dirname, 'workflows.ts'),
   logger: { trace() {}, debug() {}, info() {}, log() {}, warn() {}, error: (m) => console.error(m) },

@@ -39,6 +39,7 @@ import type { SeedRecord } from '../provider-simulators/seed.js';
 import { ensureNamespace, startCluster } from '../scripts/temporal-cluster.js';
 import type { RunningCluster } from '../scripts/temporal-cluster.js';
 import { memorySettingsOf } from '../worker/memory-settings.js';
+import { scaleBenchAssociation } from './association.js';
 import { defaultSettingsWorker } from './default-worker.js';
 import { bundleWorkflows } from '../worker/workflow-bundle.js';
 import { BASELINE } from '../workflows/membership-manager.js';
@@ -175,22 +176,7 @@ function earliestMidnight(notBefore: Date): { zone: string; midnight: Date; paid
 
 /** The bench's board: one type; each expiry sends two commands (MLS and lockbox), a drop three. */
 function associationFile(zone: string): string {
-  return stringify({
-    association: { id: associationId, name: 'Scale bench REALTORS', timezone: zone },
-    providers: { m1: {}, mls: {}, lockbox: { vendor: 'sentrilock' } },
-    membershipTypes: [
-      {
-        code: 'REALTOR',
-        gracePeriod: 'P30D',
-        afterGrace: 'suspended',
-        rules: {
-          activated: { m1: 'Active', mls: 'Active', lockbox: 'Active' },
-          pastDue: { mls: 'Inactive', lockbox: 'Inactive' },
-          dropped: { m1: 'Terminated', mls: 'Inactive', lockbox: 'Inactive' },
-        },
-      },
-    ],
-  });
+  return stringify(scaleBenchAssociation(associationId, 'Scale bench REALTORS', zone));
 }
 
 /** `count` active REALTOR members paid through `paidThrough`, each with its own provider ids. */
