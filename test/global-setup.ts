@@ -21,9 +21,6 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => console.error(`global setup: ${line}`);
-  // Set before the test workers start, so they and every process they start inherit it.
-  const scratch = await mkdtemp(join(tmpdir(), 'standing-test-run-'));
-  process.env.TMPDIR = scratch;
   const [temporalCli, testServer, chromium] = [
     await ensureTemporalCli(log),
     await ensureTestServer(log),
@@ -40,6 +37,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('testServer', testServer);
   project.provide('workflowBundle', workflowBundle);
   project.provide('chromium', chromium);
+  // Last, so a failed set-up leaves no folder; before the test workers start, so they and every
+  // process they start inherit it.
+  const scratch = await mkdtemp(join(tmpdir(), 'standing-test-run-'));
+  process.env.TMPDIR = scratch;
   return async () => {
     await rm(scratch, { recursive: true, force: true });
   };
