@@ -8,8 +8,9 @@
 // two commands), then replays each history `--replays` times with bench:scale's workflow bundle
 // (the same modules evaluated for both) and reports the worker's CPU per replay (every thread of
 // this process), the ratio between the two, and the history sizes. With `--profile`, each set of
-// replays runs in debug mode (on this thread) under the inspector's CPU profiler and the
-// profile is written beside the figures; `--show-histories` prints each history's event types. A benchmark, not a test.
+// replays runs in debug mode (on this thread) under the inspector's CPU profiler and the profile
+// is written to the current folder; `--show-histories` prints each history's event types. A
+// benchmark, not a test.
 import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
