@@ -29,6 +29,18 @@ export function addGlobalOptions(program: Command): Command {
     .option('--json', 'print the result as JSON, for scripts');
 }
 
+/** `--format table|json` for a command that prints for people or for scripts. */
+export function formatOption(): Option {
+  return new Option('--format <format>', 'table for people, json for scripts (--json is --format json)')
+    .choices(['table', 'json'])
+    .default('table');
+}
+
+/** Whether to print JSON: the program's `--json` or the command's `--format json`. */
+export function printsJson(options: { json?: boolean; format?: string }): boolean {
+  return options.json === true || options.format === 'json';
+}
+
 export interface FilterOptions {
   state?: string;
   type?: string;

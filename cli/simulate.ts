@@ -1,10 +1,8 @@
 // `standing simulate`: the association's rules over a billing history on a simulated clock (spec section 8).
 import { once } from 'node:events';
-import { Option } from 'commander';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { renderSimulation } from '../simulate/output.js';
-import type { LocatedEvent } from '../schemas/parse.js';
 import {
   configurationsTaken,
   findBadInput,
@@ -13,8 +11,10 @@ import {
   simulateMembers,
   simulateMembersAsRun,
 } from '../simulate/run.js';
+import { byMember } from '../simulate/by-member.js';
 import { BadInput } from './bad-input.js';
 import { loadAssociationConfig, loadHistory } from './files.js';
+import { formatOption, printsJson } from './options.js';
 
 const untilMessage = 'must be now or an ISO 8601 date-time with Z or an offset, like 2026-08-31T00:00:00Z';
 /** `--until`: a date-time, or `now` (the moment the command runs). */
@@ -71,24 +71,18 @@ async function runSimulate(raw: SimulateOptions): Promise<Iterable<string>> {
   const options = parsed.data;
   const history = await loadHistory(options.events);
   const ordered = inTimeOrder(history.events);
-  const format = options.json ? 'json' : options.format;
+  const format = printsJson(options) ? 'json' : 'table';
   const until = untilInstant(options.until, lastEventAt(ordered));
   if (options.asRun) {
-    const { byMember, problems } = configurationsTaken(history, options.events);
+    const { byMember: configurations, problems } = configurationsTaken(history, options.events);
     // Each member's events checked against the configuration it started under.
-    const byMemberEvents = new Map<string, LocatedEvent[]>();
-    for (const located of ordered) {
-      const list = byMemberEvents.get(located.event.memberId);
-      if (list) list.push(located);
-      else byMemberEvents.set(located.event.memberId, [located]);
-    }
-    for (const [memberId, events] of byMemberEvents) {
-      const first = byMember.get(memberId)?.[0];
+    for (const [memberId, events] of byMember(ordered, ({ event }) => event.memberId)) {
+      const first = configurations.get(memberId)?.[0];
       if (first) problems.push(...findBadInput(first.association, 'its configuration', options.events, events));
     }
     if (problems.length > 0) throw new BadInput(problems);
     const zone = [...history.configurations.values()][0]?.association.timezone ?? 'UTC';
-    return renderSimulation(simulateMembersAsRun(byMember, ordered, until), format, zone);
+    return renderSimulation(simulateMembersAsRun(configurations, ordered, until), format, zone);
   }
   const config = options.config!;
   const association = await loadAssociationConfig(config);
@@ -117,11 +111,7 @@ export function registerSimulate(program: Command): void {
     )
     .option('--until <datetime>', 'fire timers up to this moment, or now (default: the last event)')
     .option('--as-run', "an export's members, each under the configurations it ran under (instead of --config)")
-    .addOption(
-      new Option('--format <format>', 'table for people, json for scripts (--json is --format json)')
-        .choices(['table', 'json'])
-        .default('table'),
-    )
+    .addOption(formatOption())
     .action(async (_options: unknown, command: Command) => {
       await writeAll(await runSimulate(command.optsWithGlobals<SimulateOptions>()));
     });

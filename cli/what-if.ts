@@ -4,12 +4,12 @@
 // workflows as `standing export` reads them), and the report says what would differ. It changes
 // nothing anywhere; exit status 0 when nothing would differ, 1 when something would, 2 bad input.
 import type { Command } from 'commander';
-import { Option } from 'commander';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
 import type { InputError, ParsedHistory } from '../schemas/parse.js';
 import { simulateMemberAsRun } from '../simulate/as-run.js';
+import { byMember, inMemberOrder } from '../simulate/by-member.js';
 import { findBadInput, inTimeOrder } from '../simulate/run.js';
 import { localTime } from '../simulate/table.js';
 import { WhatIfTally, compareMember } from '../simulate/what-if.js';
@@ -17,6 +17,7 @@ import type { MemberWhatIf, WhatIfReport } from '../simulate/what-if.js';
 import { BadInput } from './bad-input.js';
 import { exitWith } from './exit-status.js';
 import { loadAssociationConfig, loadHistory } from './files.js';
+import { formatOption, printsJson } from './options.js';
 import type { GlobalOptions } from './options.js';
 import { open, print } from './runtime-commands.js';
 import { untilInstant, untilSchema } from './simulate.js';
@@ -46,15 +47,15 @@ function membersOfFile(history: ParsedHistory): MemberInput[] {
   const latest = new Map<string, AssociationConfig>();
   for (const { configured } of history.configured)
     latest.set(configured.memberId, history.configurations.get(configured.version)!);
-  const events = new Map<string, LifecycleEvent[]>();
-  for (const { event } of inTimeOrder(history.events)) {
-    const list = events.get(event.memberId);
-    if (list) list.push(event);
-    else events.set(event.memberId, [event]);
-  }
-  return [...events]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([memberId, list]) => ({ memberId, events: list, current: latest.get(memberId) }));
+  const events = byMember(
+    inTimeOrder(history.events).map(({ event }) => event),
+    (event) => event.memberId,
+  );
+  return inMemberOrder(events.keys()).map((memberId) => ({
+    memberId,
+    events: events.get(memberId)!,
+    current: latest.get(memberId),
+  }));
 }
 
 function checkAgainst(proposed: AssociationConfig, current: AssociationConfig, configFile: string): void {
@@ -81,11 +82,7 @@ export function registerWhatIf(program: Command): void {
     )
     .option('--current <file>', 'the current configuration (default: the one each member runs under, from the export)')
     .option('--until <datetime>', 'simulate up to this moment, or now (default: now)')
-    .addOption(
-      new Option('--format <format>', 'table for people, json for scripts (--json is --format json)')
-        .choices(['table', 'json'])
-        .default('table'),
-    )
+    .addOption(formatOption())
     .action(async (_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<WhatIfOptions>();
       if (!options.config)
@@ -144,7 +141,7 @@ export function registerWhatIf(program: Command): void {
       }
 
       const report = tally.report();
-      const json = options.json || options.format === 'json';
+      const json = printsJson(options);
       print(
         json
           ? JSON.stringify({ until: new Date(moment).toISOString(), ...report }, null, 2)

@@ -6,6 +6,7 @@ import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { InputError, LocatedEvent, ParsedHistory } from '../schemas/parse.js';
 import { simulateMemberAsRun } from './as-run.js';
+import { byMember, inMemberOrder } from './by-member.js';
 import type { TakenConfiguration } from './as-run.js';
 
 export interface SimulationResult {
@@ -68,18 +69,16 @@ export function* simulateMembers(
   ordered: readonly LocatedEvent[],
   until: number,
 ): Generator<MemberView> {
-  const byMember = new Map<string, LocatedEvent['event'][]>();
-  for (const { event } of ordered) {
-    if (Date.parse(event.at) > until) break;
-    const events = byMember.get(event.memberId);
-    if (events) events.push(event);
-    else byMember.set(event.memberId, [event]);
-  }
-  const memberIds = [...byMember.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const memberId of memberIds) {
+  // Events after `until` are not applied (ordered, so they are the tail).
+  const due = ordered.findIndex(({ event }) => Date.parse(event.at) > until);
+  const events = byMember(
+    (due < 0 ? ordered : ordered.slice(0, due)).map(({ event }) => event),
+    (event) => event.memberId,
+  );
+  for (const memberId of inMemberOrder(events.keys())) {
     const member = Membership.create(association, memberId);
-    for (const event of byMember.get(memberId)!) member.apply(event);
-    byMember.delete(memberId);
+    for (const event of events.get(memberId)!) member.apply(event);
+    events.delete(memberId);
     member.advanceTo(until);
     const view = member.view();
     if (view) yield view;
@@ -108,17 +107,20 @@ export function configurationsTaken(
   history: ParsedHistory,
   eventsFile: string,
 ): { byMember: Map<string, TakenConfiguration[]>; problems: InputError[] } {
-  const byMember = new Map<string, TakenConfiguration[]>();
-  for (const { configured } of history.configured) {
-    const taken = { association: history.configurations.get(configured.version)!, at: configured.at };
-    const list = byMember.get(configured.memberId);
-    if (list) list.push(taken);
-    else byMember.set(configured.memberId, [taken]);
-  }
+  const taken = byMember(history.configured, ({ configured }) => configured.memberId);
+  const configurations = new Map(
+    [...taken].map(([memberId, lines]) => [
+      memberId,
+      lines.map(({ configured }) => ({
+        association: history.configurations.get(configured.version)!,
+        at: configured.at,
+      })),
+    ]),
+  );
   const problems: InputError[] = [];
   const reported = new Set<string>();
   for (const { line, event } of history.events) {
-    if (byMember.has(event.memberId) || reported.has(event.memberId)) continue;
+    if (configurations.has(event.memberId) || reported.has(event.memberId)) continue;
     reported.add(event.memberId);
     problems.push({
       file: eventsFile,
@@ -127,7 +129,7 @@ export function configurationsTaken(
       message: `member ${event.memberId} has no configured line: --as-run needs the configurations of an export (standing export), or use --config`,
     });
   }
-  return { byMember, problems };
+  return { byMember: configurations, problems };
 }
 
 /** As simulateMembers, each member under the configurations it took (simulate/as-run.ts). */
@@ -136,16 +138,13 @@ export function* simulateMembersAsRun(
   ordered: readonly LocatedEvent[],
   until: number,
 ): Generator<MemberView> {
-  const byMember = new Map<string, LocatedEvent['event'][]>();
-  for (const { event } of ordered) {
-    const events = byMember.get(event.memberId);
-    if (events) events.push(event);
-    else byMember.set(event.memberId, [event]);
-  }
-  const memberIds = [...byMember.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const memberId of memberIds) {
-    const view = simulateMemberAsRun(memberId, configurations.get(memberId)!, byMember.get(memberId)!, until);
-    byMember.delete(memberId);
+  const events = byMember(
+    ordered.map(({ event }) => event),
+    (event) => event.memberId,
+  );
+  for (const memberId of inMemberOrder(events.keys())) {
+    const view = simulateMemberAsRun(memberId, configurations.get(memberId)!, events.get(memberId)!, until);
+    events.delete(memberId);
     if (view) yield view;
   }
 }
