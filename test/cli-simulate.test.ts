@@ -1,5 +1,4 @@
 // `standing simulate` as a person or a script runs it: the real bin, a real process, real files.
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,18 +193,3 @@ describe('events a simulation applies and goes on from', () => {
     expect(member.paidThrough).toBe('2026-06-30');
   });
 });
-
-// The repo stands alone; when the shared spec sits beside it (the developers' checkout), the worked
-// example kept in examples/ must still be the spec's, byte for byte. A clone without it has nothing
-// to compare, so the check is not registered there.
-const sharedExamples = join(root, '..', 'shared', 'spec', 'examples');
-if (existsSync(sharedExamples)) {
-  describe("the worked example in examples/ is the shared spec's", () => {
-    for (const file of readdirSync(sharedExamples)) {
-      const ours = file === 'README.md' ? 'monthly-billing.md' : file;
-      it(file, async () => {
-        expect(await readFile(join(examples, ours), 'utf8')).toBe(await readFile(join(sharedExamples, file), 'utf8'));
-      });
-    }
-  });
-}
