@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import type { MemberView } from '../machines/view.js';
 import type { AssociationConfig } from '../schemas/association.js';
 import type { LifecycleEvent } from '../schemas/events.js';
-import type { InputError, ParsedHistory } from '../schemas/parse.js';
+import type { InputError, LocatedEvent, ParsedHistory } from '../schemas/parse.js';
 import { simulateMemberAsRun } from '../simulate/as-run.js';
 import { byMember, inMemberOrder } from '../simulate/by-member.js';
 import { findBadInput, inTimeOrder } from '../simulate/run.js';
@@ -42,13 +42,13 @@ function simulateUnder(association: AssociationConfig, member: MemberInput, unti
   return simulateMemberAsRun(member.memberId, [{ association, at: '1970-01-01T00:00:00Z' }], member.events, until);
 }
 
-/** An export file's members, each with the configuration of its last `configured` line. */
-function membersOfFile(history: ParsedHistory): MemberInput[] {
+/** An export file's members (its events in time order), each with the configuration of its last `configured` line. */
+function membersOfFile(history: ParsedHistory, ordered: readonly LocatedEvent[]): MemberInput[] {
   const latest = new Map<string, AssociationConfig>();
   for (const { configured } of history.configured)
     latest.set(configured.memberId, history.configurations.get(configured.version)!);
   const events = byMember(
-    inTimeOrder(history.events).map(({ event }) => event),
+    ordered.map(({ event }) => event),
     (event) => event.memberId,
   );
   return inMemberOrder(events.keys()).map((memberId) => ({
@@ -104,8 +104,9 @@ export function registerWhatIf(program: Command): void {
 
       if (options.events) {
         const history = await loadHistory(options.events);
-        const members = membersOfFile(history);
-        const problems = findBadInput(proposed, options.config, options.events, inTimeOrder(history.events));
+        const ordered = inTimeOrder(history.events);
+        const members = membersOfFile(history, ordered);
+        const problems = findBadInput(proposed, options.config, options.events, ordered);
         if (!given && members.some((m) => !m.current))
           problems.push(
             commandLine(
@@ -116,7 +117,7 @@ export function registerWhatIf(program: Command): void {
         if (problems.length > 0) throw new BadInput(problems);
         for (const member of members) compare(member);
       } else {
-        const [{ exportMembers }] = await Promise.all([import('../client/export-members.js')]);
+        const { exportMembers } = await import('../client/export-members.js');
         const { client, association, close } = await open(options);
         try {
           for await (const member of exportMembers(client, association.association.id)) {

@@ -6,14 +6,9 @@
 import { Membership } from '../machines/membership.js';
 import type { TimelineEntry } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
-import { simulateMemberAsRun } from '../simulate/as-run.js';
+import { simulateMemberAsRun, standingOf } from '../simulate/as-run.js';
+import type { Standing } from '../simulate/as-run.js';
 import type { MemberHistory, Published } from './member-history.js';
-
-export interface Standing {
-  readonly state: string | null;
-  readonly paidThrough: string | null;
-  readonly memberStatus: string | null;
-}
 
 export interface Divergence {
   readonly memberId: string;
@@ -39,14 +34,6 @@ export function simulateAsRun(history: MemberHistory, until: number): MemberView
     history.applied.map(({ event }) => event),
     until,
   );
-}
-
-function standingOf(view: MemberView | null): Standing {
-  return {
-    state: view?.state ?? null,
-    paidThrough: view?.paidThrough ?? null,
-    memberStatus: view?.memberStatus ?? null,
-  };
 }
 
 function livePart(published: Published): Standing {

@@ -44,3 +44,18 @@ export function simulateMemberAsRun(
   member.advanceTo(until);
   return member.view();
 }
+
+/** Where a member stands, the part verify and what-if compare: its state, paid-through and member status. */
+export interface Standing {
+  readonly state: string | null;
+  readonly paidThrough: string | null;
+  readonly memberStatus: string | null;
+}
+
+export function standingOf(view: MemberView | null): Standing {
+  return {
+    state: view?.state ?? null,
+    paidThrough: view?.paidThrough ?? null,
+    memberStatus: view?.memberStatus ?? null,
+  };
+}

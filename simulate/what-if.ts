@@ -5,6 +5,8 @@
 import { DateTime } from 'luxon';
 import type { TimelineEntry } from '../machines/types.js';
 import type { MemberView } from '../machines/view.js';
+import { standingOf } from './as-run.js';
+import type { Standing } from './as-run.js';
 
 /** A provider command as a timeline carries it, with when. */
 export interface CommandAt {
@@ -31,12 +33,6 @@ export interface MemberWhatIf {
   readonly commandsSent: readonly CommandAt[];
 }
 
-export interface Standing {
-  readonly state: string | null;
-  readonly paidThrough: string | null;
-  readonly memberStatus: string | null;
-}
-
 export interface WhatIfReport {
   readonly members: number;
   readonly differing: number;
@@ -54,14 +50,6 @@ const words: Record<string, string> = {
   dropped: 'dropped',
 };
 
-function standingOf(view: MemberView | null): Standing {
-  return {
-    state: view?.state ?? null,
-    paidThrough: view?.paidThrough ?? null,
-    memberStatus: view?.memberStatus ?? null,
-  };
-}
-
 function commandsOf(timeline: readonly TimelineEntry[]): CommandAt[] {
   return timeline.flatMap((entry) =>
     entry.commands
@@ -73,7 +61,10 @@ function commandsOf(timeline: readonly TimelineEntry[]): CommandAt[] {
 /** Commands in `a` not matched one for one in `b` (same moment, provider and status). */
 function unmatched(a: readonly CommandAt[], b: readonly CommandAt[]): CommandAt[] {
   const left = new Map<string, number>();
-  for (const c of b) left.set(JSON.stringify(c), (left.get(JSON.stringify(c)) ?? 0) + 1);
+  for (const c of b) {
+    const key = JSON.stringify(c);
+    left.set(key, (left.get(key) ?? 0) + 1);
+  }
   return a.filter((c) => {
     const key = JSON.stringify(c);
     const n = left.get(key) ?? 0;
