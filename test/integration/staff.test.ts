@@ -7,6 +7,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffActivities } from '../../activities/staff.js';
@@ -479,10 +480,10 @@ describe('staff commands, list, mass change and mass drop', () => {
     let runId: string | undefined = (await server.env.client.workflow.getHandle('mass-drop/PAGES/paged').describe())
       .runId;
     while (runId) {
-      const run = server.env.client.workflow.getHandle('mass-drop/PAGES/paged', runId);
+      const run: WorkflowHandle = server.env.client.workflow.getHandle('mass-drop/PAGES/paged', runId);
       runs.unshift((await run.describe()).status.name);
-      const history = await run.fetchHistory();
-      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+      const [started] = (await run.fetchHistory()).events ?? [];
+      runId = started?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     }
     expect(runs).toEqual(['CONTINUED_AS_NEW', 'CONTINUED_AS_NEW', 'COMPLETED']);
     await expectDroppedOnce(client, suspended);
