@@ -559,6 +559,7 @@ try {
       bytesBeforeImport,
       bytesAfterImport,
     };
+    await save();
   }
 
   if (phases.includes('drop')) {
@@ -593,6 +594,7 @@ try {
       reconcileDropped: summaryOf(reconciled),
       trivialStartAgainMs,
     };
+    await save();
   }
   trivialWorker?.send('stop');
 
@@ -620,14 +622,9 @@ function report(figures: ScaleResults): void {
     : 'dev server (SQLite with WAL)';
   const notYet = (phase: Phase) => `(the ${phase} phase has not run)`;
   console.log(`\nbench:scale, ${members} members, ${where}${stateDir ? `, state ${stateDir}` : ''}`);
-  const trivialFloorMs =
-    trivial && drop
-      ? Math.min(trivial.startMs, drop.trivialStartAgainMs)
-      : (trivial?.startMs ?? drop?.trivialStartAgainMs);
-  const trivialStarts = [trivial?.startMs, drop?.trivialStartAgainMs]
-    .filter((ms): ms is number => ms !== undefined)
-    .map((ms) => `${perSecond(ms).toFixed(1)}/s`)
-    .join(' and ');
+  const trivialStartsMs = [trivial?.startMs, drop?.trivialStartAgainMs].filter((ms): ms is number => ms !== undefined);
+  const trivialFloorMs = trivialStartsMs.length > 0 ? Math.min(...trivialStartsMs) : undefined;
+  const trivialStarts = trivialStartsMs.map((ms) => `${perSecond(ms).toFixed(1)}/s`).join(' and ');
   console.log(
     board
       ? `  import and settle: ${perSecond(board.importMs).toFixed(1)} members/s (${seconds(board.importMs).toFixed(1)} s); trivial starts ${trivialStarts || notYet('trivial')}${trivialFloorMs ? `; ratio ${(trivialFloorMs / board.importMs).toFixed(2)} to the faster` : ''}`
